@@ -1,0 +1,1 @@
+"""edx-assets: the edX Research Data Package as Dagster software-defined assets."""

@@ -1,0 +1,336 @@
+"""A deterministic, made-up edX partner: courses, learners, enrollments and what each learner did.
+
+Everything is derived from a seed, so the same spec always gives the same delivery, and tests can ask
+the world for ground truth (who enrolled when, which modules a learner visited, which certificates
+exist) without going through the pipeline's code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import cached_property
+
+from edx_assets.edx.layout import CourseId
+
+GENDERS = ["m", "f", "f", "m", "o", "", None]
+EDUCATION = ["p", "m", "b", "b", "a", "hs", "jhs", "el", "none", "other", None, ""]
+COUNTRIES = ["CO", "MX", "PE", "AR", "CL", "EC", "BR", "US", "ES", "", ""]
+MODES = ["audit", "audit", "honor", "verified", "verified", "professional"]
+FIRST = ["Ana", "José", "María", "Łukasz", "Zoë", "Juan Pablo", "Niño", "Françoise", "O'Brien", "Chen", "Anaïs"]
+LAST = ["Pérez", "García", "Müller", "Smith, Jr.", "Núñez", "Silva", 'Dos "Santos"', "Kowalski", "Ødegaard"]
+# Public address blocks of the learners' countries; the location report looks them up offline.
+IP_BLOCKS = ["200.1", "190.85", "181.49", "187.188", "201.217", "186.4", "177.70", "8.8", "83.44"]
+
+
+@dataclass(frozen=True)
+class Block:
+    block_id: str
+    category: str
+    display_name: str
+    children: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Course:
+    cid: CourseId
+    display_name: str
+    start: datetime
+    end: datetime
+    legacy: bool  # ids written as Org/Num/Run in tables and events
+    passing_grade: float
+    blocks: tuple[Block, ...]
+
+    @property
+    def course_id(self) -> str:
+        return self.cid.legacy if self.legacy else self.cid.v1
+
+    def block_id(self, category: str, name: str) -> str:
+        if self.legacy:
+            return f"i4x://{self.cid.org}/{self.cid.number}/{category}/{name}"
+        return f"block-v1:{self.cid.org}+{self.cid.number}+{self.cid.run}+type@{category}+block@{name}"
+
+    @cached_property
+    def units(self) -> list[Block]:
+        """Visitable leaves: videos, problems and html, in course order."""
+        return [b for b in self.blocks if b.category in {"video", "problem", "html"}]
+
+    @cached_property
+    def problems(self) -> list[Block]:
+        return [b for b in self.blocks if b.category == "problem"]
+
+    @cached_property
+    def chapters(self) -> list[Block]:
+        return [b for b in self.blocks if b.category == "chapter"]
+
+    @cached_property
+    def chapter_of(self) -> dict[str, str]:
+        """Unit block id -> the id of the chapter that holds it."""
+        parent = {child: b.block_id for b in self.blocks for child in b.children}
+        category = {b.block_id: b.category for b in self.blocks}
+        result = {}
+        for unit in self.units:
+            node = unit.block_id
+            while category[node] != "chapter":
+                node = parent[node]
+            result[unit.block_id] = node
+        return result
+
+
+@dataclass(frozen=True)
+class Learner:
+    user_id: int
+    username: str
+    first_name: str
+    last_name: str
+    email: str
+    is_staff: bool
+    date_joined: datetime
+    gender: str | None
+    year_of_birth: int | None
+    education: str | None
+    country: str | None
+    ip: str
+    has_profile: bool
+
+
+@dataclass(frozen=True)
+class Visit:
+    unit_index: int
+    day: date
+    correct: bool  # problems: right on the first attempt
+    attempts: int
+
+    @property
+    def solved(self) -> bool:
+        """Problems: right in the end (a learner who tried again got it right on the last attempt)."""
+        return self.correct or self.attempts > 1
+
+
+@dataclass(frozen=True)
+class Enrollment:
+    enrollment_id: int
+    learner: Learner
+    course: Course
+    created: datetime
+    mode: str
+    unenrolled: date | None
+    visits: tuple[Visit, ...]
+
+    def visits_until(self, day: date) -> list[Visit]:
+        return [v for v in self.visits if v.day <= day]
+
+    def grade_at(self, day: date) -> float:
+        problems = {v.unit_index for v in self.visits_until(day)
+                    if self.course.units[v.unit_index].category == "problem" and v.solved}
+        return round(len(problems) / max(1, len(self.course.problems)), 2)
+
+    def is_active_at(self, day: date) -> bool:
+        return self.unenrolled is None or self.unenrolled > day
+
+
+@dataclass(frozen=True)
+class SampleSpec:
+    org: str = "idbx"
+    site: str = "edx"
+    start: date = date(2026, 10, 4)
+    end: date = date(2026, 10, 25)
+    seed: int = 7
+    learners: int = 150
+    courses: int = 4
+    events_per_day: int = 600
+    malformed_per_day: int = 2
+
+
+def _rng(*parts: object) -> random.Random:
+    digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+_COURSE_TEMPLATES = [
+    ("IDB4.1x", "2015_T4", "Gestión para resultados en el desarrollo", False),
+    ("Niñez1x", "1T2026", "Desarrollo infantil temprano: ¿qué funciona?", False),
+    ("IDB6x", "2014_T1", "Economics of Climate Change, \"Part I\"", True),
+    ("CLD101x", "3T2026", "Ciudades sostenibles, paso a paso", False),
+    ("DAT2x", "2T2026", "Datos abiertos para el sector público", False),
+]
+
+
+@dataclass
+class SampleWorld:
+    spec: SampleSpec
+    _enrollments: list[Enrollment] | None = field(default=None, init=False, repr=False)
+
+    # -- courses ---------------------------------------------------------------------------------
+
+    @cached_property
+    def courses(self) -> list[Course]:
+        org = self.spec.org.upper().replace("X", "x") if self.spec.org.lower() == "idbx" else self.spec.org
+        result = []
+        for i in range(self.spec.courses):
+            number, run, name, legacy = _COURSE_TEMPLATES[i % len(_COURSE_TEMPLATES)]
+            if i >= len(_COURSE_TEMPLATES):
+                number = f"{number}{i}"
+            cid = CourseId(org, number, run)
+            start = datetime.combine(self.spec.start - timedelta(days=30 + 7 * i), datetime.min.time())
+            end = datetime.combine(self.spec.end + timedelta(days=60), datetime.min.time())
+            course = Course(cid, name, start, end, legacy, 0.65 if i % 2 == 0 else 0.5, ())
+            object.__setattr__(course, "blocks", tuple(self._structure(course)))
+            result.append(course)
+        return result
+
+    def _structure(self, course: Course) -> list[Block]:
+        rng = _rng(self.spec.seed, "structure", course.cid.v1)
+        blocks: list[Block] = []
+        chapters = []
+        for c in range(3):
+            seqs = []
+            for s in range(2):
+                verts = []
+                for v in range(2):
+                    leaves = []
+                    for cat in ("video", "problem", "html"):
+                        name = f"{cat}{c}{s}{v}{rng.randrange(16**6):06x}"
+                        bid = course.block_id(cat, name)
+                        blocks.append(Block(bid, cat, f"{cat.title()} {c + 1}.{s + 1}.{v + 1}"))
+                        leaves.append(bid)
+                    vid = course.block_id("vertical", f"vert{c}{s}{v}")
+                    blocks.append(Block(vid, "vertical", f"Unidad {c + 1}.{s + 1}.{v + 1}", tuple(leaves)))
+                    verts.append(vid)
+                sid = course.block_id("sequential", f"seq{c}{s}")
+                blocks.append(Block(sid, "sequential", f"Lección {c + 1}.{s + 1}", tuple(verts)))
+                seqs.append(sid)
+            chid = course.block_id("chapter", f"chapter{c}")
+            blocks.append(Block(chid, "chapter", f"Módulo {c + 1}", tuple(seqs)))
+            chapters.append(chid)
+        root = course.block_id("course", "course")
+        blocks.append(Block(root, "course", course.display_name, tuple(chapters)))
+        # Course order: root first, then depth-first.
+        by_id = {b.block_id: b for b in blocks}
+        ordered: list[Block] = []
+
+        def walk(bid: str) -> None:
+            ordered.append(by_id[bid])
+            for child in by_id[bid].children:
+                walk(child)
+
+        walk(root)
+        return ordered
+
+    # -- learners --------------------------------------------------------------------------------
+
+    @cached_property
+    def learners(self) -> list[Learner]:
+        result = []
+        for uid in range(1, self.spec.learners + 1):
+            rng = _rng(self.spec.seed, "learner", uid)
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            staff = uid <= 2
+            joined = datetime.combine(self.spec.start, datetime.min.time()) - timedelta(
+                days=rng.randrange(1, 400), seconds=rng.randrange(86400)
+            )
+            result.append(
+                Learner(
+                    user_id=uid,
+                    username=f"staff{uid}" if staff else f"learner{uid:05d}",
+                    first_name=first,
+                    last_name=last,
+                    email=f"user{uid}@example.org",
+                    is_staff=staff,
+                    date_joined=joined,
+                    gender=rng.choice(GENDERS),
+                    year_of_birth=None if rng.random() < 0.15 else rng.randrange(1950, 2008),
+                    education=rng.choice(EDUCATION),
+                    country=rng.choice(COUNTRIES),
+                    ip=f"{rng.choice(IP_BLOCKS)}.{rng.randrange(1, 255)}.{rng.randrange(1, 255)}",
+                    has_profile=rng.random() > 0.05,  # a few learners have no profile row at all
+                )
+            )
+        return result
+
+    # -- enrollments and activity ----------------------------------------------------------------
+
+    @property
+    def enrollments(self) -> list[Enrollment]:
+        if self._enrollments is None:
+            self._enrollments = list(self._make_enrollments())
+        return self._enrollments
+
+    def _make_enrollments(self) -> Iterator[Enrollment]:
+        eid = 0
+        days = (self.spec.end - self.spec.start).days
+        for learner in self.learners:
+            rng = _rng(self.spec.seed, "enroll", learner.user_id)
+            courses = self.courses if learner.is_staff else rng.sample(
+                self.courses, k=min(len(self.courses), rng.choice([1, 1, 2, 2, 3])))
+            for course in courses:
+                eid += 1
+                # Most enrolled before the delivery range; some enroll during it.
+                if rng.random() < 0.6:
+                    created_day = self.spec.start - timedelta(days=rng.randrange(1, 25))
+                else:
+                    created_day = self.spec.start + timedelta(days=rng.randrange(0, days + 1))
+                created = datetime.combine(created_day, datetime.min.time()) + timedelta(
+                    seconds=rng.randrange(3600, 80000))
+                mode = "honor" if learner.is_staff else rng.choice(MODES)
+                unenrolled = None
+                if not learner.is_staff and rng.random() < 0.08:
+                    unenrolled = created_day + timedelta(days=rng.randrange(1, 10))
+                visits = [] if learner.is_staff else self._visits(rng, course, created_day, unenrolled)
+                yield Enrollment(eid, learner, course, created, mode, unenrolled, tuple(visits))
+
+    def _visits(self, rng: random.Random, course: Course, first_day: date,
+                unenrolled: date | None) -> list[Visit]:
+        if rng.random() < 0.25:
+            return []  # enrolled, never came
+        share = rng.choice([0.1, 0.25, 0.5, 0.75, 1.0])
+        n = max(1, round(share * len(course.units)))
+        last_day = min(self.spec.end, unenrolled - timedelta(days=1)) if unenrolled else self.spec.end
+        if last_day < first_day:
+            return []
+        span = (last_day - first_day).days
+        visits = []
+        for index in range(n):  # learners work through the course in order
+            day = first_day + timedelta(days=min(span, round(span * index / max(1, n))))
+            correct = rng.random() < 0.7
+            visits.append(Visit(index, day, correct, 1 if correct else rng.choice([1, 2, 3])))
+        return visits
+
+    # -- ground truth helpers --------------------------------------------------------------------
+
+    def sundays(self) -> list[date]:
+        first = self.spec.start + timedelta(days=(6 - self.spec.start.weekday()) % 7)
+        return [first + timedelta(days=7 * i) for i in range(((self.spec.end - first).days // 7) + 1)
+                if first + timedelta(days=7 * i) <= self.spec.end]
+
+    def days(self) -> list[date]:
+        return [self.spec.start + timedelta(days=i) for i in range((self.spec.end - self.spec.start).days + 1)]
+
+    def enrollments_at(self, course: Course, day: date) -> list[Enrollment]:
+        return [e for e in self.enrollments if e.course is course and e.created.date() <= day]
+
+    def learners_at(self, course: Course, day: date) -> list[Learner]:
+        seen: dict[int, Learner] = {}
+        for e in self.enrollments_at(course, day):
+            seen.setdefault(e.learner.user_id, e.learner)
+        return sorted(seen.values(), key=lambda learner: learner.user_id)
+
+    def certificate(self, enrollment: Enrollment, day: date) -> tuple[str, float] | None:
+        """(status, grade) of the certificate row a package of `day` holds, or None."""
+        answered = [v for v in enrollment.visits_until(day)
+                    if enrollment.course.units[v.unit_index].category == "problem"]
+        if not answered:
+            return None
+        grade = enrollment.grade_at(day)
+        passing = grade >= enrollment.course.passing_grade
+        if enrollment.mode == "audit":
+            return ("audit_passing" if passing else "audit_notpassing"), grade
+        return ("downloadable" if passing else "notpassing"), grade
+
+    def forum_posts(self, enrollment: Enrollment, day: date) -> list[Visit]:
+        """Visits on which the learner also posted in the forum (every fourth html unit)."""
+        return [v for v in enrollment.visits_until(day)
+                if enrollment.course.units[v.unit_index].category == "html" and v.unit_index % 4 == 2]
