@@ -108,7 +108,7 @@ def generate_delivery(spec: SampleSpec, public_key: str, upload: Uploader, *,
     return delivery
 
 
-def s3_uploader(client) -> Uploader:  # noqa: ANN001 - a boto3 S3 client
+def s3_uploader(client) -> Uploader:
     created: set[str] = set()
 
     def upload(bucket: str, key: str, path: Path) -> None:

@@ -1,0 +1,50 @@
+# edx-assets: the two commands are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install demo test dev up down status lint bench clean
+
+# Create the virtualenv and install the package with its exact pins, once per change of pyproject.toml.
+$(STAMP): pyproject.toml
+	@command -v gpg >/dev/null || { echo "installing gnupg (Debian package)"; \
+	  (apt-get update -qq && apt-get install -y -qq gnupg) >/dev/null; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev,local]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## demo: local mongod + local S3 + generated sample delivery, every asset materialized end to end
+demo: install
+	$(BIN)/edx-assets demo
+
+## test: the whole test suite against real services (the tests start and stop their own)
+test: install
+	$(BIN)/pytest
+
+## dev: the Dagster UI (http://127.0.0.1:3000) and daemon over the local stack
+dev: install
+	$(BIN)/edx-assets dev
+
+up: install
+	$(BIN)/edx-assets local up
+
+status: install
+	$(BIN)/edx-assets local status
+
+## down: stop the local stack's processes (by PID)
+down:
+	@if [ -x $(BIN)/edx-assets ]; then $(BIN)/edx-assets local down; fi
+
+lint: install
+	$(BIN)/ruff check edx_assets edx_assets_tests benchmarks
+
+bench: install
+	$(BIN)/python benchmarks/run_all.py
+
+clean: down
+	rm -rf .edx-local

@@ -1,0 +1,47 @@
+"""Shared pieces of the asset layer: owners, retry policies, metadata helpers, error translation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import dagster as dg
+
+from edx_assets.edx.crypto import CorruptPayloadError, DecryptionError
+from edx_assets.edx.landing import DeliveryMissingError, S3AccessError
+
+OWNERS = ["team:data-platform"]
+MONGO_POOL = "mongodb"
+
+# S3 and MongoDB have bad minutes: retry with exponential backoff (5 s, 10 s, 20 s) and jitter.
+TRANSIENT_RETRY = dg.RetryPolicy(max_retries=3, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
+
+# Errors that another attempt cannot fix: fail at once with the message, no retry.
+PERMANENT_ERRORS: tuple[type[BaseException], ...] = (
+    DeliveryMissingError, S3AccessError, DecryptionError, CorruptPayloadError, FileNotFoundError, ValueError,
+)
+
+
+@contextmanager
+def permanent_failures():
+    """Turn errors that a retry cannot fix into a dg.Failure without retries, keeping the message."""
+    try:
+        yield
+    except PERMANENT_ERRORS as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from exc
+
+
+def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], limit: int = 20) -> dg.MetadataValue:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    for i, row in enumerate(rows):
+        if i >= limit:
+            lines.append("| … |" + " |" * (len(headers) - 1))
+            break
+        lines.append("| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |")
+    return dg.MetadataValue.md("\n".join(lines))
+
+
+def counts_table(counts: Mapping[str, int], key: str, value: str = "count", limit: int = 30) -> dg.MetadataValue:
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return markdown_table([key, value], rows, limit)

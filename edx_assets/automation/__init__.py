@@ -1,0 +1,1 @@
+"""Jobs, schedules and sensors that keep the partitions current."""

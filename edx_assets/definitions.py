@@ -1,0 +1,48 @@
+"""The edx_assets code location: one dg.Definitions with every asset, check, job, schedule and resource."""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+from dagster_aws.s3 import S3Resource
+
+from edx_assets.assets import events
+from edx_assets.automation.jobs import daily_events_job
+from edx_assets.automation.schedules import daily_events_schedule
+from edx_assets.resources import GpgResource, MongoResource, WorkspaceResource
+
+
+def _secret(name: str) -> dg.EnvVar | None:
+    """An environment variable read at run time (never shown in the UI); None when it is not set."""
+    return dg.EnvVar(name) if os.environ.get(name) else None
+
+
+def build_resources() -> dict[str, object]:
+    endpoint = os.environ.get("EDX_S3_ENDPOINT_URL", "").strip() or None  # empty: AWS itself
+    return {
+        "s3": S3Resource(
+            endpoint_url=endpoint,
+            region_name=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+            aws_access_key_id=_secret("AWS_ACCESS_KEY_ID"),
+            aws_secret_access_key=_secret("AWS_SECRET_ACCESS_KEY"),
+            max_attempts=5,
+        ),
+        "mongo": MongoResource(
+            uri=dg.EnvVar("EDX_MONGO_URI"), database=os.environ.get("EDX_MONGO_DB", "edx") or "edx"
+        ),
+        "gpg": GpgResource(
+            private_key_file=os.environ.get("EDX_GPG_PRIVATE_KEY_FILE") or None,
+            private_key=_secret("EDX_GPG_PRIVATE_KEY"),
+            passphrase=_secret("EDX_GPG_PASSPHRASE"),
+        ),
+        "workspace": WorkspaceResource(data_dir=os.environ.get("EDX_DATA_DIR", "").strip() or "data"),
+    }
+
+
+defs = dg.Definitions(
+    assets=[events.raw_event_log, events.decrypted_event_log, events.eventos],
+    jobs=[daily_events_job],
+    schedules=[daily_events_schedule],
+    resources=build_resources(),
+)

@@ -1,0 +1,197 @@
+"""Load a decrypted tracking log into the events collection, idempotently and in bounded memory.
+
+Each document's `_id` is `{partition}:{load}:{line}` where `load` names the file's content (sha256)
+and the parser version. A load inserts the whole file with unordered batches, ignoring documents
+already present (a crashed run's), and only then deletes the partition's documents of any other load.
+So a re-run of the same file inserts nothing new, a crash followed by a re-run leaves exact counts, and
+readers keep seeing the previous good day until the new one is complete.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pymongo import ASCENDING, IndexModel
+from pymongo.collection import Collection
+from pymongo.database import Database
+from pymongo.errors import BulkWriteError
+
+from edx_assets.edx import tracking_log as tl
+
+LOADS_COLLECTION = "_edx_loads"
+BATCH = 5000
+DUPLICATE_KEY = 11000
+
+EVENT_INDEXES = [
+    IndexModel([("_edx.partition", ASCENDING), ("_edx.load", ASCENDING)], name="partition_load"),
+    IndexModel([("_edx.course_id", ASCENDING), ("_edx.time", ASCENDING)], name="course_time"),
+    IndexModel([("_edx.user_id", ASCENDING), ("_edx.time", ASCENDING)], name="user_time"),
+    IndexModel([("username", ASCENDING)], name="username"),
+    IndexModel([("_edx.event_type", ASCENDING)], name="event_type"),
+    IndexModel([("_edx.time", ASCENDING)], name="time"),
+]
+REJECTED_INDEXES = [IndexModel([("partition", ASCENDING), ("load", ASCENDING)], name="partition_load")]
+
+
+@dataclass
+class EventLoadResult:
+    partition: str
+    load_id: str
+    lines: int = 0
+    inserted: int = 0
+    already_present: int = 0
+    rejected: int = 0
+    blank: int = 0
+    prefixed: int = 0
+    removed_stale: int = 0
+    unchanged: bool = False
+    rejection_reasons: Counter = field(default_factory=Counter)
+
+    @property
+    def stored(self) -> int:
+        """Documents of this load in the collection: the file's valid lines."""
+        return self.inserted + self.already_present
+
+
+def load_id_for(sha256: str) -> str:
+    return f"{sha256[:16]}p{tl.PARSER_VERSION}"
+
+
+def ensure_indexes(events: Collection, rejected: Collection) -> None:
+    events.create_indexes(EVENT_INDEXES)
+    rejected.create_indexes(REJECTED_INDEXES)
+
+
+def _marker_id(collection: str, partition: str) -> str:
+    return f"{collection}:{partition}"
+
+
+def iter_lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    with path.open("rb") as handle:
+        yield from enumerate(handle, start=1)
+
+
+def load_events(
+    db: Database,
+    path: Path,
+    *,
+    collection: str,
+    partition: str,
+    sha256: str,
+    source_name: str,
+    batch_size: int = BATCH,
+    progress: Callable[[int], None] | None = None,
+) -> EventLoadResult:
+    """Load `path` (a decrypted day) as partition `partition` of `collection`."""
+    events = db[collection]
+    rejected = db[f"{collection}_rejected"]
+    markers = db[LOADS_COLLECTION]
+    ensure_indexes(events, rejected)
+    load_id = load_id_for(sha256)
+    result = EventLoadResult(partition, load_id)
+
+    marker = markers.find_one({"_id": _marker_id(collection, partition)})
+    if marker and marker.get("load") == load_id and marker.get("complete"):
+        present = events.count_documents({"_edx.partition": partition, "_edx.load": load_id})
+        if present == marker["stored"]:
+            result.unchanged = True
+            result.already_present = present
+            result.rejected = int(marker.get("rejected", 0))
+            result.lines = int(marker.get("lines", 0))
+            result.blank = int(marker.get("blank", 0))
+            result.prefixed = int(marker.get("prefixed", 0))
+            result.rejection_reasons = Counter(marker.get("rejection_reasons", {}))
+            return result
+
+    markers.update_one(
+        {"_id": _marker_id(collection, partition)},
+        {"$set": {"load": load_id, "complete": False, "started": datetime.now(UTC)}},
+        upsert=True,
+    )
+    docs: list[dict] = []
+    raws: list[tuple[int, bytes]] = []
+    rejects: list[tl.Rejection] = []
+
+    def flush() -> None:
+        if docs:
+            _insert_docs(events, docs, raws, rejects, result)
+            docs.clear()
+            raws.clear()
+        if rejects:
+            _insert_rejections(rejected, rejects, partition, load_id, source_name, result)
+            rejects.clear()
+
+    for line_no, raw in iter_lines(path):
+        result.lines = line_no
+        if not raw.strip():
+            result.blank += 1
+            continue
+        obj, reason, prefixed = tl.split_line(raw)
+        if obj is None:
+            rejects.append(tl.reject(line_no, raw, reason or "unreadable"))
+            continue
+        result.prefixed += prefixed
+        docs.append(tl.normalize(obj, partition=partition, source_file=source_name, line=line_no, load_id=load_id))
+        raws.append((line_no, raw))
+        if len(docs) >= batch_size or len(rejects) >= batch_size:
+            flush()
+            if progress:
+                progress(line_no)
+    flush()
+
+    # The new load is complete: only now remove what older loads left for this partition.
+    stale = {"_edx.partition": partition, "_edx.load": {"$ne": load_id}}
+    result.removed_stale = events.delete_many(stale).deleted_count
+    rejected.delete_many({"partition": partition, "load": {"$ne": load_id}})
+    markers.update_one(
+        {"_id": _marker_id(collection, partition)},
+        {"$set": {
+            "load": load_id, "complete": True, "finished": datetime.now(UTC), "stored": result.stored,
+            "rejected": result.rejected, "lines": result.lines, "blank": result.blank,
+            "prefixed": result.prefixed, "rejection_reasons": dict(result.rejection_reasons),
+            "file": source_name,
+        }},
+    )
+    return result
+
+
+def _insert_docs(events: Collection, docs: list[dict], raws: list[tuple[int, bytes]],
+                 rejects: list[tl.Rejection], result: EventLoadResult) -> None:
+    try:
+        inserted = len(events.insert_many(docs, ordered=False).inserted_ids)
+        result.inserted += inserted
+        return
+    except BulkWriteError as exc:
+        details = exc.details
+    duplicates = 0
+    for error in details.get("writeErrors", []):
+        if error.get("code") == DUPLICATE_KEY:
+            duplicates += 1
+            continue
+        # MongoDB refused this one document (nested too deep, too large...): quarantine it.
+        line_no, raw = raws[error["index"]]
+        rejects.append(tl.reject(line_no, raw, f"MongoDB refused the document: {error.get('errmsg', '')[:300]}"))
+    result.inserted += int(details.get("nInserted", 0))
+    result.already_present += duplicates
+
+
+def _insert_rejections(rejected: Collection, rejects: list[tl.Rejection], partition: str, load_id: str,
+                       source_name: str, result: EventLoadResult) -> None:
+    documents = [
+        {"_id": f"{partition}:{load_id}:{r.line}", "partition": partition, "load": load_id,
+         "file": source_name, "line": r.line, "reason": r.reason, "raw": r.raw, "raw_bytes": r.raw_bytes}
+        for r in rejects
+    ]
+    for r in rejects:
+        result.rejection_reasons[r.reason.split(":")[0]] += 1
+    result.rejected += len(documents)
+    try:
+        rejected.insert_many(documents, ordered=False)
+    except BulkWriteError as exc:
+        others = [e for e in exc.details.get("writeErrors", []) if e.get("code") != DUPLICATE_KEY]
+        if others:
+            raise
