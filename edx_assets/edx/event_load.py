@@ -18,13 +18,15 @@ from pathlib import Path
 from pymongo import ASCENDING, IndexModel
 from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from edx_assets.edx import tracking_log as tl
 
 LOADS_COLLECTION = "_edx_loads"
 BATCH = 5000
 DUPLICATE_KEY = 11000
+# Server errors that refuse a document for what it is (too deep, too large, invalid): not transient.
+REFUSED_COMMAND_CODES = {2, 10334, 15, 17419, 17280}
 
 EVENT_INDEXES = [
     IndexModel([("_edx.partition", ASCENDING), ("_edx.load", ASCENDING)], name="partition_load"),
@@ -167,6 +169,12 @@ def _insert_docs(events: Collection, docs: list[dict], raws: list[tuple[int, byt
         return
     except BulkWriteError as exc:
         details = exc.details
+    except OperationFailure as exc:
+        if exc.code not in REFUSED_COMMAND_CODES:
+            raise
+        # The server refused the whole batch command (one document too deep to even parse):
+        # insert one by one so that only the offending documents are quarantined.
+        details = _insert_one_by_one(events, docs)
     duplicates = 0
     for error in details.get("writeErrors", []):
         if error.get("code") == DUPLICATE_KEY:
@@ -177,6 +185,22 @@ def _insert_docs(events: Collection, docs: list[dict], raws: list[tuple[int, byt
         rejects.append(tl.reject(line_no, raw, f"MongoDB refused the document: {error.get('errmsg', '')[:300]}"))
     result.inserted += int(details.get("nInserted", 0))
     result.already_present += duplicates
+
+
+def _insert_one_by_one(events: Collection, docs: list[dict]) -> dict:
+    inserted, errors = 0, []
+    for index, doc in enumerate(docs):
+        try:
+            events.insert_one(doc)
+            inserted += 1
+        except DuplicateKeyError:
+            errors.append({"index": index, "code": DUPLICATE_KEY})
+        except OperationFailure as exc:
+            if exc.code not in REFUSED_COMMAND_CODES and exc.code is not None:
+                raise
+            errors.append({"index": index, "code": exc.code, "errmsg": str(exc.details.get("errmsg", exc))
+                           if exc.details else str(exc)})
+    return {"nInserted": inserted, "writeErrors": errors}
 
 
 def _insert_rejections(rejected: Collection, rejects: list[tl.Rejection], partition: str, load_id: str,

@@ -1,0 +1,170 @@
+"""Loading decrypted days into a real mongod: idempotency, crash recovery, quarantine, public fixtures."""
+
+import json
+from pathlib import Path
+
+import orjson
+import pytest
+
+from edx_assets.edx import event_load
+from edx_assets_tests.conftest import FIXTURES
+
+COLL = "Eventos"
+
+
+def _write(path: Path, lines: list[bytes]) -> Path:
+    path.write_bytes(b"".join(line + b"\n" for line in lines))
+    return path
+
+
+def _event(i: int, **extra) -> bytes:
+    return orjson.dumps({"username": f"u{i}", "event_type": "play_video", "time": "2026-10-05T10:00:00+00:00",
+                         "context": {"course_id": "course-v1:A+B+C", "user_id": i}, "event": "{}", **extra})
+
+
+def _load(db, path: Path, partition: str = "2026-10-05", sha: str | None = None, **kw):
+    return event_load.load_events(db, path, collection=COLL, partition=partition,
+                                  sha256=sha or "a" * 64, source_name=path.name, **kw)
+
+
+def test_load_stores_valid_lines_and_quarantines_the_rest(db, tmp_path):
+    path = _write(tmp_path / "day.log", [_event(1), b'{"truncated": "li', _event(2), b"", b"[1, 2]", _event(3)])
+    result = _load(db, path)
+    assert (result.inserted, result.rejected, result.blank) == (3, 2, 1)
+    assert db[COLL].count_documents({"_edx.partition": "2026-10-05"}) == 3
+    rejected = sorted(db[f"{COLL}_rejected"].find({}, {"_id": 0, "line": 1, "reason": 1, "raw": 1, "file": 1}),
+                      key=lambda d: d["line"])
+    assert [r["line"] for r in rejected] == [2, 5]
+    assert rejected[0]["raw"] == '{"truncated": "li' and rejected[0]["file"] == "day.log"
+    assert "truncated" in rejected[0]["reason"] and "array" in rejected[1]["reason"]
+
+
+def test_rerun_of_the_same_file_changes_nothing(db, tmp_path):
+    path = _write(tmp_path / "day.log", [_event(i) for i in range(50)] + [b"oops"])
+    first = _load(db, path)
+    ids_before = sorted(d["_id"] for d in db[COLL].find({}, {"_id": 1}))
+    second = _load(db, path)
+    assert first.inserted == 50 and second.unchanged and second.inserted == 0
+    assert sorted(d["_id"] for d in db[COLL].find({}, {"_id": 1})) == ids_before
+    assert db[f"{COLL}_rejected"].count_documents({}) == 1
+
+
+def test_a_new_version_of_the_day_replaces_the_old_one_exactly(db, tmp_path):
+    _load(db, _write(tmp_path / "v1.log", [_event(i) for i in range(40)]), sha="1" * 64)
+    other_day = _load(db, _write(tmp_path / "d2.log", [_event(i) for i in range(7)]), partition="2026-10-06")
+    result = _load(db, _write(tmp_path / "v2.log", [_event(i) for i in range(25)]), sha="2" * 64)
+    assert result.removed_stale == 40
+    assert db[COLL].count_documents({"_edx.partition": "2026-10-05"}) == 25
+    assert db[COLL].count_documents({"_edx.partition": "2026-10-06"}) == other_day.inserted == 7
+
+
+def test_crash_in_the_middle_then_rerun_leaves_exact_counts(db, tmp_path):
+    path = _write(tmp_path / "day.log", [_event(i) for i in range(1000)] + [b"bad line"])
+
+    class Crash(Exception):
+        pass
+
+    def crash_after_first_batches(line_no: int) -> None:
+        if line_no >= 300:
+            raise Crash
+
+    with pytest.raises(Crash):
+        _load(db, path, batch_size=100, progress=crash_after_first_batches)
+    partial = db[COLL].count_documents({})
+    assert 0 < partial < 1000
+    result = _load(db, path, batch_size=100)
+    assert not result.unchanged  # the marker of the crashed load was never completed
+    assert result.already_present == partial and result.stored == 1000
+    assert db[COLL].count_documents({}) == 1000
+    assert db[f"{COLL}_rejected"].count_documents({}) == 1
+
+
+def test_old_good_day_stays_readable_until_the_new_load_completes(db, tmp_path):
+    _load(db, _write(tmp_path / "v1.log", [_event(i) for i in range(300)]), sha="1" * 64)
+    seen_during_load = []
+
+    def observe(_line_no: int) -> None:
+        seen_during_load.append(db[COLL].count_documents({"_edx.partition": "2026-10-05", "_edx.load": {
+            "$regex": "^1111"}}))
+
+    _load(db, _write(tmp_path / "v2.log", [_event(i) for i in range(500)]), sha="2" * 64, batch_size=100,
+          progress=observe)
+    assert seen_during_load and all(n == 300 for n in seen_during_load)
+    assert db[COLL].count_documents({}) == 500
+
+
+def test_documents_mongodb_refuses_are_quarantined_not_lost(db, tmp_path):
+    deep: dict = {}
+    node = deep
+    for _ in range(210):  # BSON nesting deeper than mongod accepts (its limit is 200)
+        node["a"] = {}
+        node = node["a"]
+    path = _write(tmp_path / "day.log", [_event(1), orjson.dumps({"event": deep}), _event(2)])
+    result = _load(db, path)
+    assert result.stored == 2 and result.rejected == 1
+    reason = db[f"{COLL}_rejected"].find_one()["reason"]
+    assert reason.startswith("MongoDB refused the document")
+
+
+def test_stored_documents_have_no_key_mongodb_cannot_index(db, tmp_path):
+    path = _write(tmp_path / "day.log", [_event(1, event={"POST": {"a.b": 1, "$x": {"c.d": 2}}})])
+    _load(db, path)
+
+    def keys(value):
+        if isinstance(value, dict):
+            for k, v in value.items():
+                yield k
+                yield from keys(v)
+        elif isinstance(value, list):
+            for v in value:
+                yield from keys(v)
+
+    stored = db[COLL].find_one()
+    assert not [k for k in keys(stored) if "." in k or k.startswith("$")]
+    assert stored["event"]["POST"]["＄x"]["c．d"] == 2
+
+
+def test_indexes_for_reports_exist(db, tmp_path):
+    _load(db, _write(tmp_path / "d.log", [_event(1)]))
+    names = set(db[COLL].index_information())
+    assert {"partition_load", "course_time", "user_time", "username", "event_type", "time"} <= names
+
+
+# ---- the real public sample logs ----------------------------------------------------------------
+
+def _fixture_logs() -> list[Path]:
+    files = sorted(FIXTURES.rglob("*.log")) + sorted(FIXTURES.rglob("*.jsonl"))
+    files += sorted((FIXTURES / "paepcke__json_to_relation").rglob("*.json"))
+    files += sorted((FIXTURES / "DiscourseDB__discoursedb-core").rglob("*.json"))
+    return files
+
+
+def _oracle(line: bytes) -> str:
+    """blank / valid / rejected, decided with the standard library's json (not the loader's parser)."""
+    text = line.strip()
+    if not text:
+        return "blank"
+    start = text.find(b"{")
+    if start < 0 or text[:start].lstrip()[:1] in (b"[", b'"'):
+        return "rejected"
+    try:
+        return "valid" if isinstance(json.loads(text[start:].decode("utf-8")), dict) else "rejected"
+    except (ValueError, UnicodeDecodeError):
+        return "rejected"
+
+
+def test_public_fixtures_are_present():
+    assert len(_fixture_logs()) >= 40, f"expected the public sample logs under {FIXTURES}"
+
+
+@pytest.mark.parametrize("path", _fixture_logs(), ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_public_sample_logs_every_line_stored_or_quarantined(db, path):
+    expected = {"blank": 0, "valid": 0, "rejected": 0}
+    with path.open("rb") as handle:
+        for line in handle:
+            expected[_oracle(line)] += 1
+    result = _load(db, path)
+    assert (result.stored, result.rejected, result.blank) == (
+        expected["valid"], expected["rejected"], expected["blank"])
+    assert db[COLL].count_documents({}) == expected["valid"]
+    assert db[f"{COLL}_rejected"].count_documents({}) == expected["rejected"]
