@@ -17,6 +17,8 @@ import pytest
 from pymongo import MongoClient
 from pymongo.database import Database
 
+from edx_assets.local.sample import Delivery, generate_delivery, s3_uploader
+from edx_assets.local.sample_world import SampleSpec
 from edx_assets.local.stack import LocalStack, free_port
 
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "edx-public"
@@ -83,6 +85,26 @@ def buckets(s3_client) -> dict[str, str]:
     return names
 
 
+def _new_buckets(s3_client) -> dict[str, str]:
+    suffix = uuid.uuid4().hex[:8]
+    names = {"events": f"events-{suffix}", "courses": f"courses-{suffix}", "reports": f"reports-{suffix}"}
+    for name in names.values():
+        s3_client.create_bucket(Bucket=name)
+    return names
+
+
+SMALL_SPEC = SampleSpec(start=date(2026, 10, 4), end=date(2026, 10, 6), learners=40, events_per_day=300)
+
+
+@pytest.fixture(scope="session")
+def delivery(stack: LocalStack, s3_client, public_key: str) -> tuple[Delivery, dict[str, str]]:
+    """A small sample delivery (3 days, 1 Sunday package) in its own buckets, shared by the session."""
+    names = _new_buckets(s3_client)
+    delivered = generate_delivery(SMALL_SPEC, public_key, s3_uploader(s3_client),
+                                  events_bucket=names["events"], courses_bucket=names["courses"])
+    return delivered, names
+
+
 @pytest.fixture
 def pipeline_env(stack: LocalStack, db_name: str, buckets: dict[str, str], tmp_path: Path,
                  monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
@@ -113,5 +135,12 @@ def resources_for(env: dict[str, str]) -> dict[str, object]:
         os.environ.update(saved)
 
 
-SMALL_START = date(2026, 10, 3)  # a Saturday: the range covers a Sunday package
-SMALL_END = date(2026, 10, 5)
+
+@pytest.fixture
+def delivered_env(pipeline_env: dict[str, str], delivery, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """pipeline_env pointed at the shared small delivery's buckets."""
+    _, names = delivery
+    env = {**pipeline_env, "EDX_EVENTS_BUCKET": names["events"], "EDX_COURSES_BUCKET": names["courses"]}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return env

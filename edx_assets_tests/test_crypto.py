@@ -99,7 +99,7 @@ def test_tampered_ciphertext(tmp_path, public_key, private_key, passphrase):
     data[len(data) // 2] ^= 0xFF
     encrypted.write_bytes(bytes(data))
     target = tmp_path / "t.out"
-    with crypto.keyring(private_key, passphrase) as ring, pytest.raises(crypto.DecryptionError, match="t.sql.gpg"):
+    with crypto.keyring(private_key, passphrase) as ring, pytest.raises(crypto.DecryptionError, match=r"t\.sql\.gpg"):
         ring.decrypt_to(encrypted, target, gunzip=False)
     assert not target.exists()
 

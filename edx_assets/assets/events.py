@@ -21,10 +21,9 @@ from edx_assets.partitions import daily_partitions, partition_day
 from edx_assets.resources import GpgResource, MongoResource, WorkspaceResource
 from edx_assets.settings import load_settings
 
-settings = load_settings()
-
 
 def event_log_name(partition: str) -> str:
+    settings = load_settings()
     return Path(layout.event_log_key(settings.org, settings.site, partition_day(partition))).name
 
 
@@ -50,6 +49,7 @@ def raw_event_log(
     the year folder being the year of the partition's day. A re-run skips the download when the
     object's ETag has not changed.
     """
+    settings = load_settings()
     day = partition_day(context.partition_key)
     key = layout.event_log_key(settings.org, settings.site, day)
     with permanent_failures():
@@ -129,6 +129,7 @@ def eventos(
     it was a JSON string, and the source file and line. Lines that are not JSON objects go to
     `Eventos_rejected` with file, line, reason and raw text. Re-running a day replaces it exactly.
     """
+    settings = load_settings()
     partition = context.partition_key
     path = decrypted_event_log_path(workspace, partition)
     with permanent_failures():

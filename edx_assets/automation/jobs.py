@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import dagster as dg
 
-from edx_assets.partitions import daily_partitions
-
 daily_events_job = dg.define_asset_job(
     "daily_events_job",
     selection=dg.AssetSelection.assets("raw_event_log", "decrypted_event_log", "eventos"),
-    partitions_def=daily_partitions,
     description="S3 tracking log -> decrypted file -> Eventos, for one day.",
 )

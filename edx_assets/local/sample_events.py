@@ -247,6 +247,8 @@ class EventWriter:
                 yield emit(event)
         active = [e for e in self.world.enrollments
                   if e.created.date() <= day and e.is_active_at(day) and not e.learner.is_staff]
+        for _ in range(max(1, spec.events_per_day // 200)):  # visitors who are not logged in
+            yield emit(self._filler(rng, day, []))
         while truth.valid < spec.events_per_day:
             yield emit(self._filler(rng, day, active))
         for i in range(spec.malformed_per_day):
