@@ -7,9 +7,9 @@ import os
 import dagster as dg
 from dagster_aws.s3 import S3Resource
 
-from edx_assets.assets import events
-from edx_assets.automation.jobs import daily_events_job
-from edx_assets.automation.schedules import daily_events_schedule
+from edx_assets.assets import courses, events
+from edx_assets.automation.jobs import daily_events_job, weekly_courses_job
+from edx_assets.automation.schedules import daily_events_schedule, weekly_courses_schedule
 from edx_assets.resources import GpgResource, MongoResource, WorkspaceResource
 
 
@@ -41,8 +41,11 @@ def build_resources() -> dict[str, object]:
 
 
 defs = dg.Definitions(
-    assets=[events.raw_event_log, events.decrypted_event_log, events.eventos],
-    jobs=[daily_events_job],
-    schedules=[daily_events_schedule],
+    assets=[
+        events.raw_event_log, events.decrypted_event_log, events.eventos,
+        courses.raw_course_package, courses.decrypted_course_package, courses.course_collections,
+    ],
+    jobs=[daily_events_job, weekly_courses_job],
+    schedules=[daily_events_schedule, weekly_courses_schedule],
     resources=build_resources(),
 )
