@@ -24,10 +24,13 @@ daily_partitions = dg.DailyPartitionsDefinition(
     start_date=_settings.partitions_start, timezone=TIMEZONE
 )
 # A weekly partition's key is its Sunday: the first Sunday on or after the configured start.
+# edX dates the package on the Sunday that opens the week, and it is loaded that same night, so the
+# week in progress must already be a partition (end_offset=1).
 weekly_partitions = dg.WeeklyPartitionsDefinition(
     start_date=first_sunday_on_or_after(_settings.partitions_start_date).isoformat(),
     timezone=TIMEZONE,
     day_offset=0,
+    end_offset=1,
 )
 
 

@@ -66,7 +66,7 @@ def test_ragged_row_names_file_and_line(tmp_path):
 
 def test_file_ending_inside_a_row(tmp_path):
     path = _file(tmp_path, "id\tuser_id\tcourse_id\n1\t1\n")
-    with pytest.raises(sql_dump.RaggedRowError, match="line 2.*ends inside this row"):
+    with pytest.raises(sql_dump.RaggedRowError, match=r"line 2.*ends inside this row"):
         list(sql_dump.iter_rows(path, "student_courseenrollment"))
 
 

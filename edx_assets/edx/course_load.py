@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 from bson import json_util
+from bson.errors import BSONError
 from pymongo import ASCENDING, IndexModel
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError
@@ -148,7 +149,7 @@ def _forum_docs(path: Path, load: CourseLoad, rejected: list[dict]) -> Iterator[
                 continue
             try:
                 doc = json_util.loads(text)  # $oid, $date (ISO or epoch millis) -> BSON types
-            except (ValueError, TypeError):
+            except (ValueError, TypeError, BSONError):
                 try:  # e.g. a malformed $oid: keep the document with the raw values
                     doc = orjson.loads(text)
                 except orjson.JSONDecodeError as exc:

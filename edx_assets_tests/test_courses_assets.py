@@ -1,0 +1,86 @@
+"""The weekly course lineage materialized by Dagster against real S3, gpg and mongod."""
+
+from datetime import UTC, datetime
+
+import dagster as dg
+import pytest
+from pymongo import MongoClient
+
+from edx_assets.assets import courses
+from edx_assets.automation.schedules import weekly_courses_schedule
+from edx_assets.definitions import defs
+from edx_assets.edx import layout
+from edx_assets.local.sample_world import SampleWorld
+from edx_assets_tests.conftest import SMALL_SPEC, resources_for
+
+ASSETS = [courses.raw_course_package, courses.decrypted_course_package, courses.course_collections]
+WEEK = "2026-10-04"
+
+
+def _materialize(env, partition=WEEK, raise_on_error=True):
+    return dg.materialize(ASSETS, partition_key=partition, resources=resources_for(env),
+                          instance=dg.DagsterInstance.ephemeral(), raise_on_error=raise_on_error)
+
+
+def test_week_loads_every_course_with_passing_checks_and_reruns_identically(delivered_env, stack):
+    result = _materialize(delivered_env)
+    checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
+    assert checks == {"documents_match_file_rows": True, "enrollments_join_users": True,
+                      "every_course_in_catalog": True}
+    db = MongoClient(stack.mongo_uri)[delivered_env["EDX_MONGO_DB"]]
+    world = SampleWorld(SMALL_SPEC)
+    for course in world.courses:
+        prefix = layout.collection_prefix(course.cid.file_prefix, "idbx")
+        assert db[f"{prefix}.enrollments"].count_documents({}) == len(
+            world.enrollments_at(course, datetime(2026, 10, 4).date()))
+        assert db.courses.find_one({"prefix": prefix})["display_name"] == course.display_name
+    decrypted = courses.decrypted_package_dir(resources_for(delivered_env)["workspace"], WEEK)
+    assert not decrypted.exists()  # private files removed after loading
+
+    snapshot = {n: sorted(db[n].find(), key=lambda d: str(d["_id"])) for n in db.list_collection_names()
+                if n != "courses"}
+    again = _materialize(delivered_env)
+    assert again.success
+    assert {n: sorted(db[n].find(), key=lambda d: str(d["_id"])) for n in db.list_collection_names()
+            if n != "courses"} == snapshot
+
+
+def test_failed_export_and_unloaded_tables_are_reported(delivered_env, delivery, s3_client):
+    result = dg.materialize(ASSETS[:2], partition_key=WEEK, resources=resources_for(delivered_env),
+                            instance=dg.DagsterInstance.ephemeral())
+    meta = {k: v.value for k, v in result.get_asset_materialization_events()[-1].materialization.metadata.items()}
+    assert meta["courses"] == len(SampleWorld(SMALL_SPEC).courses)
+    assert any("student_anonymoususerid" in p for p in meta["not_loaded_files"])
+    assert any(p.startswith("ora/") for p in meta["not_loaded_files"])
+
+
+def test_missing_package_fails_naming_bucket_and_key(pipeline_env):
+    result = _materialize(pipeline_env, "2026-10-11", raise_on_error=False)
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    assert f"s3://{pipeline_env['EDX_COURSES_BUCKET']}/idbx-2026-10-11.zip" in failure.step_failure_data.error.message
+
+
+def _tick(when: datetime):
+    with dg.build_schedule_context(scheduled_execution_time=when, repository_def=defs.get_repository_def()) as ctx:
+        return weekly_courses_schedule.evaluate_tick(ctx)
+
+
+def test_weekly_schedule_loads_that_sundays_package():
+    assert weekly_courses_schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    assert weekly_courses_schedule.cron_schedule == "0 23 * * 0"
+    [request] = _tick(datetime(2026, 10, 18, 23, 0, tzinfo=UTC)).run_requests
+    assert request.partition_key == "2026-10-18"  # a Sunday: the same night's package
+    assert datetime(2026, 10, 18).weekday() == 6
+
+
+@pytest.mark.parametrize(("tick", "week"), [(datetime(2026, 10, 19, 1, tzinfo=UTC), "2026-10-18"),
+                                            (datetime(2027, 1, 2, 23, tzinfo=UTC), "2026-12-27")])
+def test_weekly_schedule_on_other_days_takes_the_latest_sunday(tick, week):
+    [request] = _tick(tick).run_requests
+    assert request.partition_key == week
+
+
+def test_weekly_partitions_are_keyed_by_sundays():
+    keys = courses.weekly_partitions.get_partition_keys(current_time=datetime(2026, 11, 1, tzinfo=UTC))
+    assert keys[:3] == ["2026-10-04", "2026-10-11", "2026-10-18"]
