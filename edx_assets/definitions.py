@@ -8,9 +8,10 @@ import dagster as dg
 from dagster_aws.s3 import S3Resource
 
 from edx_assets.assets import courses, events
+from edx_assets.assets.reports import active_users, enrollments, general, locations, master
 from edx_assets.automation.jobs import daily_events_job, weekly_courses_job
 from edx_assets.automation.schedules import daily_events_schedule, weekly_courses_schedule
-from edx_assets.resources import GpgResource, MongoResource, WorkspaceResource
+from edx_assets.resources import GpgResource, MongoResource, ReportsResource, WorkspaceResource
 
 
 def _secret(name: str) -> dg.EnvVar | None:
@@ -37,6 +38,13 @@ def build_resources() -> dict[str, object]:
             passphrase=_secret("EDX_GPG_PASSPHRASE"),
         ),
         "workspace": WorkspaceResource(data_dir=os.environ.get("EDX_DATA_DIR", "").strip() or "data"),
+        "reports": ReportsResource(
+            pii=(os.environ.get("EDX_REPORTS_PII", "").strip() or "include").lower(),
+            pseudonym_key=_secret("EDX_REPORTS_PSEUDONYM_KEY"),
+            s3_bucket=os.environ.get("EDX_REPORTS_BUCKET", "").strip() or None,
+            s3_prefix=os.environ.get("EDX_REPORTS_PREFIX", "").strip() or "reports",
+            course_metadata_file=os.environ.get("EDX_COURSE_METADATA_FILE", "").strip() or None,
+        ),
     }
 
 
@@ -44,6 +52,8 @@ defs = dg.Definitions(
     assets=[
         events.raw_event_log, events.decrypted_event_log, events.eventos,
         courses.raw_course_package, courses.decrypted_course_package, courses.course_collections,
+        general.general_report, enrollments.enrollments_report, active_users.active_users_report,
+        locations.learner_locations_report, master.learners_master,
     ],
     jobs=[daily_events_job, weekly_courses_job],
     schedules=[daily_events_schedule, weekly_courses_schedule],

@@ -33,16 +33,12 @@ class Settings:
     site: str
     events_bucket: str
     courses_bucket: str
-    reports_bucket: str
-    reports_prefix: str
     partitions_start: str
     events_collection: str
     daily_schedule_cron: str
     weekly_schedule_cron: str
     rejected_share_warn: float
     keep_decrypted: bool
-    reports_pii: str
-    course_metadata_file: str
     events_fresh_hours: float
     courses_fresh_days: float
 
@@ -61,24 +57,17 @@ def load_settings() -> Settings:
         date.fromisoformat(start)
     except ValueError as exc:
         raise ValueError(f"EDX_PARTITIONS_START must be a date YYYY-MM-DD, got {start!r}") from exc
-    pii = _env("EDX_REPORTS_PII", "include").lower()
-    if pii not in {"include", "pseudonymize", "drop"}:
-        raise ValueError(f"EDX_REPORTS_PII must be include, pseudonymize or drop, got {pii!r}")
     return Settings(
         org=_env("EDX_ORG", "idbx").lower(),
         site=_env("EDX_SITE", "edx"),
         events_bucket=_env("EDX_EVENTS_BUCKET", "edx-course-data"),
         courses_bucket=_env("EDX_COURSES_BUCKET", "course-data"),
-        reports_bucket=os.environ.get("EDX_REPORTS_BUCKET", "").strip(),
-        reports_prefix=_env("EDX_REPORTS_PREFIX", "reports"),
         partitions_start=start,
         events_collection=_env("EDX_EVENTS_COLLECTION", "Eventos"),
         daily_schedule_cron=_env("EDX_DAILY_SCHEDULE", "0 20 * * *"),
         weekly_schedule_cron=_env("EDX_WEEKLY_SCHEDULE", "0 23 * * 0"),
         rejected_share_warn=_env_float("EDX_REJECTED_SHARE_WARN", 0.01),
         keep_decrypted=_env("EDX_KEEP_DECRYPTED", "false").lower() in {"1", "true", "yes"},
-        reports_pii=pii,
-        course_metadata_file=os.environ.get("EDX_COURSE_METADATA_FILE", "").strip(),
         events_fresh_hours=_env_float("EDX_EVENTS_FRESH_HOURS", 36),
         courses_fresh_days=_env_float("EDX_COURSES_FRESH_DAYS", 8),
     )

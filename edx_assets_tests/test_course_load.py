@@ -1,7 +1,6 @@
 """Per-course collections in a real mongod, checked against the sample world's ground truth."""
 
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 

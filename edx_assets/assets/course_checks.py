@@ -1,6 +1,5 @@
 """Asset checks of `course_collections`, evaluated for the week right after it is loaded."""
 
-import warnings
 from pathlib import Path
 
 import dagster as dg
@@ -13,8 +12,6 @@ from edx_assets.partitions import weekly_partitions
 ROWS_MATCH = "documents_match_file_rows"
 ENROLLMENTS_JOIN = "enrollments_join_users"
 CATALOG_COMPLETE = "every_course_in_catalog"
-
-warnings.filterwarnings("ignore", category=dg.PreviewWarning, message=".*partitions_def on an AssetCheckSpec.*")
 
 COURSE_CHECKS = [
     dg.AssetCheckSpec(ROWS_MATCH, asset="course_collections", partitions_def=weekly_partitions, blocking=True,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -17,9 +16,6 @@ MATCHES_FILE = "documents_match_valid_lines"
 NO_DUPLICATES = "no_duplicate_lines"
 REJECTED_SHARE = "rejected_share_below_threshold"
 TIMES_IN_DAY = "times_within_partition_day"
-
-# Partitioned checks (per-day results in the UI) are a preview feature of the pinned Dagster.
-warnings.filterwarnings("ignore", category=dg.PreviewWarning, message=".*partitions_def on an AssetCheckSpec.*")
 
 EVENTOS_CHECKS = [
     dg.AssetCheckSpec(MATCHES_FILE, asset="eventos", partitions_def=daily_partitions, blocking=True,

@@ -1,0 +1,67 @@
+"""general_report: the cross-course summary (the `reports` collection and general_report.csv)."""
+
+import csv
+
+import dagster as dg
+from dagster_aws.s3 import S3Resource
+
+from edx_assets.assets.common import MONGO_POOL, TRANSIENT_RETRY
+from edx_assets.assets.reports.common import GROUP, KINDS, REPORT_OWNERS, courses_for, publish
+from edx_assets.edx.reports import general
+from edx_assets.edx.reports.csv_out import write_csv
+from edx_assets.partitions import weekly_partitions
+from edx_assets.resources import MongoResource, ReportsResource, WorkspaceResource
+
+TOTALS_RECONCILE = "totals_reconcile_with_enrollments"
+ACTIVE_WITHIN_ENROLLED = "active_users_within_enrolled"
+
+
+@dg.asset(
+    partitions_def=weekly_partitions,
+    deps=["course_collections"],
+    group_name=GROUP,
+    kinds=KINDS,
+    owners=REPORT_OWNERS,
+    retry_policy=TRANSIENT_RETRY,
+    pool=MONGO_POOL,
+    check_specs=[
+        dg.AssetCheckSpec(TOTALS_RECONCILE, asset="general_report", partitions_def=weekly_partitions,
+                          description="Sum of total_users in general_report.csv == enrollment documents."),
+        dg.AssetCheckSpec(ACTIVE_WITHIN_ENROLLED, asset="general_report", partitions_def=weekly_partitions,
+                          description="No course has more active users than enrollments."),
+    ],
+    code_version="1",
+)
+def general_report(context: dg.AssetExecutionContext, mongo: MongoResource, workspace: WorkspaceResource,
+                   reports: ReportsResource, s3: S3Resource):
+    """The "colecciones generales": one summary per course.
+
+    `reports` collection: `{_id: course, metadata: {name, sme, start_date, end_date, ...}, report: {users:
+    {total, active, certificates: {failed, approved, certified}}, gender, education, countries}}`.
+    `general_report.csv`: `id,name,sme,start_date,end_date,total_users,active_users,approved_users,
+    certified_users,failed_users,male,female,countries` then other_gender, unknown_gender,
+    active_enrollments, unenrolled, verified_enrollments, certificates, passing_grade, in_latest_package.
+    total = enrollments; active = enrolled learners with courseware records; failed = certificates
+    `notpassing`; approved = certificate grade >= the course's passing grade; certified = `downloadable`;
+    countries = distinct profile countries. Name and dates come from the catalog, `sme` from
+    EDX_COURSE_METADATA_FILE.
+    """
+    week = context.partition_key
+    with mongo.get_database() as db:
+        courses = courses_for(db, reports)
+        summaries = list(general.summaries(db, courses))  # one small document per course
+        for summary in summaries:
+            db.reports.replace_one({"_id": summary["_id"]}, {**summary, "week": week}, upsert=True)
+        enrollment_docs = sum(db[c.collection("enrollments")].count_documents({}) for c in courses)
+    path = workspace.reports_dir(week) / "general_report.csv"
+    result = write_csv(path, general.CSV_COLUMNS, (general.csv_row(s) for s in summaries))
+    with path.open(encoding="utf-8", newline="") as handle:  # read the file back, as an analyst would
+        rows = list(csv.DictReader(handle))
+    csv_total = sum(int(r["total_users"]) for r in rows)
+    over = [r["id"] for r in rows if int(r["active_users"]) > int(r["total_users"])]
+    yield dg.MaterializeResult(metadata={**publish(result, reports, s3, week), "courses": len(courses),
+                                         "enrollments": enrollment_docs})
+    yield dg.AssetCheckResult(check_name=TOTALS_RECONCILE, passed=csv_total == enrollment_docs,
+                              metadata={"csv_total_users": csv_total, "enrollment_documents": enrollment_docs})
+    yield dg.AssetCheckResult(check_name=ACTIVE_WITHIN_ENROLLED, passed=not over,
+                              metadata={"courses_over": dg.MetadataValue.json(over)})

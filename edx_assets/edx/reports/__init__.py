@@ -1,0 +1,1 @@
+"""Report computations over the per-course collections and Eventos (MongoDB aggregations, streamed)."""

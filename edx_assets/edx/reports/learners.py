@@ -1,0 +1,91 @@
+"""One row per enrollment with everything the learner reports join: user, profile, certificate,
+courseware activity and progress. One aggregation per course, streamed from the server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo.database import Database
+
+from edx_assets.edx.reports.courses import ReportCourse
+
+CONTAINERS = {"course", "chapter", "sequential", "vertical"}
+
+
+def course_units(db: Database, course: ReportCourse) -> set[str]:
+    """Leaf blocks of the course structure (videos, problems, html...): what progress counts."""
+    return {b["_id"] for b in db[course.collection("structure")].find(
+        {"category": {"$nin": sorted(CONTAINERS)}}, {"_id": 1})}
+
+
+def enrollment_rows(db: Database, course: ReportCourse) -> Iterator[dict[str, Any]]:
+    """Every enrollment joined to the learner's user, profile, certificate and courseware records."""
+    units = course_units(db, course)
+    pipeline = [
+        {"$lookup": {"from": course.collection("users"), "localField": "user_id", "foreignField": "id",
+                     "as": "user", "pipeline": [{"$limit": 1}]}},
+        {"$lookup": {"from": course.collection("demographics"), "localField": "user_id",
+                     "foreignField": "user_id", "as": "profile", "pipeline": [{"$limit": 1}]}},
+        {"$lookup": {"from": course.collection("certificates"), "localField": "user_id",
+                     "foreignField": "user_id", "as": "certificate",
+                     "pipeline": [{"$sort": {"modified_date": -1}}, {"$limit": 1}]}},
+        {"$lookup": {"from": course.collection("courseware"), "localField": "user_id",
+                     "foreignField": "student_id", "as": "activity",
+                     "pipeline": [{"$group": {"_id": None, "records": {"$sum": 1},
+                                              "modules": {"$addToSet": "$module_id"}}}]}},
+        {"$sort": {"user_id": 1, "_id": 1}},
+    ]
+    for doc in db[course.collection("enrollments")].aggregate(pipeline, allowDiskUse=True):
+        user = doc["user"][0] if doc["user"] else {}
+        profile = doc["profile"][0] if doc["profile"] else {}
+        certificate = doc["certificate"][0] if doc["certificate"] else {}
+        activity = doc["activity"][0] if doc["activity"] else {"records": 0, "modules": []}
+        visited = len(units.intersection(activity["modules"]))
+        yield {
+            "course_id": course.course_id,
+            "course_name": course.name,
+            "user_id": doc.get("user_id"),
+            "username": user.get("username"),
+            "first_name": user.get("first_name"),
+            "last_name": user.get("last_name"),
+            "name": profile.get("name") or " ".join(
+                p for p in (user.get("first_name"), user.get("last_name")) if p) or None,
+            "email": user.get("email"),
+            "is_staff": bool(user.get("is_staff")),
+            "has_user": bool(user),
+            "enrollment_date": doc.get("created"),
+            "mode": doc.get("mode"),
+            "is_active": doc.get("is_active"),
+            "gender": profile.get("gender") or None,
+            "year_of_birth": profile.get("year_of_birth"),
+            "level_of_education": profile.get("level_of_education") or None,
+            "country": profile.get("country") or None,
+            "ip_country": (profile.get("ip_location") or {}).get("country_code"),
+            "courseware_records": activity["records"],
+            "units_visited": visited,
+            "units_total": len(units),
+            "progress": round(visited / len(units), 4) if units else None,
+            "grade": certificate.get("grade"),
+            "certificate_status": certificate.get("status"),
+            "certificate_mode": certificate.get("mode"),
+        }
+
+
+def event_activity(db: Database, events: str, course: ReportCourse, until: datetime) -> dict[int, dict]:
+    """Per user of the course: first and last event, events in the 7 and 30 days before `until`."""
+    week, month = until - timedelta(days=7), until - timedelta(days=30)
+    pipeline = [
+        {"$match": {"_edx.course_id": course.course_id, "_edx.user_id": {"$ne": None},
+                    "_edx.time": {"$lt": until}}},
+        {"$group": {
+            "_id": "$_edx.user_id",
+            "first_event": {"$min": "$_edx.time"},
+            "last_event": {"$max": "$_edx.time"},
+            "events": {"$sum": 1},
+            "events_last_7_days": {"$sum": {"$cond": [{"$gte": ["$_edx.time", week]}, 1, 0]}},
+            "events_last_30_days": {"$sum": {"$cond": [{"$gte": ["$_edx.time", month]}, 1, 0]}},
+        }},
+    ]
+    return {row.pop("_id"): row for row in db[events].aggregate(pipeline, allowDiskUse=True)}

@@ -1,0 +1,22 @@
+"""The master file: one row per learner per course (the old MASTERFILE_<date>_.csv)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from pymongo.database import Database
+
+from edx_assets.edx.reports.courses import ReportCourse
+from edx_assets.edx.reports.learners import enrollment_rows
+
+COLUMNS = [
+    "course_id", "course_name", "user_id", "username", "name", "email", "gender", "year_of_birth",
+    "level_of_education", "country", "ip_country", "enrollment_date", "mode", "is_active",
+    "progress", "courseware_records", "grade", "certificate_status", "certificate_mode",
+]
+
+
+def master_rows(db: Database, courses: list[ReportCourse]) -> Iterator[dict[str, Any]]:
+    for course in courses:
+        yield from enrollment_rows(db, course)

@@ -1,0 +1,44 @@
+"""Personal data in report files: include, pseudonymize (stable keyed hash) or drop."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+PII_COLUMNS = ("username", "name", "first_name", "last_name", "email", "full_name")
+MODES = ("include", "pseudonymize", "drop")
+
+
+@dataclass(frozen=True)
+class PiiPolicy:
+    mode: str = "include"
+    key: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"EDX_REPORTS_PII must be one of {', '.join(MODES)}, got {self.mode!r}")
+        if self.mode == "pseudonymize" and not self.key:
+            raise ValueError("EDX_REPORTS_PII=pseudonymize needs a secret key in EDX_REPORTS_PSEUDONYM_KEY")
+
+    def columns(self, columns: Iterable[str]) -> list[str]:
+        """The report's columns under this policy (personal columns removed when dropping)."""
+        return [c for c in columns if not (self.mode == "drop" and c in PII_COLUMNS)]
+
+    def pseudonym(self, value: object) -> str | None:
+        if value is None or value == "":
+            return None
+        digest = hmac.new(str(self.key).encode(), str(value).encode(), hashlib.sha256).hexdigest()
+        return f"p_{digest[:20]}"
+
+    def apply(self, row: dict) -> dict:
+        if self.mode == "include":
+            return row
+        for column in PII_COLUMNS:
+            if column in row:
+                if self.mode == "drop":
+                    del row[column]
+                else:
+                    row[column] = self.pseudonym(row[column])
+        return row

@@ -1,0 +1,33 @@
+"""Report options as a resource: personal-data policy, optional S3 copy, the course metadata file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+
+from edx_assets.edx.reports.csv_out import CsvResult
+from edx_assets.edx.reports.pii import PiiPolicy
+
+
+class ReportsResource(dg.ConfigurableResource):
+    """How report files are written: EDX_REPORTS_PII (include | pseudonymize | drop) for names, emails
+    and usernames; EDX_REPORTS_BUCKET/EDX_REPORTS_PREFIX to also upload them; EDX_COURSE_METADATA_FILE."""
+
+    pii: str = "include"
+    pseudonym_key: str | None = None
+    s3_bucket: str | None = None
+    s3_prefix: str = "reports"
+    course_metadata_file: str | None = None
+
+    def policy(self) -> PiiPolicy:
+        return PiiPolicy(self.pii, self.pseudonym_key)
+
+    def upload(self, s3_client, result: CsvResult, week: str) -> str | None:
+        """Copy a report file to s3://bucket/prefix/week/name when a bucket is configured."""
+        if not self.s3_bucket:
+            return None
+        key = f"{self.s3_prefix.strip('/')}/{week}/{Path(result.path).name}"
+        s3_client.upload_file(str(result.path), self.s3_bucket, key,
+                              ExtraArgs={"ContentType": "text/csv; charset=utf-8"})
+        return f"s3://{self.s3_bucket}/{key}"
