@@ -11,6 +11,7 @@ from edx_assets.assets import courses, events
 from edx_assets.assets.reports import active_users, enrollments, general, locations, master
 from edx_assets.automation.jobs import daily_events_job, weekly_courses_job
 from edx_assets.automation.schedules import daily_events_schedule, weekly_courses_schedule
+from edx_assets.automation.sensors import course_package_arrivals, event_log_arrivals, record_run_failures
 from edx_assets.resources import GpgResource, MongoResource, ReportsResource, WorkspaceResource
 
 
@@ -57,5 +58,6 @@ defs = dg.Definitions(
     ],
     jobs=[daily_events_job, weekly_courses_job],
     schedules=[daily_events_schedule, weekly_courses_schedule],
+    sensors=[event_log_arrivals, course_package_arrivals, record_run_failures],
     resources=build_resources(),
 )

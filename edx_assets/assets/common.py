@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import dagster as dg
 
 from edx_assets.edx.crypto import CorruptPayloadError, DecryptionError
 from edx_assets.edx.landing import DeliveryMissingError, S3AccessError
+from edx_assets.settings import load_settings
 
 OWNERS = ["team:data-platform"]
+
+_settings = load_settings()
+# The UI shows Eventos stale when no day landed for 36 hours, course data and reports after 8 days.
+EVENTS_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=_settings.events_fresh_hours))
+WEEKLY_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=timedelta(days=_settings.courses_fresh_days))
 MONGO_POOL = "mongodb"
 
 # S3 and MongoDB have bad minutes: retry with exponential backoff (5 s, 10 s, 20 s) and jitter.

@@ -12,6 +12,7 @@ from edx_assets.assets.common import (
     MONGO_POOL,
     OWNERS,
     TRANSIENT_RETRY,
+    WEEKLY_FRESHNESS,
     counts_table,
     markdown_table,
     permanent_failures,
@@ -130,6 +131,7 @@ def decrypted_course_package(
     retry_policy=TRANSIENT_RETRY,
     pool=MONGO_POOL,
     check_specs=COURSE_CHECKS,
+    freshness_policy=WEEKLY_FRESHNESS,
     code_version="1",
 )
 def course_collections(

@@ -9,6 +9,7 @@ import dagster as dg
 from dagster_aws.s3 import S3Resource
 
 from edx_assets.assets.common import (
+    EVENTS_FRESHNESS,
     MONGO_POOL,
     OWNERS,
     TRANSIENT_RETRY,
@@ -116,6 +117,7 @@ def decrypted_event_log(
     retry_policy=TRANSIENT_RETRY,
     pool=MONGO_POOL,
     check_specs=EVENTOS_CHECKS,
+    freshness_policy=EVENTS_FRESHNESS,
     code_version=f"parser-{tracking_log.PARSER_VERSION}",
 )
 def eventos(

@@ -5,7 +5,7 @@ import csv
 import dagster as dg
 from dagster_aws.s3 import S3Resource
 
-from edx_assets.assets.common import MONGO_POOL, TRANSIENT_RETRY
+from edx_assets.assets.common import MONGO_POOL, TRANSIENT_RETRY, WEEKLY_FRESHNESS
 from edx_assets.assets.reports.common import (
     EVENTS_OF_PREVIOUS_WEEK,
     GROUP,
@@ -30,6 +30,7 @@ JOINS_ENROLLMENTS = "rows_join_enrollments"
     group_name=GROUP,
     kinds=KINDS,
     owners=REPORT_OWNERS,
+    freshness_policy=WEEKLY_FRESHNESS,
     retry_policy=TRANSIENT_RETRY,
     pool=MONGO_POOL,
     check_specs=[dg.AssetCheckSpec(JOINS_ENROLLMENTS, asset="active_users_report", partitions_def=weekly_partitions,

@@ -5,7 +5,7 @@ import csv
 import dagster as dg
 from dagster_aws.s3 import S3Resource
 
-from edx_assets.assets.common import MONGO_POOL, TRANSIENT_RETRY
+from edx_assets.assets.common import MONGO_POOL, TRANSIENT_RETRY, WEEKLY_FRESHNESS
 from edx_assets.assets.reports.common import GROUP, KINDS, REPORT_OWNERS, courses_for, publish
 from edx_assets.edx.reports import general
 from edx_assets.edx.reports.csv_out import write_csv
@@ -22,6 +22,7 @@ ACTIVE_WITHIN_ENROLLED = "active_users_within_enrolled"
     group_name=GROUP,
     kinds=KINDS,
     owners=REPORT_OWNERS,
+    freshness_policy=WEEKLY_FRESHNESS,
     retry_policy=TRANSIENT_RETRY,
     pool=MONGO_POOL,
     check_specs=[

@@ -3,7 +3,7 @@
 import dagster as dg
 from dagster_aws.s3 import S3Resource
 
-from edx_assets.assets.common import MONGO_POOL, TRANSIENT_RETRY
+from edx_assets.assets.common import MONGO_POOL, TRANSIENT_RETRY, WEEKLY_FRESHNESS
 from edx_assets.assets.reports.common import (
     EVENTS_OF_PREVIOUS_WEEK,
     GROUP,
@@ -26,6 +26,7 @@ from edx_assets.settings import load_settings
     group_name=GROUP,
     kinds=KINDS,
     owners=REPORT_OWNERS,
+    freshness_policy=WEEKLY_FRESHNESS,
     retry_policy=TRANSIENT_RETRY,
     pool=MONGO_POOL,
     code_version="1",

@@ -3,7 +3,7 @@
 import dagster as dg
 from dagster_aws.s3 import S3Resource
 
-from edx_assets.assets.common import MONGO_POOL, TRANSIENT_RETRY
+from edx_assets.assets.common import MONGO_POOL, TRANSIENT_RETRY, WEEKLY_FRESHNESS
 from edx_assets.assets.reports.common import GROUP, KINDS, REPORT_OWNERS, courses_for, publish
 from edx_assets.edx.reports import master
 from edx_assets.edx.reports.csv_out import write_csv
@@ -17,6 +17,7 @@ from edx_assets.resources import MongoResource, ReportsResource, WorkspaceResour
     group_name=GROUP,
     kinds=KINDS,
     owners=REPORT_OWNERS,
+    freshness_policy=WEEKLY_FRESHNESS,
     retry_policy=TRANSIENT_RETRY,
     pool=MONGO_POOL,
     code_version="1",

@@ -1,0 +1,155 @@
+"""Sensors over real S3 listings, the run-failure sensor, retries and backfills."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import dagster as dg
+from dagster_aws.s3 import S3Resource
+from pymongo import MongoClient
+from pymongo.errors import AutoReconnect
+
+from edx_assets.assets import events
+from edx_assets.automation.sensors import course_package_arrivals, event_log_arrivals, record_run_failures
+from edx_assets.definitions import defs
+from edx_assets.resources import MongoResource
+from edx_assets_tests.conftest import resources_for
+
+
+def _s3(stack) -> S3Resource:
+    return S3Resource(endpoint_url=stack.s3_endpoint, region_name="us-east-1",
+                      aws_access_key_id="k", aws_secret_access_key="s")
+
+
+def _evaluate(sensor, stack, cursor=None):
+    with dg.build_sensor_context(cursor=cursor, resources={"s3": _s3(stack)},
+                                 repository_def=defs.get_repository_def()) as context:
+        return sensor(context)
+
+
+def test_event_sensor_requests_new_and_changed_days_from_a_real_listing(pipeline_env, delivery, s3_client, stack):
+    delivered, names = delivery
+    bucket = pipeline_env["EDX_EVENTS_BUCKET"]
+
+    def deliver(day: str, source_day: str | None = None) -> None:
+        key = delivered.event_keys[day]
+        source = delivered.event_keys[source_day or day]
+        s3_client.copy_object(Bucket=bucket, Key=key, CopySource={"Bucket": names["events"], "Key": source},
+                              MetadataDirective="REPLACE")
+
+    deliver("2026-10-05")
+    s3_client.put_object(Bucket=bucket, Key="otherorg/edx/events/2026/otherorg-edx-events-2026-10-05.log.gz.gpg",
+                         Body=b"x")
+    first = _evaluate(event_log_arrivals, stack)
+    assert [r.partition_key for r in first.run_requests] == ["2026-10-05"]
+
+    quiet = _evaluate(event_log_arrivals, stack, first.cursor)
+    assert quiet.run_requests == []
+
+    time.sleep(1.1)  # S3 LastModified has one-second resolution
+    deliver("2026-10-04")  # late: its key sorts before the one already seen
+    deliver("2026-10-05", source_day="2026-10-06")  # re-delivered with other content
+    later = _evaluate(event_log_arrivals, stack, quiet.cursor)
+    assert sorted(r.partition_key for r in later.run_requests) == ["2026-10-04", "2026-10-05"]
+    assert len({r.run_key for r in later.run_requests} | {r.run_key for r in first.run_requests}) == 3
+
+
+def test_package_sensor_requests_the_sunday_partition(pipeline_env, delivery, s3_client, stack):
+    delivered, names = delivery
+    key = delivered.package_keys["2026-10-04"]
+    s3_client.copy_object(Bucket=pipeline_env["EDX_COURSES_BUCKET"], Key=key,
+                          CopySource={"Bucket": names["courses"], "Key": key})
+    s3_client.put_object(Bucket=pipeline_env["EDX_COURSES_BUCKET"], Key="idbx-2026-09-27.zip", Body=b"old")
+    result = _evaluate(course_package_arrivals, stack)
+    assert [r.partition_key for r in result.run_requests] == ["2026-10-04"]  # 09-27 precedes the partitions
+
+
+class FlakyMongo(MongoResource):
+    """A MongoDB whose first connection attempts fail as during a failover (state kept in a file)."""
+
+    counter_file: str
+    failures: int = 1
+
+    def get_database(self):  # noqa: ANN201
+        count = int(open(self.counter_file).read() or 0) if os.path.exists(self.counter_file) else 0
+        with open(self.counter_file, "w") as handle:
+            handle.write(str(count + 1))
+        if count < self.failures:
+            raise AutoReconnect("connection reset by peer (injected)")
+        return super().get_database()
+
+
+def test_a_transient_mongodb_failure_is_retried_and_the_day_completes(delivered_env, delivery, stack, tmp_path):
+    resources = resources_for(delivered_env)
+    resources["mongo"] = FlakyMongo(uri=stack.mongo_uri, database=delivered_env["EDX_MONGO_DB"],
+                                    counter_file=str(tmp_path / "attempts"))
+    result = dg.materialize([events.raw_event_log, events.decrypted_event_log, events.eventos],
+                            partition_key="2026-10-04", resources=resources, instance=dg.DagsterInstance.ephemeral())
+    assert result.success
+    retried = [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
+    assert [e.step_key for e in retried] == ["eventos"]
+    db = MongoClient(stack.mongo_uri)[delivered_env["EDX_MONGO_DB"]]
+    assert db.Eventos.count_documents({}) == delivery[0].days["2026-10-04"].valid
+
+
+def test_run_failure_sensor_records_partition_and_asset(pipeline_env, tmp_path):
+    instance = dg.DagsterInstance.ephemeral()
+    job = defs.resolve_job_def("daily_events_job")
+    result = job.execute_in_process(partition_key="2026-10-06", instance=instance, raise_on_error=False,
+                                    resources=resources_for(pipeline_env))
+    assert not result.success
+    failure_event = next(e for e in result.all_events if e.event_type_value == "PIPELINE_FAILURE")
+    workspace = resources_for(pipeline_env)["workspace"]
+    context = dg.build_run_status_sensor_context(
+        sensor_name="record_run_failures", dagster_instance=instance, dagster_run=result.dagster_run,
+        dagster_event=failure_event, resources={"workspace": workspace},
+    ).for_run_failure()
+    record_run_failures(context)
+    [line] = workspace.failures_log().read_text().splitlines()
+    record = json.loads(line)
+    assert record["partition"] == "2026-10-06" and record["job"] == "daily_events_job"
+    assert record["assets"] == ["raw_event_log"]
+
+
+def test_a_cli_backfill_gives_the_same_collection_as_scheduled_runs(delivered_env, delivery, stack, tmp_path):
+    """`dagster job backfill` over three days (runs launched as separate processes) == three scheduled runs."""
+    days = ["2026-10-04", "2026-10-05", "2026-10-06"]
+    scheduled_db = delivered_env["EDX_MONGO_DB"]
+    job = defs.resolve_job_def("daily_events_job")
+    for day in days:
+        assert job.execute_in_process(partition_key=day, instance=dg.DagsterInstance.ephemeral(),
+                                      resources=resources_for(delivered_env)).success
+    home = tmp_path / "dagster-home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(
+        "run_coordinator:\n  module: dagster._core.run_coordinator\n  class: DefaultRunCoordinator\n"
+        "telemetry:\n  enabled: false\n")
+    env = {**os.environ, **delivered_env, "DAGSTER_HOME": str(home), "EDX_MONGO_DB": scheduled_db + "_bf",
+           "EDX_DATA_DIR": str(tmp_path / "bf-data")}
+    subprocess.run([os.path.join(os.path.dirname(sys.executable), "dagster"), "job", "backfill",
+                    "-m", "edx_assets.definitions", "-j", "daily_events_job", "--partitions", ",".join(days),
+                    "--noprompt"], env=env, check=True, capture_output=True, timeout=300)
+    os.environ["DAGSTER_HOME"] = str(home)
+    try:
+        instance = dg.DagsterInstance.get()
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            runs = instance.get_runs()
+            if len(runs) == 3 and all(r.is_finished for r in runs):
+                break
+            time.sleep(2)
+        assert sorted(r.tags["dagster/partition"] for r in runs) == days
+        assert all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
+    finally:
+        os.environ["DAGSTER_HOME"] = delivered_env["DAGSTER_HOME"]
+    client = MongoClient(stack.mongo_uri)
+
+    def content(db_name: str) -> list:
+        return sorted((d["_id"], d["_edx"]["time"], d.get("event_type")) for d in
+                      client[db_name].Eventos.find({}, {"_edx.time": 1, "event_type": 1}))
+
+    assert content(scheduled_db + "_bf") == content(scheduled_db)
+    assert len(content(scheduled_db)) == sum(delivery[0].days[d].valid for d in days)
+    client.drop_database(scheduled_db + "_bf")
