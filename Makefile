@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test dev up down status lint bench clean
+.PHONY: install demo test dev up down status lint bench clean browser
 
 # Create the virtualenv and install the package with its exact pins, once per change of pyproject.toml.
 $(STAMP): pyproject.toml
@@ -23,8 +23,13 @@ demo: install
 	$(BIN)/edx-assets demo
 
 ## test: the whole test suite against real services (the tests start and stop their own)
-test: install
+test: install browser
 	$(BIN)/pytest
+
+# The browser test drives Debian's chromium (installed here when missing).
+browser:
+	@command -v chromium >/dev/null || { echo "installing chromium (Debian package)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; }
 
 ## dev: the Dagster UI (http://127.0.0.1:3000) and daemon over the local stack
 dev: install

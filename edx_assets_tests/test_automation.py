@@ -72,7 +72,7 @@ class FlakyMongo(MongoResource):
     counter_file: str
     failures: int = 1
 
-    def get_database(self):  # noqa: ANN201
+    def get_database(self):
         count = int(open(self.counter_file).read() or 0) if os.path.exists(self.counter_file) else 0
         with open(self.counter_file, "w") as handle:
             handle.write(str(count + 1))
