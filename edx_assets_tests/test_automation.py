@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import dagster as dg
 from dagster_aws.s3 import S3Resource
@@ -73,9 +74,9 @@ class FlakyMongo(MongoResource):
     failures: int = 1
 
     def get_database(self):
-        count = int(open(self.counter_file).read() or 0) if os.path.exists(self.counter_file) else 0
-        with open(self.counter_file, "w") as handle:
-            handle.write(str(count + 1))
+        counter = Path(self.counter_file)
+        count = int(counter.read_text() or 0) if counter.exists() else 0
+        counter.write_text(str(count + 1))
         if count < self.failures:
             raise AutoReconnect("connection reset by peer (injected)")
         return super().get_database()
