@@ -31,6 +31,7 @@ DEFAULT_S3_PORT = 5055
 LOCAL_AWS_KEY = "edx-local-access-key"
 LOCAL_AWS_SECRET = "edx-local-secret-key"  # moto accepts any credentials; these are not secrets
 KEY_OWNER = "edX Research Data (local sample)"
+MONGO_USER = "edx"
 KEY_EMAIL = "data-sample@edx-assets.invalid"
 
 
@@ -80,6 +81,7 @@ class LocalStack:
     mongo_port: int = DEFAULT_MONGO_PORT
     s3_port: int = DEFAULT_S3_PORT
     mongo_args: list[str] = field(default_factory=list)
+    mongo_auth: bool = False  # mongod --auth with a generated user, as production should run
 
     @classmethod
     def from_env(cls, home: Path | None = None) -> LocalStack:
@@ -88,6 +90,7 @@ class LocalStack:
             home=home.resolve(),
             mongo_port=int(os.environ.get("EDX_LOCAL_MONGO_PORT", DEFAULT_MONGO_PORT)),
             s3_port=int(os.environ.get("EDX_LOCAL_S3_PORT", DEFAULT_S3_PORT)),
+            mongo_auth=os.environ.get("EDX_LOCAL_MONGO_AUTH", "").lower() in {"1", "true", "yes"},
         )
 
     # -- layout ----------------------------------------------------------------------------------
@@ -129,7 +132,14 @@ class LocalStack:
         return self.home / "env"
 
     @property
+    def mongo_password_file(self) -> Path:
+        return self.key_dir / "mongo-password"
+
+    @property
     def mongo_uri(self) -> str:
+        if self.mongo_auth and self.mongo_password_file.exists():
+            password = self.mongo_password_file.read_text()
+            return f"mongodb://{MONGO_USER}:{password}@127.0.0.1:{self.mongo_port}/?authSource=admin"
         return f"mongodb://127.0.0.1:{self.mongo_port}/"
 
     @property
@@ -143,7 +153,7 @@ class LocalStack:
                 "mongod",
                 self.mongo_port,
                 [str(mongod_binary()), "--dbpath", str(dbpath), "--bind_ip", "127.0.0.1",
-                 "--port", str(self.mongo_port), *self.mongo_args],
+                 "--port", str(self.mongo_port), *(["--auth"] if self.mongo_auth else []), *self.mongo_args],
                 str(dbpath),
             ),
             Service(
@@ -216,7 +226,8 @@ class LocalStack:
         from pymongo import MongoClient
         from pymongo.errors import PyMongoError
 
-        client: MongoClient = MongoClient(self.mongo_uri, serverSelectionTimeoutMS=1000)
+        # ping needs no credentials, so this also answers before the first user exists
+        client: MongoClient = MongoClient(f"mongodb://127.0.0.1:{self.mongo_port}/", serverSelectionTimeoutMS=1000)
         try:
             client.admin.command("ping")
             return True
@@ -230,9 +241,13 @@ class LocalStack:
         for folder in (self.home, self.run_dir, self.log_dir, self.home / "mongo", self.data_dir):
             folder.mkdir(parents=True, exist_ok=True)
         self.home.chmod(0o700)
+        self.key_dir.mkdir(parents=True, exist_ok=True)
+        self.key_dir.chmod(0o700)
         for service in self.services():
             if self._running(service) is None:
                 self._start(service)
+        if self.mongo_auth:
+            self.ensure_mongo_user()
         self.ensure_key()
         self.write_dagster_yaml()
         return self.write_env()
@@ -284,6 +299,22 @@ class LocalStack:
             fd = crypto.open_private(path)
             with os.fdopen(fd, "w") as handle:
                 handle.write(text)
+
+    def ensure_mongo_user(self) -> None:
+        """Create the local admin user once, through mongod's localhost exception (no user exists yet)."""
+        from pymongo import MongoClient
+
+        if self.mongo_password_file.exists():
+            return
+        password = secrets.token_urlsafe(18)
+        client: MongoClient = MongoClient(f"mongodb://127.0.0.1:{self.mongo_port}/", serverSelectionTimeoutMS=5000)
+        try:
+            client.admin.command("createUser", MONGO_USER, pwd=password, roles=["root"])
+        finally:
+            client.close()
+        fd = crypto.open_private(self.mongo_password_file)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(password)
 
     def env(self) -> dict[str, str]:
         return {
