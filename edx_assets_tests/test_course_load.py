@@ -197,3 +197,15 @@ def test_public_forum_dump_with_odd_extended_json(db, tmp_path, public_key, priv
     assert stored == len(lines)  # odd but JSON: every document kept
 
 
+
+
+def test_a_primary_key_twice_in_a_table_names_the_member(db, tmp_path, public_key, private_key, passphrase):
+    rows = b"id\tuser_id\tcourse_id\tcreated\tis_active\tmode\n" + b"7\t1\tA/B/C\tNULL\t1\thonor\n" * 2
+    package = make_package(tmp_path / "p.zip", {"A-B-C-student_courseenrollment-prod-analytics.sql": rows},
+                           public_key)
+    with crypto.keyring(private_key, passphrase) as ring:
+        manifest = course_package.extract_and_decrypt(package, tmp_path / "out", ring)
+    with pytest.raises(course_load.DuplicateRowError,
+                       match=r"A-B-C-student_courseenrollment-prod-analytics\.sql\.gpg: the id 7 appears on more"):
+        course_load.load_package(db, manifest, tmp_path / "out", date(2026, 10, 4), "A")
+    assert db.list_collection_names() == []
