@@ -8,7 +8,19 @@ import dagster as dg
 from dagster_aws.s3 import S3Resource
 
 from edx_assets.assets import courses, events
-from edx_assets.assets.reports import active_users, enrollments, general, locations, master
+from edx_assets.assets.reports import (
+    active_users,
+    activity_daily,
+    course_summary,
+    enrollment_daily,
+    enrollments,
+    general,
+    locations,
+    master,
+    person_course,
+    problem_analysis,
+    video_engagement,
+)
 from edx_assets.automation.jobs import daily_events_job, weekly_courses_job
 from edx_assets.automation.schedules import daily_events_schedule, weekly_courses_schedule
 from edx_assets.automation.sensors import course_package_arrivals, event_log_arrivals, record_run_failures
@@ -55,6 +67,8 @@ defs = dg.Definitions(
         courses.raw_course_package, courses.decrypted_course_package, courses.course_collections,
         general.general_report, enrollments.enrollments_report, active_users.active_users_report,
         locations.learner_locations_report, master.learners_master,
+        person_course.person_course, course_summary.course_summary, activity_daily.activity_daily,
+        enrollment_daily.enrollment_daily, video_engagement.video_engagement, problem_analysis.problem_analysis,
     ],
     jobs=[daily_events_job, weekly_courses_job],
     schedules=[daily_events_schedule, weekly_courses_schedule],

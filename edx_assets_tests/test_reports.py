@@ -20,7 +20,19 @@ import pytest
 from pymongo import MongoClient
 
 from edx_assets.assets import courses, events
-from edx_assets.assets.reports import active_users, enrollments, general, locations, master
+from edx_assets.assets.reports import (
+    active_users,
+    activity_daily,
+    course_summary,
+    enrollment_daily,
+    enrollments,
+    general,
+    locations,
+    master,
+    person_course,
+    problem_analysis,
+    video_engagement,
+)
 from edx_assets.edx import layout
 from edx_assets.local.sample import generate_delivery, s3_uploader, write_event_log
 from edx_assets.local.sample_world import SampleSpec, SampleWorld
@@ -32,7 +44,9 @@ WEEK = "2026-10-11"
 SUNDAY = date(2026, 10, 11)
 DAYS = [f"2026-10-{d:02d}" for d in range(4, 11)]
 REPORTS = [general.general_report, enrollments.enrollments_report, active_users.active_users_report,
-           locations.learner_locations_report, master.learners_master]
+           locations.learner_locations_report, master.learners_master, person_course.person_course,
+           course_summary.course_summary, enrollment_daily.enrollment_daily, video_engagement.video_engagement,
+           problem_analysis.problem_analysis]
 UPSTREAM = [events.raw_event_log, events.decrypted_event_log, events.eventos,
             courses.raw_course_package, courses.decrypted_course_package, courses.course_collections]
 
@@ -55,7 +69,8 @@ def run(stack, s3_client, public_key, mongo_client, tmp_path_factory):
         for key, value in env.items():
             patch.setenv(key, value)
         for day in DAYS:
-            dg.materialize(UPSTREAM[:3], partition_key=day, resources=resources_for(env), instance=instance)
+            dg.materialize([*UPSTREAM[:3], activity_daily.activity_daily], partition_key=day,
+                           resources=resources_for(env), instance=instance)
         dg.materialize(UPSTREAM[3:], partition_key=WEEK, resources=resources_for(env), instance=instance)
         result = dg.materialize([*UPSTREAM, *REPORTS], partition_key=WEEK, resources=resources_for(env),
                                 instance=instance, selection=REPORTS)
@@ -69,9 +84,9 @@ def _read(path: Path) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
-def _events_by_user_course() -> dict[tuple[int, str], list[datetime]]:
-    """Event times per (user id, course-v1 id), read from the generated logs with the json module."""
-    out: dict[tuple[int, str], list[datetime]] = {}
+def _parsed_events() -> list[dict]:
+    """Every valid event of the loaded days, read from the generated logs with the json module."""
+    out = []
     for day in DAYS:
         path = Path(tempfile.mkdtemp(prefix="edx-test-")) / f"{day}.log.gz"
         write_event_log(WORLD, date.fromisoformat(day), path)
@@ -81,15 +96,29 @@ def _events_by_user_course() -> dict[tuple[int, str], list[datetime]]:
                 event = json.loads(line[start:]) if start >= 0 else None
             except ValueError:
                 continue
-            if not isinstance(event, dict) or not isinstance(event.get("context", {}).get("user_id"), int):
+            if not isinstance(event, dict):
                 continue
-            cid = layout.parse_course_id(event["context"].get("course_id")) or layout.course_id_from_url(
+            context = event.get("context") or {}
+            cid = layout.parse_course_id(context.get("course_id")) or layout.course_id_from_url(
                 event.get("page")) or layout.course_id_from_url(event.get("event_type"))
-            if cid:
-                out.setdefault((event["context"]["user_id"], cid.v1), []).append(
-                    datetime.fromisoformat(event["time"]))
+            user = context.get("user_id")
+            out.append({"file_day": day, "user_id": user if isinstance(user, int) else None,
+                        "username": event.get("username"), "course": cid.v1 if cid else None,
+                        "type": event.get("name") or event.get("event_type"), "source": event.get("event_source"),
+                        "time": datetime.fromisoformat(event["time"]), "event": event.get("event")})
         path.unlink()
         path.parent.rmdir()
+    return out
+
+
+EVENTS = _parsed_events()
+
+
+def _events_by_user_course() -> dict[tuple[int, str], list[datetime]]:
+    out: dict[tuple[int, str], list[datetime]] = {}
+    for e in EVENTS:
+        if e["user_id"] is not None and e["course"]:
+            out.setdefault((e["user_id"], e["course"]), []).append(e["time"])
     return out
 
 
@@ -232,3 +261,107 @@ def test_rerunning_reports_gives_identical_files(run, tmp_path):
 
 def test_mongo_client_fixture_is_the_same_server(run, stack):
     assert MongoClient(stack.mongo_uri)[run["db"].name].reports.count_documents({}) == len(WORLD.courses)
+
+
+# ---- learner analytics (person_course and friends) ---------------------------------------------
+
+def test_person_course_flags_and_counts(run):
+    rows = {(r["course_id"], int(r["user_id"])): r for r in _read(run["dir"] / "person_course.csv")}
+    plays, checks = Counter(), Counter()
+    for e in EVENTS:
+        if e["user_id"] is None or not e["course"]:
+            continue
+        if e["type"] in ("play_video", "edx.video.played"):
+            plays[(e["course"], e["user_id"])] += 1
+        if e["type"] == "problem_check" and e["source"] == "server":
+            checks[(e["course"], e["user_id"])] += 1
+    enrolled = [e for c in WORLD.courses for e in WORLD.enrollments_at(c, SUNDAY)]
+    assert len(rows) == len(enrolled)
+    for e in enrolled:
+        row = rows[(e.course.cid.v1, e.learner.user_id)]
+        visits = e.visits_until(SUNDAY)
+        chapters = {e.course.chapter_of[e.course.units[v.unit_index].block_id] for v in visits}
+        cert = WORLD.certificate(e, SUNDAY)
+        assert row["registered"] == "1"
+        assert row["viewed"] == str(int(bool(visits)))
+        assert int(row["nchapters"]) == len(chapters)
+        assert row["explored"] == str(int(len(chapters) * 2 >= len(e.course.chapters)))
+        assert row["certified"] == str(int(bool(cert) and cert[0] == "downloadable"))
+        assert row["completed"] == str(int(bool(cert) and cert[1] >= e.course.passing_grade))
+        key = (e.course.cid.v1, e.learner.user_id)
+        assert int(row["nplay_video"]) == plays[key] and int(row["nproblem_check"]) == checks[key]
+
+
+def test_course_summary_funnel(run):
+    rows = _read(run["dir"] / "course_summary.csv")
+    overall = {r["course_id"]: r for r in rows if r["dimension"] == "all"}
+    for course in WORLD.courses:
+        enrolled = WORLD.enrollments_at(course, SUNDAY)
+        row = overall[course.cid.v1]
+        assert int(row["registered"]) == len(enrolled)
+        assert int(row["viewed"]) == sum(1 for e in enrolled if e.visits_until(SUNDAY))
+        certs = [WORLD.certificate(e, SUNDAY) for e in enrolled]
+        assert int(row["certified"]) == sum(1 for c in certs if c and c[0] == "downloadable")
+        assert int(row["verified"]) == sum(1 for e in enrolled if e.mode == "verified")
+        by_gender = {r["value"]: int(r["registered"]) for r in rows
+                     if r["course_id"] == course.cid.v1 and r["dimension"] == "gender"}
+        assert sum(by_gender.values()) == len(enrolled)
+        assert by_gender.get("f", 0) == sum(1 for e in enrolled if e.learner.has_profile and e.learner.gender == "f")
+    assert run["db"].course_summary.count_documents({"week": WEEK}) == len(rows)
+
+
+def test_activity_daily_per_course_and_day(run):
+    day = DAYS[2]
+    rows = {r["course_id"]: r for r in _read(run["dir"].parent / "daily" / day / "activity_daily.csv")}
+    filed = [e for e in EVENTS if e["file_day"] == day and e["course"] and e["username"]]
+    for course in WORLD.courses:
+        mine = [e for e in filed if e["course"] == course.cid.v1]
+        row = rows[course.cid.v1]
+        assert int(row["events"]) == len(mine)
+        assert int(row["active_users"]) == len({e["username"] for e in mine})
+        assert int(row["users_played_video"]) == len({e["username"] for e in mine
+                                                      if e["type"] in ("play_video", "edx.video.played")})
+
+
+def test_enrollment_daily_from_the_worlds_enrollments(run):
+    rows = {(r["course_id"], r["day"], r["mode"]): r for r in _read(run["dir"] / "enrollment_daily.csv")}
+    expected: Counter = Counter()
+    for e in WORLD.enrollments:
+        if str(e.created.date()) in DAYS:
+            expected[(e.course.cid.v1, str(e.created.date()), e.mode, "enrolled")] += 1
+        if e.unenrolled and str(e.unenrolled) in DAYS:
+            expected[(e.course.cid.v1, str(e.unenrolled), e.mode, "unenrolled")] += 1
+    assert expected
+    for (course, day, mode, kind), n in expected.items():
+        assert int(rows[(course, day, mode)][kind]) == n
+    assert sum(int(r["enrolled"]) for r in rows.values()) == sum(n for k, n in expected.items() if k[3] == "enrolled")
+
+
+def test_video_engagement_plays_per_video(run):
+    rows = _read(run["dir"] / "video_engagement.csv")
+    plays: Counter = Counter()
+    for e in EVENTS:
+        if e["type"] in ("play_video", "edx.video.played") and e["user_id"] is not None:
+            event = json.loads(e["event"]) if isinstance(e["event"], str) else e["event"]
+            plays[(e["course"], event["id"].rsplit("@", 1)[-1].rsplit("/", 1)[-1])] += 1
+    assert sum(int(r["plays"]) for r in rows) == sum(plays.values())
+    for row in rows:
+        assert int(row["plays"]) == plays[(row["course_id"], row["video_id"].rsplit("@", 1)[-1].rsplit("/", 1)[-1])]
+        assert row["video_name"].startswith("Video ")
+
+
+def test_problem_analysis_from_the_worlds_visits(run):
+    rows = {r["problem_id"]: r for r in _read(run["dir"] / "problem_analysis.csv")}
+    for course in WORLD.courses:
+        for problem in course.problems:
+            index = course.units.index(problem)
+            visits = [v for e in WORLD.enrollments if e.course is course for v in e.visits
+                      if v.unit_index == index and str(v.day) in DAYS]
+            row = rows[problem.block_id]
+            assert int(row["learners_attempted"]) == len(visits)
+            if visits:
+                assert float(row["share_correct_first_attempt"]) == pytest.approx(
+                    sum(v.correct for v in visits) / len(visits), abs=1e-4)
+                assert float(row["attempts_per_learner"]) == pytest.approx(
+                    sum(v.attempts for v in visits) / len(visits), abs=1e-4)
+                assert float(row["mean_score"]) == pytest.approx(sum(v.solved for v in visits) / len(visits), abs=1e-4)

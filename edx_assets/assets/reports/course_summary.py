@@ -1,0 +1,40 @@
+"""course_summary: the funnel per course, overall and by gender and education (from person_course)."""
+
+import dagster as dg
+from dagster_aws.s3 import S3Resource
+
+from edx_assets.assets.common import MONGO_POOL, WEEKLY_FRESHNESS
+from edx_assets.assets.reports.common import GROUP, REPORT_OWNERS, publish
+from edx_assets.edx.reports import course_summary as cs
+from edx_assets.edx.reports.csv_out import write_csv
+from edx_assets.partitions import weekly_partitions
+from edx_assets.resources import MongoResource, ReportsResource, WorkspaceResource
+
+
+@dg.asset(
+    partitions_def=weekly_partitions,
+    deps=["person_course"],
+    group_name=GROUP,
+    kinds={"polars", "csv", "mongodb"},
+    owners=REPORT_OWNERS,
+    freshness_policy=WEEKLY_FRESHNESS,
+    pool=MONGO_POOL,
+    code_version="1",
+)
+def course_summary(context: dg.AssetExecutionContext, mongo: MongoResource, workspace: WorkspaceResource,
+                   reports: ReportsResource, s3: S3Resource) -> dg.MaterializeResult:
+    """`course_summary.csv` and the `course_summary` collection: per course, dimension (`all`, `gender`,
+    `level_of_education`) and value: registered, viewed, explored, certified, verified (verified mode),
+    the share of each among the registered, median active days of those who viewed, and the median
+    grade of the certified. Computed with polars from `person_course.csv`.
+    """
+    week = context.partition_key
+    folder = workspace.reports_dir(week)
+    frame = cs.summarize(folder / "person_course.csv")
+    rows = frame.to_dicts()
+    result = write_csv(folder / "course_summary.csv", cs.COLUMNS, rows)
+    with mongo.get_database() as db:
+        db.course_summary.delete_many({"week": week})
+        if rows:
+            db.course_summary.insert_many([{**r, "week": week} for r in rows])
+    return dg.MaterializeResult(metadata=publish(result, reports, s3, week))

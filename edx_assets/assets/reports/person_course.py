@@ -1,0 +1,52 @@
+"""person_course: one row per learner per course (the MIT/Harvard person-course table)."""
+
+import dagster as dg
+from dagster_aws.s3 import S3Resource
+
+from edx_assets.assets.common import MONGO_POOL, TRANSIENT_RETRY, WEEKLY_FRESHNESS
+from edx_assets.assets.reports.common import (
+    EVENTS_OF_PREVIOUS_WEEK,
+    GROUP,
+    KINDS,
+    REPORT_OWNERS,
+    courses_for,
+    publish,
+    reference_time,
+)
+from edx_assets.edx.reports import person_course as pc
+from edx_assets.edx.reports.csv_out import write_csv
+from edx_assets.partitions import weekly_partitions
+from edx_assets.resources import MongoResource, ReportsResource, WorkspaceResource
+from edx_assets.settings import load_settings
+
+
+@dg.asset(
+    partitions_def=weekly_partitions,
+    deps=["course_collections", "learner_locations_report", EVENTS_OF_PREVIOUS_WEEK],
+    group_name=GROUP,
+    kinds=KINDS,
+    owners=REPORT_OWNERS,
+    freshness_policy=WEEKLY_FRESHNESS,
+    retry_policy=TRANSIENT_RETRY,
+    pool=MONGO_POOL,
+    code_version="1",
+)
+def person_course(context: dg.AssetExecutionContext, mongo: MongoResource, workspace: WorkspaceResource,
+                  reports: ReportsResource, s3: S3Resource) -> dg.MaterializeResult:
+    """`person_course.csv`, one row per enrollment. Columns: course_id, user_id, username (per
+    EDX_REPORTS_PII), registered (1), viewed (any courseware record), explored (visited at least half the
+    chapters), certified (a `downloadable` certificate), completed (grade >= the passing grade), mode,
+    grade, first_event, last_event, nevents, ndays_act (days with events), nplay_video (play_video and
+    edx.video.played), nproblem_check (server-side checks), nforum_posts (threads, responses, comments
+    created), nchapters (chapters visited), gender, year_of_birth, level_of_education, country (profile),
+    ip_country (learner_locations_report). Events are counted up to the week's Sunday.
+    """
+    week = context.partition_key
+    policy = reports.policy()
+    until = reference_time(week)
+    events = load_settings().events_collection
+    with mongo.get_database() as db:
+        courses = courses_for(db, reports)
+        rows = (policy.apply(r) for c in courses for r in pc.person_course_rows(db, events, c, until))
+        result = write_csv(workspace.reports_dir(week) / "person_course.csv", policy.columns(pc.COLUMNS), rows)
+    return dg.MaterializeResult(metadata=publish(result, reports, s3, week))

@@ -1,0 +1,98 @@
+"""video_engagement and problem_analysis: per course and video / problem, from Eventos and the structure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from pymongo.database import Database
+
+from edx_assets.edx.reports.courses import ReportCourse
+
+VIDEO_COLUMNS = ["course_id", "video_id", "video_name", "viewers", "plays", "mean_furthest_position",
+                 "share_watched_to_end"]
+PROBLEM_COLUMNS = ["course_id", "problem_id", "problem_name", "learners_attempted", "attempts_per_learner",
+                   "share_correct_first_attempt", "mean_score", "showanswer_count"]
+VIDEO_EVENTS = ["load_video", "play_video", "pause_video", "seek_video", "stop_video", "edx.video.played",
+                "edx.video.paused", "edx.video.stopped", "edx.video.completed", "complete_video"]
+PLAYS = ["play_video", "edx.video.played"]
+ENDS = ["stop_video", "edx.video.stopped", "edx.video.completed", "complete_video"]
+
+
+def short_id(block_id: str) -> str:
+    """What video events call a video: the last part of its usage key."""
+    return block_id.rsplit("@", 1)[-1].rsplit("/", 1)[-1]
+
+
+def _names(db: Database, course: ReportCourse, category: str) -> dict[str, tuple[str, str]]:
+    return {short_id(b["_id"]): (b["_id"], b.get("display_name"))
+            for b in db[course.collection("structure")].find({"category": category}, {"display_name": 1})}
+
+
+def video_rows(db: Database, events: str, course: ReportCourse, until: datetime) -> Iterator[dict[str, Any]]:
+    """viewers: learners with a play; plays: play events; mean_furthest_position: mean over viewers of
+    the furthest position (seconds) any of their video events reported; share_watched_to_end: viewers
+    with a stop/complete event."""
+    videos = _names(db, course, "video")
+    position = {"$ifNull": ["$_edx.event.currentTime", {"$ifNull": ["$event.currentTime",
+                                                                    "$_edx.event.new_time"]}]}
+    pipeline = [
+        {"$match": {"_edx.course_id": course.course_id, "_edx.event_type": {"$in": VIDEO_EVENTS},
+                    "_edx.user_id": {"$ne": None}, "_edx.time": {"$lt": until}}},
+        {"$project": {"user": "$_edx.user_id", "type": "$_edx.event_type",
+                      # Browsers send the short id, mobile apps sometimes the whole usage key.
+                      "video": {"$last": {"$split": [{"$last": {"$split": [
+                          {"$toString": {"$ifNull": ["$_edx.event.id", "$event.id"]}}, "@"]}}, "/"]}},
+                      "position": {"$convert": {"input": position, "to": "double", "onError": None, "onNull": None}}}},
+        {"$group": {"_id": {"video": "$video", "user": "$user"},
+                    "plays": {"$sum": {"$cond": [{"$in": ["$type", PLAYS]}, 1, 0]}},
+                    "furthest": {"$max": "$position"},
+                    "ended": {"$max": {"$cond": [{"$in": ["$type", ENDS]}, 1, 0]}}}},
+        {"$match": {"plays": {"$gt": 0}}},
+        {"$group": {"_id": "$_id.video", "viewers": {"$sum": 1}, "plays": {"$sum": "$plays"},
+                    "mean_furthest_position": {"$avg": "$furthest"}, "ended": {"$sum": "$ended"}}},
+    ]
+    stats = {row["_id"]: row for row in db[events].aggregate(pipeline, allowDiskUse=True)}
+    for vid, (block_id, name) in sorted(videos.items(), key=lambda kv: kv[1][0]):
+        row = stats.get(vid, {"viewers": 0, "plays": 0, "mean_furthest_position": None, "ended": 0})
+        yield {"course_id": course.course_id, "video_id": block_id, "video_name": name,
+               "viewers": row["viewers"], "plays": row["plays"],
+               "mean_furthest_position": round(row["mean_furthest_position"], 2)
+               if row["mean_furthest_position"] is not None else None,
+               "share_watched_to_end": round(row["ended"] / row["viewers"], 4) if row["viewers"] else None}
+
+
+def problem_rows(db: Database, events: str, course: ReportCourse, until: datetime) -> Iterator[dict[str, Any]]:
+    """From server-side problem_check events (one per submission) and showanswer events."""
+    problems = {block_id: name for block_id, name in _names(db, course, "problem").values()}
+    pipeline = [
+        {"$match": {"_edx.course_id": course.course_id, "_edx.time": {"$lt": until}, "$or": [
+            {"_edx.event_type": "problem_check", "event_source": "server"}, {"_edx.event_type": "showanswer"}]}},
+        {"$project": {"user": "$_edx.user_id", "type": "$_edx.event_type", "problem": "$event.problem_id",
+                      "attempts": "$event.attempts", "correct": {"$eq": ["$event.success", "correct"]},
+                      "score": {"$cond": [{"$gt": ["$event.max_grade", 0]},
+                                          {"$divide": ["$event.grade", "$event.max_grade"]}, None]}}},
+        {"$group": {"_id": {"problem": "$problem", "user": "$user"},
+                    "checks": {"$sum": {"$cond": [{"$eq": ["$type", "problem_check"]}, 1, 0]}},
+                    "first_correct": {"$max": {"$cond": [{"$and": [{"$eq": ["$attempts", 1]}, "$correct"]}, 1, 0]}},
+                    "score": {"$max": "$score"},
+                    "showanswers": {"$sum": {"$cond": [{"$eq": ["$type", "showanswer"]}, 1, 0]}}}},
+        {"$group": {"_id": "$_id.problem",
+                    "learners": {"$sum": {"$cond": [{"$gt": ["$checks", 0]}, 1, 0]}},
+                    "checks": {"$sum": "$checks"},
+                    "first_correct": {"$sum": "$first_correct"},
+                    "mean_score": {"$avg": "$score"},
+                    "showanswers": {"$sum": "$showanswers"}}},
+    ]
+    stats = {row["_id"]: row for row in db[events].aggregate(pipeline, allowDiskUse=True)}
+    for block_id in sorted(problems):
+        row = stats.get(block_id, {"learners": 0, "checks": 0, "first_correct": 0, "mean_score": None,
+                                   "showanswers": 0})
+        learners = row["learners"]
+        yield {"course_id": course.course_id, "problem_id": block_id, "problem_name": problems[block_id],
+               "learners_attempted": learners,
+               "attempts_per_learner": round(row["checks"] / learners, 4) if learners else None,
+               "share_correct_first_attempt": round(row["first_correct"] / learners, 4) if learners else None,
+               "mean_score": round(row["mean_score"], 4) if row["mean_score"] is not None else None,
+               "showanswer_count": row["showanswers"]}

@@ -1,0 +1,91 @@
+"""person_course: one row per learner per course, the MIT/Harvard person-course layout."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from pymongo.database import Database
+
+from edx_assets.edx.reports.courses import ReportCourse
+from edx_assets.edx.reports.learners import CONTAINERS, enrollment_rows
+
+COLUMNS = [
+    "course_id", "user_id", "username", "registered", "viewed", "explored", "certified", "completed",
+    "mode", "grade", "first_event", "last_event", "nevents", "ndays_act", "nplay_video", "nproblem_check",
+    "nforum_posts", "nchapters", "gender", "year_of_birth", "level_of_education", "country", "ip_country",
+]
+PLAY_VIDEO = ["play_video", "edx.video.played"]
+FORUM_POSTS = ["edx.forum.thread.created", "edx.forum.response.created", "edx.forum.comment.created"]
+
+
+def chapter_of_blocks(db: Database, course: ReportCourse) -> tuple[dict[str, str], int]:
+    """Leaf block id -> its chapter's id, and the number of chapters, from the course structure."""
+    parent: dict[str, str] = {}
+    category: dict[str, str] = {}
+    for block in db[course.collection("structure")].find({}, {"children": 1, "category": 1}):
+        category[block["_id"]] = block.get("category")
+        for child in block.get("children") or []:
+            parent[child] = block["_id"]
+    chapters = sum(1 for c in category.values() if c == "chapter")
+    result = {}
+    for block_id, kind in category.items():
+        if kind in CONTAINERS:
+            continue
+        node, hops = block_id, 0
+        while node in parent and category.get(node) != "chapter" and hops < 20:
+            node, hops = parent[node], hops + 1
+        if category.get(node) == "chapter":
+            result[block_id] = node
+    return result, chapters
+
+
+def event_counts(db: Database, events: str, course: ReportCourse, until: datetime) -> dict[int, dict]:
+    """Per user of the course: event counts person_course needs, from Eventos before `until`."""
+    pipeline = [
+        {"$match": {"_edx.course_id": course.course_id, "_edx.user_id": {"$ne": None},
+                    "_edx.time": {"$lt": until}}},
+        {"$group": {
+            "_id": "$_edx.user_id",
+            "first_event": {"$min": "$_edx.time"},
+            "last_event": {"$max": "$_edx.time"},
+            "nevents": {"$sum": 1},
+            "days": {"$addToSet": {"$dateToString": {"format": "%Y-%m-%d", "date": "$_edx.time"}}},
+            "nplay_video": {"$sum": {"$cond": [{"$in": ["$_edx.event_type", PLAY_VIDEO]}, 1, 0]}},
+            # Server-side problem_check only: the browser sends its own copy of each check.
+            "nproblem_check": {"$sum": {"$cond": [{"$and": [{"$eq": ["$_edx.event_type", "problem_check"]},
+                                                           {"$eq": ["$event_source", "server"]}]}, 1, 0]}},
+            "nforum_posts": {"$sum": {"$cond": [{"$in": ["$_edx.event_type", FORUM_POSTS]}, 1, 0]}},
+        }},
+        {"$project": {"first_event": 1, "last_event": 1, "nevents": 1, "ndays_act": {"$size": "$days"},
+                      "nplay_video": 1, "nproblem_check": 1, "nforum_posts": 1}},
+    ]
+    return {row.pop("_id"): row for row in db[events].aggregate(pipeline, allowDiskUse=True)}
+
+
+def person_course_rows(db: Database, events: str, course: ReportCourse, until: datetime) -> Iterator[dict[str, Any]]:
+    """registered: enrolled; viewed: any courseware record; explored: visited at least half the
+    chapters; certified: a `downloadable` certificate; completed: grade >= the passing grade."""
+    chapter_of, n_chapters = chapter_of_blocks(db, course)
+    counts = event_counts(db, events, course, until)
+    modules_by_user = {row["_id"]: row["modules"] for row in db[course.collection("courseware")].aggregate(
+        [{"$group": {"_id": "$student_id", "modules": {"$addToSet": "$module_id"}}}], allowDiskUse=True)}
+    for row in enrollment_rows(db, course):
+        modules = modules_by_user.get(row["user_id"], [])
+        chapters = {chapter_of[m] for m in modules if m in chapter_of}
+        seen = counts.get(row["user_id"], {})
+        grade = row["grade"]
+        yield {
+            **row,
+            "registered": 1,
+            "viewed": int(row["courseware_records"] > 0),
+            "explored": int(n_chapters > 0 and len(chapters) * 2 >= n_chapters),
+            "certified": int(row["certificate_status"] == "downloadable"),
+            "completed": int(isinstance(grade, (int, float)) and grade >= course.passing_grade),
+            "nchapters": len(chapters),
+            "first_event": seen.get("first_event"), "last_event": seen.get("last_event"),
+            "nevents": seen.get("nevents", 0), "ndays_act": seen.get("ndays_act", 0),
+            "nplay_video": seen.get("nplay_video", 0), "nproblem_check": seen.get("nproblem_check", 0),
+            "nforum_posts": seen.get("nforum_posts", 0),
+        }
