@@ -168,3 +168,30 @@ def test_public_sample_logs_every_line_stored_or_quarantined(db, path):
         expected["valid"], expected["rejected"], expected["blank"])
     assert db[COLL].count_documents({}) == expected["valid"]
     assert db[f"{COLL}_rejected"].count_documents({}) == expected["rejected"]
+
+
+def test_pipelined_and_in_process_loads_store_identical_documents(db, mongo_client, tmp_path):
+    lines = [_event(i) for i in range(3000)] + [b"oops", b'{"deep": ' * 3 + b"1" + b"}" * 3]
+    path = _write(tmp_path / "day.log", lines)
+    other = mongo_client[db.name + "_pipe"]
+    try:
+        a = _load(db, path, pipelined=False, batch_size=500)
+        b = _load(other, path, pipelined=True, batch_size=500)
+        assert (a.stored, a.rejected) == (b.stored, b.rejected) == (3001, 1)
+        assert list(db[COLL].find().sort("_id")) == list(other[COLL].find().sort("_id"))
+        assert list(db[f"{COLL}_rejected"].find().sort("_id")) == list(other[f"{COLL}_rejected"].find().sort("_id"))
+    finally:
+        mongo_client.drop_database(db.name + "_pipe")
+
+
+def test_a_crash_with_the_parser_in_another_process_stops_it(db, tmp_path):
+    path = _write(tmp_path / "day.log", [_event(i) for i in range(5000)])
+
+    def crash(_line: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _load(db, path, pipelined=True, batch_size=100, progress=crash)
+    import multiprocessing
+
+    assert multiprocessing.active_children() == []
