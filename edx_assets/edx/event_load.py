@@ -10,8 +10,9 @@ readers keep seeing the previous good day until the new one is complete.
 from __future__ import annotations
 
 import multiprocessing
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +29,7 @@ from edx_assets.edx import tracking_log as tl
 
 LOADS_COLLECTION = "_edx_loads"
 BATCH = 5000
+WRITERS = 2
 QUEUE_BATCHES = 4  # parsed batches waiting for the writer: bounds memory
 PIPELINE_MIN_BYTES = 8 << 20  # smaller files are parsed in-process (a second process costs ~0.3 s)
 DUPLICATE_KEY = 11000
@@ -205,22 +207,36 @@ def load_events(
         pipelined = path.stat().st_size >= PIPELINE_MIN_BYTES
     if pipelined:
         batches = _in_child_process(path, partition, load_id, source_name, batch_size)
-    try:
-        for batch in batches:
-            result.lines = batch.last_line
-            result.blank += batch.blank
-            result.prefixed += batch.prefixed
-            rejects = list(batch.rejects)
-            if batch.docs:
-                _insert_docs(events, batch, path, rejects, result)
-            if rejects:
-                _insert_rejections(rejected, rejects, partition, load_id, source_name, result)
-            if progress:
-                progress(batch.last_line)
-    finally:
-        close = getattr(batches, "close", None)
-        if close:
-            close()
+    # Two writers: while one batch is on the wire (the GIL released), the next is sent.
+    pending: deque[tuple[ParsedBatch, Future]] = deque()
+
+    def settle(batch: ParsedBatch, future: Future) -> None:
+        inserted, duplicates, refused = future.result()
+        result.inserted += inserted
+        result.already_present += duplicates
+        rejects = [*batch.rejects, *refused]
+        if rejects:
+            _insert_rejections(rejected, rejects, partition, load_id, source_name, result)
+        if progress:
+            progress(batch.last_line)
+
+    with ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="eventos-writer") as writers:
+        try:
+            for batch in batches:
+                result.lines = batch.last_line
+                result.blank += batch.blank
+                result.prefixed += batch.prefixed
+                pending.append((batch, writers.submit(_insert_docs, events, batch, path)))
+                while len(pending) >= WRITERS:
+                    settle(*pending.popleft())
+            while pending:
+                settle(*pending.popleft())
+        finally:
+            for _, future in pending:
+                future.cancel()
+            close = getattr(batches, "close", None)
+            if close:
+                close()
 
     # The new load is complete: only now remove what older loads left for this partition.
     stale = {"_edx.partition": partition, "_edx.load": {"$ne": load_id}}
@@ -238,13 +254,14 @@ def load_events(
     return result
 
 
-def _insert_docs(events: Collection, batch: ParsedBatch, path: Path, rejects: list[tl.Rejection],
-                 result: EventLoadResult) -> None:
+def _insert_docs(events: Collection, batch: ParsedBatch, path: Path) -> tuple[int, int, list[tl.Rejection]]:
+    """Insert a batch; returns (inserted, already present, lines MongoDB refused)."""
+    if not batch.docs:
+        return 0, 0, []
     docs = [RawBSONDocument(data) for data in batch.docs]  # encoded by the parse stage
     try:
         events.insert_many(docs, ordered=False)  # (pymongo lists no inserted_ids for raw BSON)
-        result.inserted += len(docs)
-        return
+        return len(docs), 0, []
     except BulkWriteError as exc:
         details = exc.details
     except OperationFailure as exc:
@@ -254,16 +271,16 @@ def _insert_docs(events: Collection, batch: ParsedBatch, path: Path, rejects: li
         # insert one by one so that only the offending documents are quarantined.
         details = _insert_one_by_one(events, docs)
     duplicates = 0
+    refused = []
     for error in details.get("writeErrors", []):
         if error.get("code") == DUPLICATE_KEY:
             duplicates += 1
             continue
         # MongoDB refused this one document (nested too deep, too large...): quarantine its line.
         line_no, offset = batch.lines[error["index"]]
-        rejects.append(tl.reject(line_no, _line_at(path, offset),
+        refused.append(tl.reject(line_no, _line_at(path, offset),
                                  f"MongoDB refused the document: {error.get('errmsg', '')[:300]}"))
-    result.inserted += int(details.get("nInserted", 0))
-    result.already_present += duplicates
+    return int(details.get("nInserted", 0)), duplicates, refused
 
 
 def _line_at(path: Path, offset: int) -> bytes:

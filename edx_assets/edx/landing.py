@@ -60,6 +60,7 @@ def land(client, bucket: str, key: str, landing_dir: Path) -> LandedObject:
     info = head(client, bucket, key)
     etag = str(info["ETag"]).strip('"')
     size = int(info["ContentLength"])
+    landing_dir.mkdir(parents=True, exist_ok=True)
     target = landing_dir / Path(key).name
     sidecar = _sidecar(target)
     if target.exists() and sidecar.exists():

@@ -36,10 +36,6 @@ class Rejection:
     raw_bytes: int
 
 
-def _needs_escape(key: str) -> bool:
-    return "." in key or key.startswith("$") or "\x00" in key
-
-
 def escape_key(key: str) -> str:
     if key.startswith("$"):
         key = "＄" + key[1:]
@@ -47,18 +43,24 @@ def escape_key(key: str) -> str:
 
 
 def escape_keys(value: Any) -> Any:
-    """Escape keys at every depth; values are untouched. Returns the same objects when nothing changes."""
-    if isinstance(value, dict):
-        if any(_needs_escape(k) for k in value):
-            return {escape_key(k): escape_keys(v) for k, v in value.items()}
-        for k, v in value.items():
-            if isinstance(v, (dict, list)):
-                value[k] = escape_keys(v)
+    """Escape keys at every depth; values are untouched. Dicts are only rebuilt when a key needs it.
+
+    Written as plain loops: this runs on every event of every day.
+    """
+    if type(value) is dict:
+        for key in value:
+            if "." in key or "\x00" in key or key[:1] == "$":
+                return {escape_key(k): escape_keys(v) for k, v in value.items()}
+        for key, item in value.items():
+            kind = type(item)
+            if kind is dict or kind is list:
+                value[key] = escape_keys(item)
         return value
-    if isinstance(value, list):
-        for i, v in enumerate(value):
-            if isinstance(v, (dict, list)):
-                value[i] = escape_keys(v)
+    if type(value) is list:
+        for index, item in enumerate(value):
+            kind = type(item)
+            if kind is dict or kind is list:
+                value[index] = escape_keys(item)
     return value
 
 

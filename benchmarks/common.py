@@ -1,0 +1,106 @@
+"""Shared benchmark helpers: a private local stack, stage timing with peak memory, machine description."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import platform
+import resource
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from edx_assets.local.stack import LocalStack, free_port
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+
+
+@contextmanager
+def local_stack():
+    """A fresh mongod and S3 server in a temporary folder, stopped afterwards."""
+    with tempfile.TemporaryDirectory(prefix="edx-bench-") as tmp:
+        stack = LocalStack(home=Path(tmp) / "stack", mongo_port=free_port(), s3_port=free_port())
+        stack.up()
+        try:
+            yield stack, Path(tmp)
+        finally:
+            stack.down()
+
+
+def _child(target: Callable[..., Any], args: tuple, out) -> None:  # noqa: ANN001
+    started = time.perf_counter()
+    try:
+        value = target(*args)
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent
+        import traceback
+
+        out.put({"error": f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"})
+        return
+    seconds = time.perf_counter() - started
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    out.put({"seconds": seconds, "peak_rss_mb": (own + children) / 1024, "value": value})
+
+
+def measure(target: Callable[..., Any], *args: Any) -> dict:
+    """Run `target(*args)` in a fresh process: wall seconds, peak RSS (its own plus its children's
+    largest, in MB) and what it returned (must be picklable)."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_child, args=(target, args, queue))
+    process.start()
+    result = queue.get()
+    process.join()
+    if "error" in result:
+        raise RuntimeError(f"{getattr(target, '__name__', target)} failed: {result['error']}")
+    return result
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = psutil.virtual_memory().total / 2**30
+    return (f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB RAM, {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}")
+
+
+def table(headers: list[str], rows: list[list[Any]]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def save_section(name: str, markdown: str) -> None:
+    """Replace the section `name` of RESULTS.md (sections are kept between runs of other scripts)."""
+    sections: dict[str, str] = {}
+    if RESULTS.exists():
+        current = None
+        for line in RESULTS.read_text().splitlines():
+            if line.startswith("## "):
+                current = line[3:].strip()
+                sections[current] = ""
+            elif current is not None:
+                sections[current] += line + "\n"
+    sections[name] = "\n" + markdown.strip() + "\n\n"
+    body = ["# Benchmark results", "",
+            "Written by `make bench` (each script replaces its own section). Ratios to the ceilings are the",
+            "headline; absolute numbers depend on the machine.", "", f"Machine: {machine()}", ""]
+    for title, text in sections.items():
+        body += [f"## {title}", text.rstrip(), ""]
+    RESULTS.write_text("\n".join(body))
+
+
+def dump(value: Any) -> str:
+    return json.dumps(value, indent=1, default=str)
