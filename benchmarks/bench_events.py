@@ -6,7 +6,6 @@ Usage: python benchmarks/bench_events.py [--events 1000000] [--naive-lines 50000
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import subprocess
@@ -18,19 +17,19 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import boto3  # noqa: E402
-from pymongo import MongoClient  # noqa: E402
+import boto3
+from pymongo import MongoClient
 
-from benchmarks.common import local_stack, measure, save_section, table  # noqa: E402
-from edx_assets.edx import crypto, event_load, landing, tracking_log  # noqa: E402
-from edx_assets.local.sample import write_event_log  # noqa: E402
-from edx_assets.local.sample_world import SampleSpec, SampleWorld  # noqa: E402
+from benchmarks.common import local_stack, measure, save_section, table
+from edx_assets.edx import crypto, event_load, landing, tracking_log
+from edx_assets.local.sample import write_event_log
+from edx_assets.local.sample_world import SampleSpec, SampleWorld
 
 DAY = date(2026, 10, 5)
 PARTITION = DAY.isoformat()
 
 
-def _s3(endpoint: str):  # noqa: ANN202
+def _s3(endpoint: str):
     return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
                         aws_access_key_id="bench", aws_secret_access_key="bench")
 

@@ -33,11 +33,11 @@ def local_stack():
             stack.down()
 
 
-def _child(target: Callable[..., Any], args: tuple, out) -> None:  # noqa: ANN001
+def _child(target: Callable[..., Any], args: tuple, out) -> None:
     started = time.perf_counter()
     try:
         value = target(*args)
-    except BaseException as exc:  # noqa: BLE001 - reported to the parent
+    except BaseException as exc:
         import traceback
 
         out.put({"error": f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"})

@@ -61,6 +61,15 @@ def build_resources() -> dict[str, object]:
     }
 
 
+def build_executor() -> dg.ExecutorDefinition:
+    """Steps run in subprocesses on one machine; EDX_EXECUTOR=k8s gives each step its own Kubernetes Job."""
+    if os.environ.get("EDX_EXECUTOR", "").strip().lower() == "k8s":
+        from dagster_k8s import k8s_job_executor  # the `deploy` extra
+
+        return k8s_job_executor
+    return dg.multiprocess_executor
+
+
 defs = dg.Definitions(
     assets=[
         events.raw_event_log, events.decrypted_event_log, events.eventos,
@@ -74,4 +83,5 @@ defs = dg.Definitions(
     schedules=[daily_events_schedule, weekly_courses_schedule],
     sensors=[event_log_arrivals, course_package_arrivals, record_run_failures],
     resources=build_resources(),
+    executor=build_executor(),
 )

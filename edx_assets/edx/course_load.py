@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -67,6 +68,7 @@ class CourseLoad:
     prefix: str
     course_id: layout.CourseId | None
     rows: dict[str, int] = field(default_factory=dict)  # collection suffix -> documents
+    seconds: dict[str, float] = field(default_factory=dict)  # collection suffix -> load time
     untyped_values: dict[str, int] = field(default_factory=dict)
     rejoined_lines: int = 0
     forum_rejected: int = 0
@@ -240,7 +242,9 @@ def load_package(db: Database, manifest: Manifest, folder: Path, package_date: d
                 db.create_collection(name)
                 entry = files.get(table)
                 docs = _table_docs(folder / entry.path, table, load) if entry else iter(())
+                started = time.perf_counter()
                 load.rows[suffix] = _insert(db, name, docs, entry.member if entry else name)
+                load.seconds[suffix] = round(time.perf_counter() - started, 3)
                 course_staged[suffix] = name
             for table, suffix, make in (
                 (layout.STRUCTURE_TABLE, STRUCTURE_SUFFIX, lambda p, ld: _structure_docs(p, ld)),

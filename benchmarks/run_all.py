@@ -1,0 +1,12 @@
+"""`make bench`: every benchmark, one after the other (they share the machine), then RESULTS.md."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+for script in ("bench_events.py", "bench_courses.py", "bench_reports.py"):
+    print(f"== {script}", flush=True)
+    subprocess.run([sys.executable, str(HERE / script)], check=True)
+print(f"results: {HERE / 'RESULTS.md'}")

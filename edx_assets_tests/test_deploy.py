@@ -1,0 +1,58 @@
+"""The production configuration in deploy/ parses and names Dagster classes that exist."""
+
+import importlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from dagster._config import process_config
+from dagster._core.instance.config import dagster_instance_config_schema, validate_concurrency_config
+
+DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
+
+
+def _classes(node):
+    if isinstance(node, dict):
+        if "module" in node and "class" in node:
+            yield node["module"], node["class"]
+        for value in node.values():
+            yield from _classes(value)
+
+
+def test_production_instance_config_names_existing_classes_and_validates(monkeypatch):
+    for name in ("DAGSTER_PG_HOST", "DAGSTER_PG_USER", "DAGSTER_PG_PASSWORD", "DAGSTER_PG_DB",
+                 "EDX_DAGSTER_LOGS_BUCKET"):
+        monkeypatch.setenv(name, "set-by-the-deployment")
+    config = yaml.safe_load((DEPLOY / "dagster.yaml").read_text())
+    named = list(_classes(config))
+    assert {c for _, c in named} == {"QueuedRunCoordinator", "K8sRunLauncher", "S3ComputeLogManager"}
+    for module, cls in named:
+        assert hasattr(importlib.import_module(module), cls), f"{module}.{cls}"
+    assert importlib.import_module("dagster_postgres").PostgresEventLogStorage
+    validate_concurrency_config(config)
+    evaluated = process_config(dagster_instance_config_schema(), config)
+    assert evaluated.success, [e.message for e in evaluated.errors]
+    assert config["concurrency"]["pools"]["default_limit"] >= 1
+
+
+def test_helm_values_use_the_kubernetes_run_launcher_and_our_module():
+    values = yaml.safe_load((DEPLOY / "helm" / "values.yaml").read_text())
+    assert values["runLauncher"]["type"] == "K8sRunLauncher"
+    [deployment] = values["dagster-user-deployments"]["deployments"]
+    assert deployment["dagsterApiGrpcArgs"] == ["--module-name", "edx_assets.definitions"]
+    assert values["dagsterDaemon"]["runCoordinator"]["type"] == "QueuedRunCoordinator"
+    assert values["postgresql"]["enabled"] is False
+    assert values["computeLogManager"]["type"] == "S3ComputeLogManager"
+
+
+def test_the_k8s_executor_is_chosen_by_setting():
+    code = ("from edx_assets.definitions import defs; import dagster as dg; "
+            "print(defs.resolve_job_def('daily_events_job').executor_def.name)")
+    env = {**os.environ, "EDX_EXECUTOR": "k8s"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip().endswith("k8s")
+    env["EDX_EXECUTOR"] = ""
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip().endswith("multiprocess")
