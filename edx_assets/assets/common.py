@@ -10,7 +10,7 @@ from typing import Any
 import dagster as dg
 
 from edx_assets.edx.crypto import CorruptPayloadError, DecryptionError
-from edx_assets.edx.landing import DeliveryMissingError, S3AccessError
+from edx_assets.edx.landing import DeliveryMissingError, LandedObject, S3AccessError
 from edx_assets.settings import load_settings
 
 OWNERS = ["team:data-platform"]
@@ -52,3 +52,19 @@ def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], limit:
 def counts_table(counts: Mapping[str, int], key: str, value: str = "count", limit: int = 30) -> dg.MetadataValue:
     rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     return markdown_table([key, value], rows, limit)
+
+
+def landed_result(landed: LandedObject) -> dg.MaterializeResult:
+    """The materialization of a raw S3 object copied to the landing area (data version = its ETag)."""
+    return dg.MaterializeResult(
+        metadata={
+            "s3_uri": dg.MetadataValue.url(f"s3://{landed.bucket}/{landed.key}"),
+            "s3_key": landed.key,
+            "size_bytes": landed.size,
+            "etag": landed.etag,
+            "last_modified": landed.last_modified.isoformat(),
+            "downloaded": landed.downloaded,
+            "landing_path": dg.MetadataValue.path(str(landed.path)),
+        },
+        data_version=dg.DataVersion(landed.etag),
+    )

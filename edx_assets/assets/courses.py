@@ -14,6 +14,7 @@ from edx_assets.assets.common import (
     TRANSIENT_RETRY,
     WEEKLY_FRESHNESS,
     counts_table,
+    landed_result,
     markdown_table,
     permanent_failures,
 )
@@ -66,17 +67,7 @@ def raw_course_package(
     key = package_name(context.partition_key)
     with permanent_failures():
         landed = landing.land(s3.get_client(), settings.courses_bucket, key, workspace.landing_dir("courses"))
-    return dg.MaterializeResult(
-        metadata={
-            "s3_uri": dg.MetadataValue.url(f"s3://{landed.bucket}/{landed.key}"),
-            "s3_key": landed.key,
-            "size_bytes": landed.size,
-            "etag": landed.etag,
-            "last_modified": landed.last_modified.isoformat(),
-            "downloaded": landed.downloaded,
-        },
-        data_version=dg.DataVersion(landed.etag),
-    )
+    return landed_result(landed)
 
 
 @dg.asset(

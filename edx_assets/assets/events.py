@@ -14,6 +14,7 @@ from edx_assets.assets.common import (
     OWNERS,
     TRANSIENT_RETRY,
     counts_table,
+    landed_result,
     permanent_failures,
 )
 from edx_assets.assets.event_checks import EVENTOS_CHECKS, eventos_check_results
@@ -58,18 +59,7 @@ def raw_event_log(
     context.log.info(
         f"{'downloaded' if landed.downloaded else 'unchanged, kept'} s3://{landed.bucket}/{landed.key}"
     )
-    return dg.MaterializeResult(
-        metadata={
-            "s3_uri": dg.MetadataValue.url(f"s3://{landed.bucket}/{landed.key}"),
-            "s3_key": landed.key,
-            "size_bytes": landed.size,
-            "etag": landed.etag,
-            "last_modified": landed.last_modified.isoformat(),
-            "downloaded": landed.downloaded,
-            "landing_path": dg.MetadataValue.path(str(landed.path)),
-        },
-        data_version=dg.DataVersion(landed.etag),
-    )
+    return landed_result(landed)
 
 
 @dg.asset(

@@ -5,15 +5,11 @@ import csv
 import dagster as dg
 from dagster_aws.s3 import S3Resource
 
-from edx_assets.assets.common import MONGO_POOL, TRANSIENT_RETRY, WEEKLY_FRESHNESS
 from edx_assets.assets.reports.common import (
-    EVENTS_OF_PREVIOUS_WEEK,
-    GROUP,
-    KINDS,
-    REPORT_OWNERS,
     courses_for,
     publish,
     reference_time,
+    weekly_report,
 )
 from edx_assets.edx.reports import active_users
 from edx_assets.edx.reports.csv_out import write_csv
@@ -24,18 +20,11 @@ from edx_assets.settings import load_settings
 JOINS_ENROLLMENTS = "rows_join_enrollments"
 
 
-@dg.asset(
-    partitions_def=weekly_partitions,
-    deps=["course_collections", EVENTS_OF_PREVIOUS_WEEK],
-    group_name=GROUP,
-    kinds=KINDS,
-    owners=REPORT_OWNERS,
-    freshness_policy=WEEKLY_FRESHNESS,
-    retry_policy=TRANSIENT_RETRY,
-    pool=MONGO_POOL,
+@weekly_report(
+    deps=["course_collections"],
+    uses_events=True,
     check_specs=[dg.AssetCheckSpec(JOINS_ENROLLMENTS, asset="active_users_report", partitions_def=weekly_partitions,
                                    description="Every row of active_users.csv is an enrollment of its course.")],
-    code_version="1",
 )
 def active_users_report(context: dg.AssetExecutionContext, mongo: MongoResource, workspace: WorkspaceResource,
                         reports: ReportsResource, s3: S3Resource):

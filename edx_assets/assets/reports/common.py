@@ -5,10 +5,10 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 from dagster_aws.s3 import S3Resource
 
-from edx_assets.assets.common import OWNERS, markdown_table
+from edx_assets.assets.common import MONGO_POOL, OWNERS, TRANSIENT_RETRY, WEEKLY_FRESHNESS, markdown_table
 from edx_assets.edx.reports.courses import ReportCourse, report_courses
 from edx_assets.edx.reports.csv_out import CsvResult
-from edx_assets.partitions import partition_day
+from edx_assets.partitions import partition_day, weekly_partitions
 from edx_assets.resources import ReportsResource
 
 GROUP = "reports"
@@ -20,6 +20,24 @@ PREVIOUS_WEEK_OF_EVENTS = dg.TimeWindowPartitionMapping(
     start_offset=-1, end_offset=-1, allow_nonexistent_upstream_partitions=True
 )
 EVENTS_OF_PREVIOUS_WEEK = dg.AssetDep("eventos", partition_mapping=PREVIOUS_WEEK_OF_EVENTS)
+
+
+def weekly_report(*, deps: list, uses_events: bool = False, kinds: set[str] | None = None,
+                  check_specs: list[dg.AssetCheckSpec] | None = None):
+    """The asset decorator every weekly report shares: partitions, group, owners, freshness, retries and
+    the `mongodb` pool. `uses_events` adds the dependency on the previous week's `eventos` days."""
+    return dg.asset(
+        partitions_def=weekly_partitions,
+        deps=[*deps, *([EVENTS_OF_PREVIOUS_WEEK] if uses_events else [])],
+        group_name=GROUP,
+        kinds=kinds or KINDS,
+        owners=REPORT_OWNERS,
+        freshness_policy=WEEKLY_FRESHNESS,
+        retry_policy=TRANSIENT_RETRY,
+        pool=MONGO_POOL,
+        check_specs=check_specs,
+        code_version="1",
+    )
 
 
 def reference_time(partition: str) -> datetime:

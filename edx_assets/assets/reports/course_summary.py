@@ -3,24 +3,13 @@
 import dagster as dg
 from dagster_aws.s3 import S3Resource
 
-from edx_assets.assets.common import MONGO_POOL, WEEKLY_FRESHNESS
-from edx_assets.assets.reports.common import GROUP, REPORT_OWNERS, publish
+from edx_assets.assets.reports.common import publish, weekly_report
 from edx_assets.edx.reports import course_summary as cs
 from edx_assets.edx.reports.csv_out import write_csv
-from edx_assets.partitions import weekly_partitions
 from edx_assets.resources import MongoResource, ReportsResource, WorkspaceResource
 
 
-@dg.asset(
-    partitions_def=weekly_partitions,
-    deps=["person_course"],
-    group_name=GROUP,
-    kinds={"polars", "csv", "mongodb"},
-    owners=REPORT_OWNERS,
-    freshness_policy=WEEKLY_FRESHNESS,
-    pool=MONGO_POOL,
-    code_version="1",
-)
+@weekly_report(deps=["person_course"], kinds={"polars", "csv", "mongodb"})
 def course_summary(context: dg.AssetExecutionContext, mongo: MongoResource, workspace: WorkspaceResource,
                    reports: ReportsResource, s3: S3Resource) -> dg.MaterializeResult:
     """`course_summary.csv` and the `course_summary` collection: per course, dimension (`all`, `gender`,

@@ -5,8 +5,7 @@ import csv
 import dagster as dg
 from dagster_aws.s3 import S3Resource
 
-from edx_assets.assets.common import MONGO_POOL, TRANSIENT_RETRY, WEEKLY_FRESHNESS
-from edx_assets.assets.reports.common import GROUP, KINDS, REPORT_OWNERS, courses_for, publish
+from edx_assets.assets.reports.common import courses_for, publish, weekly_report
 from edx_assets.edx.reports import general
 from edx_assets.edx.reports.csv_out import write_csv
 from edx_assets.partitions import weekly_partitions
@@ -16,22 +15,14 @@ TOTALS_RECONCILE = "totals_reconcile_with_enrollments"
 ACTIVE_WITHIN_ENROLLED = "active_users_within_enrolled"
 
 
-@dg.asset(
-    partitions_def=weekly_partitions,
+@weekly_report(
     deps=["course_collections"],
-    group_name=GROUP,
-    kinds=KINDS,
-    owners=REPORT_OWNERS,
-    freshness_policy=WEEKLY_FRESHNESS,
-    retry_policy=TRANSIENT_RETRY,
-    pool=MONGO_POOL,
     check_specs=[
         dg.AssetCheckSpec(TOTALS_RECONCILE, asset="general_report", partitions_def=weekly_partitions,
                           description="Sum of total_users in general_report.csv == enrollment documents."),
         dg.AssetCheckSpec(ACTIVE_WITHIN_ENROLLED, asset="general_report", partitions_def=weekly_partitions,
                           description="No course has more active users than enrollments."),
     ],
-    code_version="1",
 )
 def general_report(context: dg.AssetExecutionContext, mongo: MongoResource, workspace: WorkspaceResource,
                    reports: ReportsResource, s3: S3Resource):

@@ -3,25 +3,13 @@
 import dagster as dg
 from dagster_aws.s3 import S3Resource
 
-from edx_assets.assets.common import MONGO_POOL, TRANSIENT_RETRY, WEEKLY_FRESHNESS
-from edx_assets.assets.reports.common import GROUP, KINDS, REPORT_OWNERS, courses_for, publish
+from edx_assets.assets.reports.common import courses_for, publish, weekly_report
 from edx_assets.edx.reports import master
 from edx_assets.edx.reports.csv_out import write_csv
-from edx_assets.partitions import weekly_partitions
 from edx_assets.resources import MongoResource, ReportsResource, WorkspaceResource
 
 
-@dg.asset(
-    partitions_def=weekly_partitions,
-    deps=["course_collections", "learner_locations_report"],
-    group_name=GROUP,
-    kinds=KINDS,
-    owners=REPORT_OWNERS,
-    freshness_policy=WEEKLY_FRESHNESS,
-    retry_policy=TRANSIENT_RETRY,
-    pool=MONGO_POOL,
-    code_version="1",
-)
+@weekly_report(deps=["course_collections", "learner_locations_report"])
 def learners_master(context: dg.AssetExecutionContext, mongo: MongoResource, workspace: WorkspaceResource,
                     reports: ReportsResource, s3: S3Resource) -> dg.MaterializeResult:
     """The master file (the old MASTERFILE_<date>_.csv): one row per enrollment, every course.

@@ -3,34 +3,19 @@
 import dagster as dg
 from dagster_aws.s3 import S3Resource
 
-from edx_assets.assets.common import MONGO_POOL, TRANSIENT_RETRY, WEEKLY_FRESHNESS
 from edx_assets.assets.reports.common import (
-    EVENTS_OF_PREVIOUS_WEEK,
-    GROUP,
-    KINDS,
-    REPORT_OWNERS,
     courses_for,
     publish,
     reference_time,
+    weekly_report,
 )
 from edx_assets.edx.reports import engagement
 from edx_assets.edx.reports.csv_out import write_csv
-from edx_assets.partitions import weekly_partitions
 from edx_assets.resources import MongoResource, ReportsResource, WorkspaceResource
 from edx_assets.settings import load_settings
 
 
-@dg.asset(
-    partitions_def=weekly_partitions,
-    deps=["course_collections", EVENTS_OF_PREVIOUS_WEEK],
-    group_name=GROUP,
-    kinds=KINDS,
-    owners=REPORT_OWNERS,
-    freshness_policy=WEEKLY_FRESHNESS,
-    retry_policy=TRANSIENT_RETRY,
-    pool=MONGO_POOL,
-    code_version="1",
-)
+@weekly_report(deps=["course_collections"], uses_events=True)
 def problem_analysis(context: dg.AssetExecutionContext, mongo: MongoResource, workspace: WorkspaceResource,
                      reports: ReportsResource, s3: S3Resource) -> dg.MaterializeResult:
     """`problem_analysis.csv`: per course and problem of the structure: learners_attempted,
