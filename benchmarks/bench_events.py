@@ -87,11 +87,12 @@ def insert_ceiling(uri: str, db: str, path: str) -> dict:
     return {"inserted": inserted, "insert_seconds": seconds}
 
 
-def naive_loader(uri: str, db: str, path: str, lines: int, indexed: bool = False) -> dict:
+def naive_loader(uri: str, db: str, path: str, lines: int, indexed: bool = False,
+                 collection: str = "events") -> dict:
     """How the old tools worked: json.loads and insert_one per line (first `lines` lines); `indexed`
     gives its collection the same indexes as `Eventos`, for a like-for-like comparison."""
     client = MongoClient(uri)
-    events = client[db]["events"]
+    events = client[db][collection]
     if indexed:
         event_load.ensure_indexes(events, client[db]["events_rejected"])
     started, done = time.perf_counter(), 0
@@ -150,6 +151,9 @@ def main() -> None:
         ceiling = measure(insert_ceiling, uri, "bench_ceiling", log)
         naive = measure(naive_loader, uri, "bench_naive", log, args.naive_lines)
         naive_indexed = measure(naive_loader, uri, "bench_naive_indexed", log, args.naive_lines, True)
+        # Like for like at the scale of a day: into the `Eventos` the one-process load filled (1M documents,
+        # same indexes), where each insert pays what the last inserts of a day pay.
+        naive_full = measure(naive_loader, uri, "bench_single", log, args.naive_lines, False, "Eventos")
         gpg_seconds = gpg_gunzip_ceiling(str(tmp), str(stack.private_key_file), str(stack.passphrase_file),
                                          str(tmp / "landing" / Path(key).name))
 
@@ -158,6 +162,7 @@ def main() -> None:
     ceiling_rate = ceiling["value"]["inserted"] / ceiling["value"]["insert_seconds"]
     naive_rate = naive["value"]["lines"] / naive["value"]["seconds"]
     naive_indexed_rate = naive_indexed["value"]["lines"] / naive_indexed["value"]["seconds"]
+    naive_full_rate = naive_full["value"]["lines"] / naive_full["value"]["seconds"]
     load_rate = n / load["seconds"]
     end_to_end = download["seconds"] + decrypt["seconds"] + load["seconds"]
     rows = [
@@ -178,17 +183,20 @@ def main() -> None:
         ["(b) ceiling: `gpg --decrypt | gunzip`", f"{gpg_seconds:.1f}", f"{n / gpg_seconds:,.0f}", "-"],
         [f"(c) naive: json.loads + insert_one, no index, as the old tools ({naive['value']['lines']:,} lines)",
          f"{naive['value']['seconds']:.1f}", f"{naive_rate:,.0f}", f"{naive['peak_rss_mb']:.0f}"],
-        [f"(c') naive with the same 6 indexes ({naive_indexed['value']['lines']:,} lines)",
+        [f"(c') naive with the same 6 indexes, empty collection ({naive_indexed['value']['lines']:,} lines)",
          f"{naive_indexed['value']['seconds']:.1f}", f"{naive_indexed_rate:,.0f}",
          f"{naive_indexed['peak_rss_mb']:.0f}"],
+        [f"(c'') naive into a full day's `Eventos` (same indexes, {n:,} documents; {naive_full['value']['lines']:,} lines)",
+         f"{naive_full['value']['seconds']:.1f}", f"{naive_full_rate:,.0f}", f"{naive_full['peak_rss_mb']:.0f}"],
     ]
     text = "\n".join([
         f"{n:,} events ({unpacked_mb:,.0f} MB unpacked, {truth.rejected} malformed lines), one day, into a fresh "
         "mongod with the 6 indexes of `Eventos`.", "",
         table(["stage", "seconds", "events/s", "peak RSS MB"], rows), "",
         f"- load / insert ceiling: **{load_rate / ceiling_rate:.2f}** (target >= 0.6)",
-        f"- load / naive loader: **{load_rate / naive_rate:.1f}x** (target >= 10x); like for like, with the "
-        f"same indexes: **{load_rate / naive_indexed_rate:.1f}x**",
+        f"- load / naive loader: **{load_rate / naive_rate:.1f}x** against (c), the old tools as they were "
+        f"(target >= 10x); like for like, same indexes: **{load_rate / naive_indexed_rate:.1f}x** against (c'), "
+        f"**{load_rate / naive_full_rate:.1f}x** against (c'') at the size of a day",
         f"- decrypt + gunzip / `gpg | gunzip`: {gpg_seconds / decrypt['seconds']:.2f} (>1 means faster than the shell pipeline)",
         f"- peak RSS of the load (writer + parse process): {load['peak_rss_mb']:.0f} MB (target < 600 MB)",
     ])

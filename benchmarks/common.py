@@ -6,12 +6,12 @@ import json
 import multiprocessing
 import os
 import platform
-import resource
 import tempfile
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 import psutil
@@ -42,21 +42,38 @@ def _child(target: Callable[..., Any], args: tuple, out) -> None:
 
         out.put({"error": f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"})
         return
-    seconds = time.perf_counter() - started
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    out.put({"seconds": seconds, "peak_rss_mb": (own + children) / 1024, "value": value})
+    out.put({"seconds": time.perf_counter() - started, "value": value})
+
+
+def _tree_rss(pid: int) -> int:
+    try:
+        root = psutil.Process(pid)
+        return sum(p.memory_info().rss for p in [root, *root.children(recursive=True)])
+    except psutil.Error:
+        return 0
 
 
 def measure(target: Callable[..., Any], *args: Any) -> dict:
-    """Run `target(*args)` in a fresh process: wall seconds, peak RSS (its own plus its children's
-    largest, in MB) and what it returned (must be picklable)."""
+    """Run `target(*args)` in a fresh process: wall seconds, peak RSS in MB (the process and the
+    processes it starts, summed, sampled every 50 ms) and what it returned (must be picklable).
+
+    (getrusage's ru_maxrss is not used: on Linux a spawned child inherits its parent's high-water mark.)
+    """
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     process = context.Process(target=_child, args=(target, args, queue))
     process.start()
-    result = queue.get()
+    peak = 0
+    while True:
+        peak = max(peak, _tree_rss(process.pid))
+        try:
+            result = queue.get(timeout=0.05)
+            break
+        except Empty:
+            if not process.is_alive() and queue.empty():
+                raise RuntimeError(f"{getattr(target, '__name__', target)} died without a result") from None
     process.join()
+    result["peak_rss_mb"] = peak / 2**20
     if "error" in result:
         raise RuntimeError(f"{getattr(target, '__name__', target)} failed: {result['error']}")
     return result
