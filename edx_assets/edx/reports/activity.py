@@ -8,7 +8,7 @@ from typing import Any
 
 from pymongo.database import Database
 
-from edx_assets.edx.reports.person_course import FORUM_POSTS, PLAY_VIDEO
+from edx_assets.edx.reports.learners import FORUM_POSTS, PLAY_VIDEO
 
 ACTIVITY_COLUMNS = ["course_id", "day", "active_users", "events", "users_played_video",
                     "users_attempted_problem", "users_posted_forum"]

@@ -12,6 +12,8 @@ from pymongo.database import Database
 from edx_assets.edx.reports.courses import ReportCourse
 
 CONTAINERS = {"course", "chapter", "sequential", "vertical"}
+PLAY_VIDEO = ["play_video", "edx.video.played"]
+FORUM_POSTS = ["edx.forum.thread.created", "edx.forum.response.created", "edx.forum.comment.created"]
 
 
 def course_units(db: Database, course: ReportCourse) -> set[str]:
@@ -74,8 +76,14 @@ def enrollment_rows(db: Database, course: ReportCourse) -> Iterator[dict[str, An
 
 
 def event_activity(db: Database, events: str, course: ReportCourse, until: datetime) -> dict[int, dict]:
-    """Per user of the course: first and last event, events in the 7 and 30 days before `until`."""
+    """Per user of the course, from Eventos before `until`: first and last event, events (`nevents`),
+    active days (`ndays_act`), events in the 7 and 30 days before `until`, video plays, server-side
+    problem checks (the browser sends its own copy of each) and forum posts."""
     week, month = until - timedelta(days=7), until - timedelta(days=30)
+
+    def count_if(condition: dict) -> dict:
+        return {"$sum": {"$cond": [condition, 1, 0]}}
+
     pipeline = [
         {"$match": {"_edx.course_id": course.course_id, "_edx.user_id": {"$ne": None},
                     "_edx.time": {"$lt": until}}},
@@ -83,9 +91,16 @@ def event_activity(db: Database, events: str, course: ReportCourse, until: datet
             "_id": "$_edx.user_id",
             "first_event": {"$min": "$_edx.time"},
             "last_event": {"$max": "$_edx.time"},
-            "events": {"$sum": 1},
-            "events_last_7_days": {"$sum": {"$cond": [{"$gte": ["$_edx.time", week]}, 1, 0]}},
-            "events_last_30_days": {"$sum": {"$cond": [{"$gte": ["$_edx.time", month]}, 1, 0]}},
+            "nevents": {"$sum": 1},
+            "days": {"$addToSet": {"$dateToString": {"format": "%Y-%m-%d", "date": "$_edx.time"}}},
+            "events_last_7_days": count_if({"$gte": ["$_edx.time", week]}),
+            "events_last_30_days": count_if({"$gte": ["$_edx.time", month]}),
+            "nplay_video": count_if({"$in": ["$_edx.event_type", PLAY_VIDEO]}),
+            "nproblem_check": count_if({"$and": [{"$eq": ["$_edx.event_type", "problem_check"]},
+                                                 {"$eq": ["$event_source", "server"]}]}),
+            "nforum_posts": count_if({"$in": ["$_edx.event_type", FORUM_POSTS]}),
         }},
+        {"$set": {"ndays_act": {"$size": "$days"}}},
+        {"$unset": "days"},
     ]
     return {row.pop("_id"): row for row in db[events].aggregate(pipeline, allowDiskUse=True)}

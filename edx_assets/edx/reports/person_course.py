@@ -9,15 +9,13 @@ from typing import Any
 from pymongo.database import Database
 
 from edx_assets.edx.reports.courses import ReportCourse
-from edx_assets.edx.reports.learners import CONTAINERS, enrollment_rows
+from edx_assets.edx.reports.learners import CONTAINERS, enrollment_rows, event_activity
 
 COLUMNS = [
     "course_id", "user_id", "username", "registered", "viewed", "explored", "certified", "completed",
     "mode", "grade", "first_event", "last_event", "nevents", "ndays_act", "nplay_video", "nproblem_check",
     "nforum_posts", "nchapters", "gender", "year_of_birth", "level_of_education", "country", "ip_country",
 ]
-PLAY_VIDEO = ["play_video", "edx.video.played"]
-FORUM_POSTS = ["edx.forum.thread.created", "edx.forum.response.created", "edx.forum.comment.created"]
 
 
 def chapter_of_blocks(db: Database, course: ReportCourse) -> tuple[dict[str, str], int]:
@@ -41,34 +39,11 @@ def chapter_of_blocks(db: Database, course: ReportCourse) -> tuple[dict[str, str
     return result, chapters
 
 
-def event_counts(db: Database, events: str, course: ReportCourse, until: datetime) -> dict[int, dict]:
-    """Per user of the course: event counts person_course needs, from Eventos before `until`."""
-    pipeline = [
-        {"$match": {"_edx.course_id": course.course_id, "_edx.user_id": {"$ne": None},
-                    "_edx.time": {"$lt": until}}},
-        {"$group": {
-            "_id": "$_edx.user_id",
-            "first_event": {"$min": "$_edx.time"},
-            "last_event": {"$max": "$_edx.time"},
-            "nevents": {"$sum": 1},
-            "days": {"$addToSet": {"$dateToString": {"format": "%Y-%m-%d", "date": "$_edx.time"}}},
-            "nplay_video": {"$sum": {"$cond": [{"$in": ["$_edx.event_type", PLAY_VIDEO]}, 1, 0]}},
-            # Server-side problem_check only: the browser sends its own copy of each check.
-            "nproblem_check": {"$sum": {"$cond": [{"$and": [{"$eq": ["$_edx.event_type", "problem_check"]},
-                                                           {"$eq": ["$event_source", "server"]}]}, 1, 0]}},
-            "nforum_posts": {"$sum": {"$cond": [{"$in": ["$_edx.event_type", FORUM_POSTS]}, 1, 0]}},
-        }},
-        {"$project": {"first_event": 1, "last_event": 1, "nevents": 1, "ndays_act": {"$size": "$days"},
-                      "nplay_video": 1, "nproblem_check": 1, "nforum_posts": 1}},
-    ]
-    return {row.pop("_id"): row for row in db[events].aggregate(pipeline, allowDiskUse=True)}
-
-
 def person_course_rows(db: Database, events: str, course: ReportCourse, until: datetime) -> Iterator[dict[str, Any]]:
     """registered: enrolled; viewed: any courseware record; explored: visited at least half the
     chapters; certified: a `downloadable` certificate; completed: grade >= the passing grade."""
     chapter_of, n_chapters = chapter_of_blocks(db, course)
-    counts = event_counts(db, events, course, until)
+    counts = event_activity(db, events, course, until)
     modules_by_user = {row["_id"]: row["modules"] for row in db[course.collection("courseware")].aggregate(
         [{"$group": {"_id": "$student_id", "modules": {"$addToSet": "$module_id"}}}], allowDiskUse=True)}
     for row in enrollment_rows(db, course):
