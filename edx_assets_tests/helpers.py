@@ -39,3 +39,26 @@ def dir_package(path: Path, folder: Path, public_key: str, top: str = "idbx-2026
     """A package of every file in `folder` (for the public fixtures)."""
     members = {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
     return make_package(path, members, public_key, top)
+
+
+def decrypted_packages(world, sundays: list[str], base: Path, public_key: str, private_key: str,
+                       passphrase: str, *, with_failed: bool) -> dict[str, tuple]:
+    """The world's packages of `sundays`, written, encrypted, then extracted and decrypted: sunday ->
+    (manifest, folder)."""
+    from datetime import date
+
+    from edx_assets.edx import course_package
+    from edx_assets.local.sample import write_package
+
+    out = {}
+    with crypto.gpg_home() as home:
+        enc = crypto.GpgKeyring(home, None)
+        recipient = enc.import_key(public_key)[0]
+        with crypto.keyring(private_key, passphrase) as ring:
+            for sunday in sundays:
+                zip_path = base / f"idbx-{sunday}.zip"
+                write_package(world, date.fromisoformat(sunday), enc, recipient, zip_path, base,
+                              with_failed=with_failed)
+                folder = base / sunday
+                out[sunday] = (course_package.extract_and_decrypt(zip_path, folder, ring), folder)
+    return out

@@ -5,10 +5,9 @@ from datetime import UTC, date, datetime
 import pytest
 
 from edx_assets.edx import course_load, course_package, crypto, layout
-from edx_assets.local.sample import write_package
 from edx_assets.local.sample_world import SampleSpec, SampleWorld
 from edx_assets_tests.conftest import FIXTURES
-from edx_assets_tests.helpers import dir_package, make_package
+from edx_assets_tests.helpers import decrypted_packages, dir_package, make_package
 
 SPEC = SampleSpec(start=date(2026, 10, 4), end=date(2026, 10, 18), learners=50, events_per_day=100)
 WORLD = SampleWorld(SPEC)
@@ -17,18 +16,8 @@ WORLD = SampleWorld(SPEC)
 @pytest.fixture(scope="module")
 def packages(tmp_path_factory, public_key, private_key, passphrase) -> dict[str, tuple]:
     """The sample world's packages of two Sundays, extracted and decrypted once for the module."""
-    out = {}
-    base = tmp_path_factory.mktemp("packages")
-    with crypto.gpg_home() as home:
-        enc = crypto.GpgKeyring(home, None)
-        recipient = enc.import_key(public_key)[0]
-        with crypto.keyring(private_key, passphrase) as ring:
-            for sunday in ("2026-10-11", "2026-10-18"):
-                zip_path = base / f"idbx-{sunday}.zip"
-                write_package(WORLD, date.fromisoformat(sunday), enc, recipient, zip_path, base, with_failed=True)
-                folder = base / sunday
-                out[sunday] = (course_package.extract_and_decrypt(zip_path, folder, ring), folder)
-    return out
+    return decrypted_packages(WORLD, ["2026-10-11", "2026-10-18"], tmp_path_factory.mktemp("packages"),
+                              public_key, private_key, passphrase, with_failed=True)
 
 
 def _load(db, packages, sunday):

@@ -19,11 +19,11 @@ from dagster_aws.s3 import S3Resource
 from pymongo import MongoClient
 
 from edx_assets.assets import events
-from edx_assets.edx import course_load, course_package, crypto, event_load
-from edx_assets.local.sample import write_package
+from edx_assets.edx import course_load, crypto, event_load
 from edx_assets.local.sample_world import SampleSpec, SampleWorld
 from edx_assets.local.stack import LocalStack, free_port
 from edx_assets_tests.conftest import resources_for
+from edx_assets_tests.helpers import decrypted_packages
 
 LINES = 60_000
 
@@ -80,18 +80,8 @@ def test_sigkill_in_the_middle_of_an_eventos_load_then_rerun_is_exact(db, stack,
 def two_weeks(tmp_path_factory, public_key, private_key, passphrase):
     world = SampleWorld(SampleSpec(start=date(2026, 10, 4), end=date(2026, 10, 11), learners=400,
                                    events_per_day=10))
-    base = tmp_path_factory.mktemp("weeks")
-    out = {}
-    with crypto.gpg_home() as home:
-        enc = crypto.GpgKeyring(home, None)
-        recipient = enc.import_key(public_key)[0]
-        with crypto.keyring(private_key, passphrase) as ring:
-            for sunday in ("2026-10-04", "2026-10-11"):
-                zip_path = base / f"{sunday}.zip"
-                write_package(world, date.fromisoformat(sunday), enc, recipient, zip_path, base, with_failed=False)
-                folder = base / sunday
-                out[sunday] = (course_package.extract_and_decrypt(zip_path, folder, ring), folder)
-    return out
+    return decrypted_packages(world, ["2026-10-04", "2026-10-11"], tmp_path_factory.mktemp("weeks"),
+                              public_key, private_key, passphrase, with_failed=False)
 
 
 def _live(db) -> dict[str, list]:
