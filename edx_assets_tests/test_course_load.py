@@ -1,5 +1,6 @@
 """Per-course collections in a real mongod, checked against the sample world's ground truth."""
 
+import json
 from datetime import UTC, date, datetime
 
 import pytest
@@ -77,6 +78,7 @@ def test_rows_are_typed(db, packages):
 
 def test_catalog_lists_every_course_with_both_ids_names_and_dates(db, packages):
     _load(db, packages, "2026-10-11")
+    marks, letters = set(), False
     for course in WORLD.courses:
         entry = db.courses.find_one({"_id": course.cid.v1})
         assert entry is not None, course.cid.v1
@@ -84,8 +86,17 @@ def test_catalog_lists_every_course_with_both_ids_names_and_dates(db, packages):
         assert entry["prefix"] == layout.collection_prefix(course.cid.file_prefix, "idbx")
         assert entry["display_name"] == course.display_name
         assert entry["start"].replace(tzinfo=UTC) == course.start.replace(tzinfo=UTC)
-        assert entry["passing_grade"] == course.passing_grade
+        # The pass mark as the decrypted structure file states it (read with json): the lowest
+        # GRADE_CUTOFFS of the course block's grading policy.
+        [path] = packages["2026-10-11"][1].rglob(f"{course.cid.file_prefix}-course_structure-*.json")
+        [block] = [b for b in json.loads(path.read_text(encoding="utf-8")).values() if b["category"] == "course"]
+        cutoffs = block["metadata"]["grading_policy"]["GRADE_CUTOFFS"]
+        assert entry["passing_grade"] == min(cutoffs.values())
+        assert entry["passing_grade_source"] == "structure:grading_policy.GRADE_CUTOFFS"
+        marks.add(entry["passing_grade"])
+        letters = letters or len(cutoffs) > 1
         assert entry["last_package"] == "2026-10-11" and entry["in_latest_package"] is True
+    assert marks >= {0.6, 0.65, 0.7} and letters, "the sample must exercise several marks and letter grades"
     non_ascii = next(c for c in WORLD.courses if "ñ" in c.cid.number)
     assert db.courses.find_one({"_id": non_ascii.cid.v1})["file_prefix"] == non_ascii.cid.file_prefix
 
@@ -169,6 +180,9 @@ def test_public_acceptance_dumps_load(db, tmp_path, public_key, private_key, pas
     assert db[f"{prefix}.demographics"].count_documents({}) == data_rows("auth_userprofile")
     assert db[f"{prefix}.userIDs"].count_documents({}) == 0  # no user_id_map in the sample: empty
     assert db[f"{prefix}.forum"].count_documents({}) == 3
+    # Its structure file has no course block, so no pass mark: unknown, never a default.
+    entry = db.courses.find_one({"_id": "course-v1:edX+DemoX+Demo_Course"})
+    assert (entry["passing_grade"], entry["passing_grade_source"]) == (None, "unknown")
     state = db[f"{prefix}.courseware"].find_one({"id": 1})["state"]
     assert state.startswith('{"student_answers": {"5b60fa3470a2440eafeee24d6806eb1a_2_1": "{\\"answer')
     assert {f.table for f in manifest.unknown} >= {"wiki_article", "teams", "user_api_usercoursetag"}

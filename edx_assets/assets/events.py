@@ -150,6 +150,8 @@ def eventos(
             "already_present": result.already_present,
             "rejected": result.rejected,
             "blank_lines": result.blank,
+            # Where they are (line numbers, runs as first-last); the whole list is in the load record.
+            "blank_line_positions": _shorten(result.blank_lines or "none", 300),
             "syslog_prefixes_stripped": result.prefixed,
             "stale_documents_removed": result.removed_stale,
             "unchanged": result.unchanged,
@@ -192,3 +194,7 @@ def _partition_summary(events, partition: str) -> dict:
         "courses": facets["courses"][0]["n"] if facets["courses"] else 0,
         "types": types,
     }
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit].rsplit(",", 1)[0] + ", … (all in the `_edx_loads` load record)"

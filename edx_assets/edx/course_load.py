@@ -32,6 +32,10 @@ CATALOG = "courses"
 REJECTED = "courses_rejected"
 BATCH = 5000
 STRUCTURE_SUFFIX = "structure"
+# Where a course's pass mark came from (the catalog's `passing_grade_source`).
+PASS_MARK_FROM_POLICY = "structure:grading_policy.GRADE_CUTOFFS"
+PASS_MARK_FROM_CUTOFFS = "structure:grade_cutoffs"
+PASS_MARK_UNKNOWN = "unknown"
 FORUM_SUFFIX = "forum"
 
 INDEXES: dict[str, list[IndexModel]] = {
@@ -201,13 +205,29 @@ def _parse_date(value: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _passing_grade(structure: dict) -> float | None:
-    cutoffs = structure.get("grade_cutoffs")
-    if isinstance(cutoffs, dict):
-        values = [v for v in cutoffs.values() if isinstance(v, (int, float))]
-        if values:
-            return float(min(values))
-    return None
+def _lowest_cutoff(cutoffs: Any) -> float | None:
+    """The pass mark of a cutoffs object (`{"Pass": 0.6}`; letter grades give several: the lowest)."""
+    if not isinstance(cutoffs, dict):
+        return None
+    values = [float(v) for v in cutoffs.values() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    return min(values) if values else None
+
+
+def passing_grade(structure: dict) -> tuple[float | None, str]:
+    """The course's pass mark and where it was found, from the course block's metadata.
+
+    edX's structure export carries it in `grading_policy.GRADE_CUTOFFS`; some exports (and older tools)
+    use a top-level `grade_cutoffs`. Neither present: `(None, "unknown")`, never an invented default.
+    """
+    policy = structure.get("grading_policy")
+    for source, cutoffs in (
+        (PASS_MARK_FROM_POLICY, policy.get("GRADE_CUTOFFS") if isinstance(policy, dict) else None),
+        (PASS_MARK_FROM_CUTOFFS, structure.get("grade_cutoffs")),
+    ):
+        mark = _lowest_cutoff(cutoffs)
+        if mark is not None:
+            return mark, source
+    return None, PASS_MARK_UNKNOWN
 
 
 def drop_stale_staging(db: Database) -> list[str]:
@@ -286,6 +306,7 @@ def _update_catalog(db: Database, result: PackageLoad, rejected: list[dict]) -> 
             continue
         cid = load.course_id
         meta = load.structure
+        mark, mark_source = passing_grade(meta)
         catalog.update_one(
             {"_id": cid.v1 if cid else load.prefix},
             {"$set": {
@@ -297,7 +318,8 @@ def _update_catalog(db: Database, result: PackageLoad, rejected: list[dict]) -> 
                 "display_name": meta.get("display_name"),
                 "start": _parse_date(meta.get("start")),
                 "end": _parse_date(meta.get("end")),
-                "passing_grade": _passing_grade(meta),
+                "passing_grade": mark,
+                "passing_grade_source": mark_source,
                 "last_package": package,
                 "row_counts": load.rows,
                 "loaded_at": now,

@@ -56,15 +56,41 @@ class EventLoadResult:
     already_present: int = 0
     rejected: int = 0
     blank: int = 0
+    blank_runs: list[list[int]] = field(default_factory=list)  # [first, last] line numbers
     prefixed: int = 0
     removed_stale: int = 0
     unchanged: bool = False
     rejection_reasons: Counter = field(default_factory=Counter)
 
     @property
+    def blank_lines(self) -> str:
+        """Where the blank lines are, as `3,10-12` (line numbers, runs joined): the load record keeps it."""
+        return format_runs(self.blank_runs)
+
+    @property
     def stored(self) -> int:
         """Documents of this load in the collection: the file's valid lines."""
         return self.inserted + self.already_present
+
+
+def add_to_runs(runs: list[list[int]], line: int) -> None:
+    """Append a line number (ascending) to [first, last] runs."""
+    if runs and runs[-1][1] == line - 1:
+        runs[-1][1] = line
+    else:
+        runs.append([line, line])
+
+
+def format_runs(runs: list[list[int]]) -> str:
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+
+
+def parse_runs(text: str) -> list[list[int]]:
+    runs = []
+    for part in filter(None, text.split(",")):
+        first, _, last = part.partition("-")
+        runs.append([int(first), int(last or first)])
+    return runs
 
 
 def load_id_for(sha256: str) -> str:
@@ -88,8 +114,12 @@ class ParsedBatch:
     lines: list[tuple[int, int]] = field(default_factory=list)
     rejects: list[tl.Rejection] = field(default_factory=list)
     last_line: int = 0
-    blank: int = 0
+    blank_runs: list[list[int]] = field(default_factory=list)
     prefixed: int = 0
+
+    @property
+    def blank(self) -> int:
+        return sum(last - first + 1 for first, last in self.blank_runs)
 
 
 def parsed_batches(path: Path, *, partition: str, load_id: str, source_name: str,
@@ -102,7 +132,7 @@ def parsed_batches(path: Path, *, partition: str, load_id: str, source_name: str
             here, offset = offset, offset + len(raw)
             batch.last_line = line_no
             if not raw.strip():
-                batch.blank += 1
+                add_to_runs(batch.blank_runs, line_no)
                 continue
             obj, reason, prefixed = tl.split_line(raw)
             if obj is None:
@@ -192,6 +222,7 @@ def load_events(
             result.rejected = int(marker.get("rejected", 0))
             result.lines = int(marker.get("lines", 0))
             result.blank = int(marker.get("blank", 0))
+            result.blank_runs = parse_runs(marker.get("blank_lines", ""))
             result.prefixed = int(marker.get("prefixed", 0))
             result.rejection_reasons = Counter(marker.get("rejection_reasons", {}))
             return result
@@ -225,6 +256,9 @@ def load_events(
             for batch in batches:
                 result.lines = batch.last_line
                 result.blank += batch.blank
+                for first, last in batch.blank_runs:  # a run may go on across batches
+                    add_to_runs(result.blank_runs, first)
+                    result.blank_runs[-1][1] = last
                 result.prefixed += batch.prefixed
                 pending.append((batch, writers.submit(_insert_docs, events, batch, path)))
                 while len(pending) >= WRITERS:
@@ -247,6 +281,7 @@ def load_events(
         {"$set": {
             "load": load_id, "complete": True, "finished": datetime.now(UTC), "stored": result.stored,
             "rejected": result.rejected, "lines": result.lines, "blank": result.blank,
+            "blank_lines": result.blank_lines,
             "prefixed": result.prefixed, "rejection_reasons": dict(result.rejection_reasons),
             "file": source_name,
         }},

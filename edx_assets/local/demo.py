@@ -44,6 +44,9 @@ def _summary(stack: LocalStack) -> None:
     for name in sorted(db.list_collection_names()):
         if not name.startswith("_"):
             print(f"  {name:<48} {db[name].estimated_document_count():>9}")
+    print("\nPass marks (courses catalog):")
+    for course in db.courses.find({}, {"passing_grade": 1, "passing_grade_source": 1}).sort("_id"):
+        print(f"  {course['_id']:<48} {course.get('passing_grade')!s:>5}  {course.get('passing_grade_source')}")
     client.close()
     reports = stack.data_dir / "reports"
     files = sorted(reports.rglob("*.csv")) if reports.exists() else []

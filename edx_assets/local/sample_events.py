@@ -98,7 +98,7 @@ class EventWriter:
             "event": event,
             "context": context,
             "time": _iso(moment, micro=rng.random() > 0.05),
-            "ip": learner.ip if learner else f"181.49.{rng.randrange(256)}.{rng.randrange(1, 255)}",
+            "ip": learner.ip_on(moment.date()) if learner else f"181.49.{rng.randrange(256)}.{rng.randrange(1, 255)}",
             "agent": rng.choice(AGENTS),
             "host": "courses.edx.org",
             "session": hashlib.md5(f"{learner.user_id if learner else 0}{moment.date()}".encode()).hexdigest(),

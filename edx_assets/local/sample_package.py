@@ -125,7 +125,8 @@ class PackageWriter:
             if block.category == "course":
                 metadata.update({"start": course.start.strftime("%Y-%m-%dT%H:%M:%SZ"),
                                  "end": course.end.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                                 "grade_cutoffs": {"Pass": course.passing_grade}})
+                                 "grading_policy": {"GRADE_CUTOFFS": course.grade_cutoffs, "GRADER": [
+                                     {"type": "Homework", "min_count": 1, "drop_count": 0, "weight": 1.0}]}})
             if block.category == "problem":
                 metadata["graded"] = True
             blocks[block.block_id] = {"category": block.category, "children": list(block.children),

@@ -43,6 +43,14 @@ class Course:
     legacy: bool  # ids written as Org/Num/Run in tables and events
     passing_grade: float
     blocks: tuple[Block, ...]
+    letter_grades: bool = False  # several cutoffs (A/B/C): the lowest is the pass mark
+
+    @property
+    def grade_cutoffs(self) -> dict[str, float]:
+        """What the structure's `grading_policy.GRADE_CUTOFFS` holds, as edX's export writes it."""
+        if self.letter_grades:
+            return {"A": 0.9, "B": 0.8, "C": self.passing_grade}
+        return {"Pass": self.passing_grade}
 
     @property
     def course_id(self) -> str:
@@ -95,6 +103,12 @@ class Learner:
     country: str | None
     ip: str
     has_profile: bool
+    # Every fourth learner also studies from a second place (work, travel) on two days out of three, so
+    # the registration IP and the most frequent IP can lie in different countries.
+    second_ip: str | None = None
+
+    def ip_on(self, day: date) -> str:
+        return self.second_ip if self.second_ip and day.toordinal() % 3 else self.ip
 
 
 @dataclass(frozen=True)
@@ -145,11 +159,19 @@ class SampleSpec:
     malformed_per_day: int = 2
 
 
+def _second_ip(seed: int, uid: int) -> str | None:
+    if uid % 4 != 3:
+        return None
+    rng = _rng(seed, "second_ip", uid)  # its own stream: the other learner fields stay as they were
+    return f"{rng.choice(IP_BLOCKS)}.{rng.randrange(1, 255)}.{rng.randrange(1, 255)}"
+
+
 def _rng(*parts: object) -> random.Random:
     digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
     return random.Random(int.from_bytes(digest[:8], "big"))
 
 
+_PASS_MARKS = [0.6, 0.65, 0.7, 0.55]
 _COURSE_TEMPLATES = [
     ("IDB4.1x", "2015_T4", "Gestión para resultados en el desarrollo", False),
     ("Niñez1x", "1T2026", "Desarrollo infantil temprano: ¿qué funciona?", False),
@@ -177,7 +199,9 @@ class SampleWorld:
             cid = CourseId(org, number, run)
             start = datetime.combine(self.spec.start - timedelta(days=30 + 7 * i), datetime.min.time())
             end = datetime.combine(self.spec.end + timedelta(days=60), datetime.min.time())
-            course = Course(cid, name, start, end, legacy, 0.65 if i % 2 == 0 else 0.5, ())
+            # Pass marks as edX courses state them: 0.6, 0.65, 0.7, and one course with letter grades.
+            course = Course(cid, name, start, end, legacy, _PASS_MARKS[i % len(_PASS_MARKS)], (),
+                            letter_grades=i % len(_PASS_MARKS) == 3)
             object.__setattr__(course, "blocks", tuple(self._structure(course)))
             result.append(course)
         return result
@@ -247,6 +271,7 @@ class SampleWorld:
                     country=rng.choice(COUNTRIES),
                     ip=f"{rng.choice(IP_BLOCKS)}.{rng.randrange(1, 255)}.{rng.randrange(1, 255)}",
                     has_profile=rng.random() > 0.05,  # a few learners have no profile row at all
+                    second_ip=_second_ip(self.spec.seed, uid),
                 )
             )
         return result

@@ -34,6 +34,6 @@ def activity_daily(context: dg.AssetExecutionContext, mongo: MongoResource, work
         rows = list(activity.activity_rows(db, load_settings().events_collection, day))  # one per course
         db.activity_daily.delete_many({"day": day})
         if rows:
-            db.activity_daily.insert_many([dict(r) for r in rows])
+            db.activity_daily.insert_many([{"_id": f"{day}:{r['course_id']}", **r} for r in rows])  # stable ids
     result = write_csv(workspace.reports_dir(f"daily/{day}") / "activity_daily.csv", activity.ACTIVITY_COLUMNS, rows)
     return dg.MaterializeResult(metadata=publish(result, reports, s3, f"daily/{day}"))

@@ -25,5 +25,7 @@ def course_summary(context: dg.AssetExecutionContext, mongo: MongoResource, work
     with mongo.get_database() as db:
         db.course_summary.delete_many({"week": week})
         if rows:
-            db.course_summary.insert_many([{**r, "week": week} for r in rows])
+            # A key made of the row's own key: re-runs give identical documents (no fresh ObjectIds).
+            db.course_summary.insert_many([
+                {"_id": f"{week}:{r['course_id']}:{r['dimension']}:{r['value']}", **r, "week": week} for r in rows])
     return dg.MaterializeResult(metadata=publish(result, reports, s3, week))

@@ -13,6 +13,7 @@ from edx_assets.resources import MongoResource, ReportsResource, WorkspaceResour
 
 TOTALS_RECONCILE = "totals_reconcile_with_enrollments"
 ACTIVE_WITHIN_ENROLLED = "active_users_within_enrolled"
+PASS_MARK_KNOWN = "pass_mark_known"
 
 
 @weekly_report(
@@ -22,6 +23,10 @@ ACTIVE_WITHIN_ENROLLED = "active_users_within_enrolled"
                           description="Sum of total_users in general_report.csv == enrollment documents."),
         dg.AssetCheckSpec(ACTIVE_WITHIN_ENROLLED, asset="general_report", partitions_def=weekly_partitions,
                           description="No course has more active users than enrollments."),
+        dg.AssetCheckSpec(PASS_MARK_KNOWN, asset="general_report", partitions_def=weekly_partitions,
+                          description="Every course states its pass mark (structure grading policy or the "
+                                      "metadata file); courses without one are listed, their approved_users "
+                                      "left empty."),
     ],
 )
 def general_report(context: dg.AssetExecutionContext, mongo: MongoResource, workspace: WorkspaceResource,
@@ -34,9 +39,12 @@ def general_report(context: dg.AssetExecutionContext, mongo: MongoResource, work
     certified_users,failed_users,male,female,countries` then other_gender, unknown_gender,
     active_enrollments, unenrolled, verified_enrollments, certificates, passing_grade, in_latest_package.
     total = enrollments; active = enrolled learners with courseware records; failed = certificates
-    `notpassing`; approved = certificate grade >= the course's passing grade; certified = `downloadable`;
+    `notpassing`; approved = certificate grade >= the course's pass mark; certified = `downloadable`;
     countries = distinct profile countries. Name and dates come from the catalog, `sme` from
-    EDX_COURSE_METADATA_FILE.
+    EDX_COURSE_METADATA_FILE. passing_grade: the lowest cutoff of the structure's
+    `grading_policy.GRADE_CUTOFFS`, else its `grade_cutoffs`, else the metadata file's `passing_grade`;
+    passing_grade_source says which, or `unknown`: then passing_grade and approved_users are empty (never
+    computed against a guessed mark) and the `pass_mark_known` check warns.
     """
     week = context.partition_key
     with mongo.get_database() as db:
@@ -51,9 +59,17 @@ def general_report(context: dg.AssetExecutionContext, mongo: MongoResource, work
         rows = list(csv.DictReader(handle))
     csv_total = sum(int(r["total_users"]) for r in rows)
     over = [r["id"] for r in rows if int(r["active_users"]) > int(r["total_users"])]
+    no_mark = [c.course_id for c in courses if c.passing_grade is None]
     yield dg.MaterializeResult(metadata={**publish(result, reports, s3, week), "courses": len(courses),
                                          "enrollments": enrollment_docs})
     yield dg.AssetCheckResult(check_name=TOTALS_RECONCILE, passed=csv_total == enrollment_docs,
                               metadata={"csv_total_users": csv_total, "enrollment_documents": enrollment_docs})
     yield dg.AssetCheckResult(check_name=ACTIVE_WITHIN_ENROLLED, passed=not over,
                               metadata={"courses_over": dg.MetadataValue.json(over)})
+    yield dg.AssetCheckResult(
+        check_name=PASS_MARK_KNOWN, passed=not no_mark, severity=dg.AssetCheckSeverity.WARN,
+        description=(f"{len(no_mark)} course(s) state no pass mark: approved_users left empty" if no_mark
+                     else "every course states its pass mark"),
+        metadata={"courses_without_pass_mark": dg.MetadataValue.json(no_mark),
+                  "pass_mark_sources": dg.MetadataValue.json(
+                      {c.course_id: c.passing_grade_source for c in courses})})

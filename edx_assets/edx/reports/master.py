@@ -14,6 +14,7 @@ COLUMNS = [
     "course_id", "course_name", "user_id", "username", "name", "email", "gender", "year_of_birth",
     "level_of_education", "country", "ip_country", "enrollment_date", "mode", "is_active",
     "progress", "courseware_records", "grade", "certificate_status", "certificate_mode",
+    "ip_country_modal",  # added: the country of the learner's most frequent IP
 ]
 
 

@@ -15,6 +15,7 @@ COLUMNS = [
     "course_id", "user_id", "username", "registered", "viewed", "explored", "certified", "completed",
     "mode", "grade", "first_event", "last_event", "nevents", "ndays_act", "nplay_video", "nproblem_check",
     "nforum_posts", "nchapters", "gender", "year_of_birth", "level_of_education", "country", "ip_country",
+    "ip_country_modal",  # added: the country of the learner's most frequent IP
 ]
 
 
@@ -41,7 +42,8 @@ def chapter_of_blocks(db: Database, course: ReportCourse) -> tuple[dict[str, str
 
 def person_course_rows(db: Database, events: str, course: ReportCourse, until: datetime) -> Iterator[dict[str, Any]]:
     """registered: enrolled; viewed: any courseware record; explored: visited at least half the
-    chapters; certified: a `downloadable` certificate; completed: grade >= the passing grade."""
+    chapters (None without a course structure); certified: a `downloadable` certificate; completed: grade >= the course's pass mark (None
+    when the course states no pass mark: unknown, not 0)."""
     chapter_of, n_chapters = chapter_of_blocks(db, course)
     counts = event_activity(db, events, course, until)
     modules_by_user = {row["_id"]: row["modules"] for row in db[course.collection("courseware")].aggregate(
@@ -55,9 +57,11 @@ def person_course_rows(db: Database, events: str, course: ReportCourse, until: d
             **row,
             "registered": 1,
             "viewed": int(row["courseware_records"] > 0),
-            "explored": int(n_chapters > 0 and len(chapters) * 2 >= n_chapters),
+            # No chapters known (no structure loaded): explored is unknown, not 0.
+            "explored": int(len(chapters) * 2 >= n_chapters) if n_chapters else None,
             "certified": int(row["certificate_status"] == "downloadable"),
-            "completed": int(isinstance(grade, (int, float)) and grade >= course.passing_grade),
+            "completed": None if course.passing_grade is None
+            else int(isinstance(grade, (int, float)) and grade >= course.passing_grade),
             "nchapters": len(chapters),
             "first_event": seen.get("first_event"), "last_event": seen.get("last_event"),
             "nevents": seen.get("nevents", 0), "ndays_act": seen.get("ndays_act", 0),
