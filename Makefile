@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test dev up down status lint bench clean browser
+.PHONY: install demo test unit check dev up down status lint bench clean browser
 
 # Create the virtualenv and install the package with its exact pins, once per change of pyproject.toml.
 $(STAMP): pyproject.toml
@@ -25,6 +25,14 @@ demo: install
 ## test: the whole test suite against real services (the tests start and stop their own)
 test: install browser
 	$(BIN)/pytest
+
+## unit: the tests that need no service (no mongod, S3 or gpg), in seconds
+unit: install
+	$(BIN)/pytest -m "not services"
+
+## check: the code location loads (`dg check defs`, with the project's virtualenv)
+check: install
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/dg check defs
 
 # The browser test drives Debian's chromium (installed here when missing).
 browser:

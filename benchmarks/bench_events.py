@@ -23,6 +23,7 @@ from pymongo import MongoClient
 
 from benchmarks.common import local_stack, measure, save_section, table
 from edx_assets.edx import crypto, event_load, landing, tracking_log
+from edx_assets.local.gpg_tools import SenderKeyring
 from edx_assets.local.sample import write_event_log
 from edx_assets.local.sample_world import SampleSpec, SampleWorld
 
@@ -131,7 +132,7 @@ def main() -> None:
         truth = write_event_log(SampleWorld(spec), DAY, plain, compresslevel=6)
         print(f"generated {truth.lines} lines in {time.perf_counter() - started:.1f} s", flush=True)
         with crypto.gpg_home() as home:
-            ring = crypto.GpgKeyring(home, None)
+            ring = SenderKeyring(home, None)
             recipient = ring.import_key(stack.public_key_file.read_text())[0]
             ring.encrypt_file(plain, tmp / "day.log.gz.gpg", recipient)
         key = f"idbx/edx/events/2026/idbx-edx-events-{PARTITION}.log.gz.gpg"

@@ -59,10 +59,10 @@ def generate_sample(stack: LocalStack, spec, log=print):
     """Generate the sample delivery of `spec` into the local S3 endpoint; returns the Delivery."""
     import boto3
 
+    from edx_assets.config import EdxConfig
     from edx_assets.local.sample import generate_delivery, s3_uploader, save_manifest
-    from edx_assets.settings import load_settings
 
-    settings = load_settings()
+    settings = EdxConfig.from_env()
     client = boto3.client("s3", endpoint_url=stack.s3_endpoint, region_name="us-east-1",
                           aws_access_key_id=os.environ["AWS_ACCESS_KEY_ID"],
                           aws_secret_access_key=os.environ["AWS_SECRET_ACCESS_KEY"])
@@ -87,13 +87,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     stack = _stack(args)
     _up(stack)
     spec = _spec(args)
-    os.environ.setdefault("EDX_PARTITIONS_START", spec.start.isoformat())
     print(f"local stack up ({stack.home}); generating the sample delivery for org {spec.org} "
           f"from {spec.start} to {spec.end}")
     delivery = generate_sample(stack, spec, log=lambda _m: None)
+    from edx_assets.config import EdxConfig
     from edx_assets.local.demo import run_demo
 
-    return run_demo(stack, sorted(delivery.event_keys), sorted(delivery.package_keys))
+    config = EdxConfig.from_env()
+    if not os.environ.get("EDX_PARTITIONS_START"):  # the partitions start with the sample's first day
+        config = config.with_(partitions_start=spec.start)
+    return run_demo(stack, config, sorted(delivery.event_keys), sorted(delivery.package_keys))
 
 
 def cmd_dev(args: argparse.Namespace) -> int:

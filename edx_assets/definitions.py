@@ -1,87 +1,73 @@
-"""The edx_assets code location: one dg.Definitions with every asset, check, job, schedule and resource."""
+"""The edx_assets code location: the lineage folders' definitions, merged, with one global policy.
+
+Every module under `edx_assets/defs/<lineage>/` that has a `build(ctx)` function contributes its
+definitions: adding an asset means adding a module, not editing a list. Nothing here reads the
+environment at import time: `defs()` builds the configuration when Dagster loads the code location.
+"""
 
 from __future__ import annotations
 
-import os
+import importlib
+import pkgutil
+import warnings
+from collections.abc import Iterator
 
 import dagster as dg
-from dagster_aws.s3 import S3Resource
 
-from edx_assets.assets import courses, events
-from edx_assets.assets.reports import (
-    active_users,
-    activity_daily,
-    course_summary,
-    enrollment_daily,
-    enrollments,
-    general,
-    locations,
-    master,
-    person_course,
-    problem_analysis,
-    video_engagement,
-)
-from edx_assets.automation.jobs import daily_events_job, weekly_courses_job
-from edx_assets.automation.schedules import daily_events_schedule, weekly_courses_schedule
-from edx_assets.automation.sensors import course_package_arrivals, event_log_arrivals, record_run_failures
-from edx_assets.resources import GpgResource, MongoResource, ReportsResource, WorkspaceResource
+from edx_assets.config import EdxConfig
+from edx_assets.defs.common import CADENCE_TAG, Build
+from edx_assets.defs.resources import build_resources
+
+# The lineage folders, upstream first.
+LINEAGES = ("events", "courses", "reports", "operations")
 
 
-def _secret(name: str) -> dg.EnvVar | None:
-    """An environment variable read at run time (never shown in the UI); None when it is not set."""
-    return dg.EnvVar(name) if os.environ.get(name) else None
+def lineage_definitions(ctx: Build) -> Iterator[dg.Definitions]:
+    for lineage in LINEAGES:
+        package = importlib.import_module(f"edx_assets.defs.{lineage}")
+        for module_info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+            module = importlib.import_module(f"{package.__name__}.{module_info.name}")
+            build = getattr(module, "build", None)
+            if callable(build):
+                yield build(ctx)
 
 
-def build_resources() -> dict[str, object]:
-    endpoint = os.environ.get("EDX_S3_ENDPOINT_URL", "").strip() or None  # empty: AWS itself
-    return {
-        "s3": S3Resource(
-            endpoint_url=endpoint,
-            region_name=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
-            aws_access_key_id=_secret("AWS_ACCESS_KEY_ID"),
-            aws_secret_access_key=_secret("AWS_SECRET_ACCESS_KEY"),
-            max_attempts=5,
-        ),
-        "mongo": MongoResource(
-            uri=dg.EnvVar("EDX_MONGO_URI"), database=os.environ.get("EDX_MONGO_DB", "edx") or "edx"
-        ),
-        "gpg": GpgResource(
-            private_key_file=os.environ.get("EDX_GPG_PRIVATE_KEY_FILE") or None,
-            private_key=_secret("EDX_GPG_PRIVATE_KEY"),
-            passphrase=_secret("EDX_GPG_PASSPHRASE"),
-        ),
-        "workspace": WorkspaceResource(data_dir=os.environ.get("EDX_DATA_DIR", "").strip() or "data"),
-        "reports": ReportsResource(
-            pii=(os.environ.get("EDX_REPORTS_PII", "").strip() or "include").lower(),
-            pseudonym_key=_secret("EDX_REPORTS_PSEUDONYM_KEY"),
-            s3_bucket=os.environ.get("EDX_REPORTS_BUCKET", "").strip() or None,
-            s3_prefix=os.environ.get("EDX_REPORTS_PREFIX", "").strip() or "reports",
-            course_metadata_file=os.environ.get("EDX_COURSE_METADATA_FILE", "").strip() or None,
-        ),
-    }
+def _cadence(spec: dg.AssetSpec) -> dg.AssetSpec:
+    """Tag each asset with its cadence (from its partitions): the daily and weekly jobs select by it."""
+    partitions = spec.partitions_def
+    if isinstance(partitions, dg.DailyPartitionsDefinition):
+        return spec.merge_attributes(tags={CADENCE_TAG: "daily"})
+    if isinstance(partitions, dg.WeeklyPartitionsDefinition):
+        return spec.merge_attributes(tags={CADENCE_TAG: "weekly"})
+    return spec
 
 
-def build_executor() -> dg.ExecutorDefinition:
+def build_executor(config: EdxConfig) -> dg.ExecutorDefinition:
     """Steps run in subprocesses on one machine; EDX_EXECUTOR=k8s gives each step its own Kubernetes Job."""
-    if os.environ.get("EDX_EXECUTOR", "").strip().lower() == "k8s":
+    if config.executor == "k8s":
         from dagster_k8s import k8s_job_executor  # the `deploy` extra
 
         return k8s_job_executor
     return dg.multiprocess_executor
 
 
-defs = dg.Definitions(
-    assets=[
-        events.raw_event_log, events.decrypted_event_log, events.eventos,
-        courses.raw_course_package, courses.decrypted_course_package, courses.course_collections,
-        general.general_report, enrollments.enrollments_report, active_users.active_users_report,
-        locations.learner_locations_report, master.learners_master,
-        person_course.person_course, course_summary.course_summary, activity_daily.activity_daily,
-        enrollment_daily.enrollment_daily, video_engagement.video_engagement, problem_analysis.problem_analysis,
-    ],
-    jobs=[daily_events_job, weekly_courses_job],
-    schedules=[daily_events_schedule, weekly_courses_schedule],
-    sensors=[event_log_arrivals, course_package_arrivals, record_run_failures],
-    resources=build_resources(),
-    executor=build_executor(),
-)
+def lineage_defs(config: EdxConfig) -> dg.Definitions:
+    """Every asset, check, job, schedule and sensor of the lineage folders, with the global policy."""
+    with warnings.catch_warnings():
+        # Partitioned checks and map_asset_specs are "preview" in Dagster 1.13: used knowingly, not news.
+        warnings.simplefilter("ignore", dg.PreviewWarning)
+        return dg.Definitions.merge(*lineage_definitions(Build.of(config))).map_asset_specs(func=_cadence)
+
+
+def build_defs(config: EdxConfig) -> dg.Definitions:
+    """The code location: the lineage definitions with their resources and executor."""
+    return dg.Definitions.merge(
+        lineage_defs(config),
+        dg.Definitions(resources=build_resources(config), executor=build_executor(config)),
+    )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    """What Dagster loads (`dg`, `dagster`, the webserver): the configuration the environment describes."""
+    return build_defs(EdxConfig.from_env())

@@ -6,10 +6,8 @@ GPG is the system `gpg`. Each test gets its own database, buckets and data folde
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import boto3
@@ -18,10 +16,18 @@ from pymongo import MongoClient
 from pymongo.database import Database
 
 from edx_assets.local.sample import Delivery, generate_delivery, s3_uploader
-from edx_assets.local.sample_world import SampleSpec
 from edx_assets.local.stack import LocalStack, free_port
+from edx_assets_tests.support import SMALL_SPEC, new_buckets
 
-FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "edx-public"
+# Fixtures that start or reach a real service: a test using any of them (even through another
+# fixture) is in the `services` tier. Modules that drive gpg directly mark themselves.
+SERVICE_FIXTURES = {"stack"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SERVICE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.services)
 
 
 @pytest.fixture(scope="session")
@@ -78,28 +84,13 @@ def public_key(stack: LocalStack) -> str:
 
 @pytest.fixture
 def buckets(s3_client) -> dict[str, str]:
-    suffix = uuid.uuid4().hex[:8]
-    names = {"events": f"events-{suffix}", "courses": f"courses-{suffix}", "reports": f"reports-{suffix}"}
-    for name in names.values():
-        s3_client.create_bucket(Bucket=name)
-    return names
-
-
-def _new_buckets(s3_client) -> dict[str, str]:
-    suffix = uuid.uuid4().hex[:8]
-    names = {"events": f"events-{suffix}", "courses": f"courses-{suffix}", "reports": f"reports-{suffix}"}
-    for name in names.values():
-        s3_client.create_bucket(Bucket=name)
-    return names
-
-
-SMALL_SPEC = SampleSpec(start=date(2026, 10, 4), end=date(2026, 10, 6), learners=40, events_per_day=300)
+    return new_buckets(s3_client)
 
 
 @pytest.fixture(scope="session")
 def delivery(stack: LocalStack, s3_client, public_key: str) -> tuple[Delivery, dict[str, str]]:
     """A small sample delivery (3 days, 1 Sunday package) in its own buckets, shared by the session."""
-    names = _new_buckets(s3_client)
+    names = new_buckets(s3_client)
     delivered = generate_delivery(SMALL_SPEC, public_key, s3_uploader(s3_client),
                                   events_bucket=names["events"], courses_bucket=names["courses"])
     return delivered, names
@@ -120,20 +111,6 @@ def pipeline_env(stack: LocalStack, db_name: str, buckets: dict[str, str], tmp_p
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     return env
-
-
-def resources_for(env: dict[str, str]) -> dict[str, object]:
-    """The code location's resources, built from `env` the way definitions.py builds them."""
-    from edx_assets.definitions import build_resources
-
-    saved = dict(os.environ)
-    os.environ.update(env)
-    try:
-        return build_resources()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
 
 
 @pytest.fixture

@@ -6,13 +6,14 @@ import zipfile
 from pathlib import Path
 
 from edx_assets.edx import crypto
+from edx_assets.local.gpg_tools import SenderKeyring
 
 
 def encrypt_bytes(public_key: str, data: bytes, workdir: Path) -> bytes:
     plain = workdir / "plain.tmp"
     plain.write_bytes(data)
     with crypto.gpg_home() as home:
-        ring = crypto.GpgKeyring(home, None)
+        ring = SenderKeyring(home, None)
         recipient = ring.import_key(public_key)[0]
         ring.encrypt_file(plain, workdir / "enc.tmp", recipient)
     plain.unlink()
@@ -52,7 +53,7 @@ def decrypted_packages(world, sundays: list[str], base: Path, public_key: str, p
 
     out = {}
     with crypto.gpg_home() as home:
-        enc = crypto.GpgKeyring(home, None)
+        enc = SenderKeyring(home, None)
         recipient = enc.import_key(public_key)[0]
         with crypto.keyring(private_key, passphrase) as ring:
             for sunday in sundays:

@@ -12,11 +12,8 @@ from dagster_aws.s3 import S3Resource
 from pymongo import MongoClient
 from pymongo.errors import AutoReconnect
 
-from edx_assets.assets import events
-from edx_assets.automation.sensors import course_package_arrivals, event_log_arrivals, record_run_failures
-from edx_assets.definitions import defs
-from edx_assets.resources import MongoResource
-from edx_assets_tests.conftest import resources_for
+from edx_assets.defs.resources import MongoResource
+from edx_assets_tests.support import assets, defs_of, resources_for
 
 
 def _s3(stack) -> S3Resource:
@@ -24,10 +21,12 @@ def _s3(stack) -> S3Resource:
                       aws_access_key_id="k", aws_secret_access_key="s")
 
 
-def _evaluate(sensor, stack, cursor=None):
+def _evaluate(name: str, env: dict, stack, cursor=None):
+    """Evaluate the code location's sensor `name`, built for `env`'s configuration."""
+    defs = defs_of(env)
     with dg.build_sensor_context(cursor=cursor, resources={"s3": _s3(stack)},
                                  repository_def=defs.get_repository_def()) as context:
-        return sensor(context)
+        return defs.resolve_sensor_def(name)(context)
 
 
 def test_event_sensor_requests_new_and_changed_days_from_a_real_listing(pipeline_env, delivery, s3_client, stack):
@@ -43,16 +42,16 @@ def test_event_sensor_requests_new_and_changed_days_from_a_real_listing(pipeline
     deliver("2026-10-05")
     s3_client.put_object(Bucket=bucket, Key="otherorg/edx/events/2026/otherorg-edx-events-2026-10-05.log.gz.gpg",
                          Body=b"x")
-    first = _evaluate(event_log_arrivals, stack)
+    first = _evaluate("event_log_arrivals", pipeline_env, stack)
     assert [r.partition_key for r in first.run_requests] == ["2026-10-05"]
 
-    quiet = _evaluate(event_log_arrivals, stack, first.cursor)
+    quiet = _evaluate("event_log_arrivals", pipeline_env, stack, first.cursor)
     assert quiet.run_requests == []
 
     time.sleep(1.1)  # S3 LastModified has one-second resolution
     deliver("2026-10-04")  # late: its key sorts before the one already seen
     deliver("2026-10-05", source_day="2026-10-06")  # re-delivered with other content
-    later = _evaluate(event_log_arrivals, stack, quiet.cursor)
+    later = _evaluate("event_log_arrivals", pipeline_env, stack, quiet.cursor)
     assert sorted(r.partition_key for r in later.run_requests) == ["2026-10-04", "2026-10-05"]
     assert len({r.run_key for r in later.run_requests} | {r.run_key for r in first.run_requests}) == 3
 
@@ -63,7 +62,7 @@ def test_package_sensor_requests_the_sunday_partition(pipeline_env, delivery, s3
     s3_client.copy_object(Bucket=pipeline_env["EDX_COURSES_BUCKET"], Key=key,
                           CopySource={"Bucket": names["courses"], "Key": key})
     s3_client.put_object(Bucket=pipeline_env["EDX_COURSES_BUCKET"], Key="idbx-2026-09-27.zip", Body=b"old")
-    result = _evaluate(course_package_arrivals, stack)
+    result = _evaluate("course_package_arrivals", pipeline_env, stack)
     assert [r.partition_key for r in result.run_requests] == ["2026-10-04"]  # 09-27 precedes the partitions
 
 
@@ -86,7 +85,7 @@ def test_a_transient_mongodb_failure_is_retried_and_the_day_completes(delivered_
     resources = resources_for(delivered_env)
     resources["mongo"] = FlakyMongo(uri=stack.mongo_uri, database=delivered_env["EDX_MONGO_DB"],
                                     counter_file=str(tmp_path / "attempts"))
-    result = dg.materialize([events.raw_event_log, events.decrypted_event_log, events.eventos],
+    result = dg.materialize(assets(delivered_env, "raw_event_log", "decrypted_event_log", "eventos"),
                             partition_key="2026-10-04", resources=resources, instance=dg.DagsterInstance.ephemeral())
     assert result.success
     retried = [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
@@ -97,7 +96,7 @@ def test_a_transient_mongodb_failure_is_retried_and_the_day_completes(delivered_
 
 def test_run_failure_sensor_records_partition_and_asset(pipeline_env, tmp_path):
     instance = dg.DagsterInstance.ephemeral()
-    job = defs.resolve_job_def("daily_events_job")
+    job = defs_of(pipeline_env).resolve_job_def("daily_events_job")
     result = job.execute_in_process(partition_key="2026-10-06", instance=instance, raise_on_error=False,
                                     resources=resources_for(pipeline_env))
     assert not result.success
@@ -107,7 +106,7 @@ def test_run_failure_sensor_records_partition_and_asset(pipeline_env, tmp_path):
         sensor_name="record_run_failures", dagster_instance=instance, dagster_run=result.dagster_run,
         dagster_event=failure_event, resources={"workspace": workspace},
     ).for_run_failure()
-    record_run_failures(context)
+    defs_of(pipeline_env).resolve_sensor_def("record_run_failures")(context)
     [line] = workspace.failures_log().read_text().splitlines()
     record = json.loads(line)
     assert record["partition"] == "2026-10-06" and record["job"] == "daily_events_job"
@@ -118,7 +117,7 @@ def test_a_cli_backfill_gives_the_same_collection_as_scheduled_runs(delivered_en
     """`dagster job backfill` over three days (runs launched as separate processes) == three scheduled runs."""
     days = ["2026-10-04", "2026-10-05", "2026-10-06"]
     scheduled_db = delivered_env["EDX_MONGO_DB"]
-    job = defs.resolve_job_def("daily_events_job")
+    job = defs_of(delivered_env).resolve_job_def("daily_events_job")
     for day in days:
         assert job.execute_in_process(partition_key=day, instance=dg.DagsterInstance.ephemeral(),
                                       resources=resources_for(delivered_env)).success

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from edx_assets.definitions import defs
+from edx_assets.config import EdxConfig
+from edx_assets.definitions import build_defs
 from edx_assets.local.stack import free_port
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.services]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -67,6 +68,7 @@ def test_every_asset_check_schedule_and_sensor_is_served_and_running(webserver):
       assetNodes { assetKey { path } assetChecksOrError { ... on AssetChecks { checks { name } } } }
     }""")
     served_assets = {"/".join(n["assetKey"]["path"]) for n in data["assetNodes"]}
+    defs = build_defs(EdxConfig())
     expected_assets = {s.key.to_user_string() for s in defs.resolve_all_asset_specs()}
     assert served_assets == expected_assets and len(expected_assets) >= 11
     served_checks = {("/".join(n["assetKey"]["path"]), c["name"])

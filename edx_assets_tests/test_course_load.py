@@ -7,8 +7,10 @@ import pytest
 
 from edx_assets.edx import course_load, course_package, crypto, layout
 from edx_assets.local.sample_world import SampleSpec, SampleWorld
-from edx_assets_tests.conftest import FIXTURES
 from edx_assets_tests.helpers import decrypted_packages, dir_package, make_package
+from edx_assets_tests.support import FIXTURES
+
+pytestmark = pytest.mark.services  # real gpg, mongod or S3
 
 SPEC = SampleSpec(start=date(2026, 10, 4), end=date(2026, 10, 18), learners=50, events_per_day=100)
 WORLD = SampleWorld(SPEC)

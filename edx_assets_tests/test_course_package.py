@@ -6,7 +6,10 @@ import zipfile
 import pytest
 
 from edx_assets.edx import course_package, crypto
+from edx_assets.local.gpg_tools import SenderKeyring
 from edx_assets_tests.helpers import make_package
+
+pytestmark = pytest.mark.services  # real gpg, mongod or S3
 
 TSV = b"id\tuser_id\tcourse_id\tcreated\tis_active\tmode\n1\t1\tcourse-v1:A+B+C\t2026-10-01 10:00:00\t1\thonor\n"
 
@@ -127,7 +130,7 @@ def test_member_with_a_flipped_byte_fails_the_crc(tmp_path, public_key, ring):
 
 def test_member_encrypted_to_another_key_is_named(tmp_path, ring):
     with crypto.gpg_home() as home:
-        other = crypto.GpgKeyring(home, None)
+        other = SenderKeyring(home, None)
         other_public = other.export_public(other.generate_key("Other", "o@example.invalid", "pw"))
     package = make_package(tmp_path / "p.zip", {"A-B-C-auth_user-prod-analytics.sql": b"id\tusername\n"},
                            other_public)

@@ -6,19 +6,21 @@ import dagster as dg
 import pytest
 from pymongo import MongoClient
 
-from edx_assets.assets import courses
-from edx_assets.automation.schedules import weekly_courses_schedule
-from edx_assets.definitions import defs
+from edx_assets.config import EdxConfig
+from edx_assets.defs.courses.paths import decrypted_package_dir
+from edx_assets.defs.partitions import weekly_partitions
 from edx_assets.edx import layout
 from edx_assets.local.sample_world import SampleWorld
-from edx_assets_tests.conftest import SMALL_SPEC, resources_for
+from edx_assets_tests.support import SMALL_SPEC, assets, config_of, defs_of, resources_for
 
-ASSETS = [courses.raw_course_package, courses.decrypted_course_package, courses.course_collections]
+NAMES = ("raw_course_package", "decrypted_course_package", "course_collections")
 WEEK = "2026-10-04"
+DEFS = defs_of(EdxConfig())
+weekly_courses_schedule = DEFS.resolve_schedule_def("weekly_courses_schedule")
 
 
 def _materialize(env, partition=WEEK, raise_on_error=True):
-    return dg.materialize(ASSETS, partition_key=partition, resources=resources_for(env),
+    return dg.materialize(assets(env, *NAMES), partition_key=partition, resources=resources_for(env),
                           instance=dg.DagsterInstance.ephemeral(), raise_on_error=raise_on_error)
 
 
@@ -34,7 +36,7 @@ def test_week_loads_every_course_with_passing_checks_and_reruns_identically(deli
         assert db[f"{prefix}.enrollments"].count_documents({}) == len(
             world.enrollments_at(course, datetime(2026, 10, 4).date()))
         assert db.courses.find_one({"prefix": prefix})["display_name"] == course.display_name
-    decrypted = courses.decrypted_package_dir(resources_for(delivered_env)["workspace"], WEEK)
+    decrypted = decrypted_package_dir(config_of(delivered_env), resources_for(delivered_env)["workspace"], WEEK)
     assert not decrypted.exists()  # private files removed after loading
 
     snapshot = {n: sorted(db[n].find(), key=lambda d: str(d["_id"])) for n in db.list_collection_names()
@@ -46,7 +48,8 @@ def test_week_loads_every_course_with_passing_checks_and_reruns_identically(deli
 
 
 def test_failed_export_and_unloaded_tables_are_reported(delivered_env, delivery, s3_client):
-    result = dg.materialize(ASSETS[:2], partition_key=WEEK, resources=resources_for(delivered_env),
+    result = dg.materialize(assets(delivered_env, *NAMES[:2]), partition_key=WEEK,
+                            resources=resources_for(delivered_env),
                             instance=dg.DagsterInstance.ephemeral())
     meta = {k: v.value for k, v in result.get_asset_materialization_events()[-1].materialization.metadata.items()}
     assert meta["courses"] == len(SampleWorld(SMALL_SPEC).courses)
@@ -62,7 +65,7 @@ def test_missing_package_fails_naming_bucket_and_key(pipeline_env):
 
 
 def _tick(when: datetime):
-    with dg.build_schedule_context(scheduled_execution_time=when, repository_def=defs.get_repository_def()) as ctx:
+    with dg.build_schedule_context(scheduled_execution_time=when, repository_def=DEFS.get_repository_def()) as ctx:
         return weekly_courses_schedule.evaluate_tick(ctx)
 
 
@@ -82,5 +85,5 @@ def test_weekly_schedule_on_other_days_takes_the_latest_sunday(tick, week):
 
 
 def test_weekly_partitions_are_keyed_by_sundays():
-    keys = courses.weekly_partitions.get_partition_keys(current_time=datetime(2026, 11, 1, tzinfo=UTC))
+    keys = weekly_partitions(EdxConfig()).get_partition_keys(current_time=datetime(2026, 11, 1, tzinfo=UTC))
     assert keys[:3] == ["2026-10-04", "2026-10-11", "2026-10-18"]

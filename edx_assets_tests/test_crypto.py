@@ -9,20 +9,23 @@ from pathlib import Path
 import pytest
 
 from edx_assets.edx import crypto
+from edx_assets.local.gpg_tools import SenderKeyring
+
+pytestmark = pytest.mark.services  # real gpg, mongod or S3
 
 
 @pytest.fixture(scope="module")
 def other_key() -> tuple[str, str]:
     """A second key pair: what a member encrypted to someone else looks like."""
     with crypto.gpg_home() as home:
-        ring = crypto.GpgKeyring(home, None)
+        ring = SenderKeyring(home, None)
         fingerprint = ring.generate_key("Someone Else", "else@example.invalid", "other-pass")
         return ring.export_public(fingerprint), ring.export_private(fingerprint, "other-pass")
 
 
 def _encrypt(public_key: str, plain: Path, target: Path) -> Path:
     with crypto.gpg_home() as home:
-        ring = crypto.GpgKeyring(home, None)
+        ring = SenderKeyring(home, None)
         recipient = ring.import_key(public_key)[0]
         ring.encrypt_file(plain, target, recipient)
     return target

@@ -1,23 +1,68 @@
-"""The code location loads, and its schedules ask for the right partitions."""
+"""The code location loads, its graph is what review expects, and its schedules ask for the right
+partitions. No service is needed: definitions are built from a configuration, not the environment."""
 
-from datetime import UTC, datetime
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 import dagster as dg
+import pytest
 
-from edx_assets.automation.schedules import daily_events_schedule
-from edx_assets.definitions import defs
+from edx_assets.config import ConfigError, EdxConfig
+from edx_assets.definitions import build_defs
 from edx_assets.edx import layout
+
+DEFS = build_defs(EdxConfig())
+SNAPSHOT = Path(__file__).with_name("asset_graph.json")
+daily_events_schedule = DEFS.resolve_schedule_def("daily_events_schedule")
 
 
 def test_definitions_validate():
-    dg.Definitions.validate_loadable(defs)
+    dg.Definitions.validate_loadable(DEFS)
+
+
+def graph_snapshot(defs: dg.Definitions) -> dict:
+    """Keys, groups, kinds, partitions, dependencies, checks, jobs, schedules and sensors: what a structural
+    change alters."""
+    graph = defs.resolve_asset_graph()
+    specs = {s.key.to_user_string(): s for s in defs.resolve_all_asset_specs()}
+    checks: dict[str, list[str]] = {}
+    for key in graph.asset_check_keys:
+        checks.setdefault(key.asset_key.to_user_string(), []).append(key.name)
+    assets = {}
+    for name, spec in sorted(specs.items()):
+        node = graph.get(spec.key)
+        assets[name] = {
+            "group": spec.group_name,
+            "kinds": sorted(spec.kinds),
+            "partitions": type(spec.partitions_def).__name__ if spec.partitions_def else None,
+            "deps": sorted(k.to_user_string() for k in node.parent_keys),
+            "checks": sorted(checks.get(name, [])),
+        }
+    jobs = {j.name: sorted(k.to_user_string() for k in j.asset_layer.executable_asset_keys)
+            for j in defs.resolve_all_job_defs() if not j.name.startswith("__")}
+    return {
+        "assets": assets,
+        "jobs": jobs,
+        "schedules": sorted(s.name for s in defs.get_repository_def().schedule_defs),
+        "sensors": sorted(s.name for s in defs.get_repository_def().sensor_defs),
+    }
+
+
+def test_the_asset_graph_is_the_reviewed_one():
+    """A structural change (an asset, a dependency, a check, a job) shows in review as a change of
+    asset_graph.json. After a deliberate change: EDX_UPDATE_SNAPSHOT=1 pytest -k reviewed_one."""
+    current = graph_snapshot(DEFS)
+    if __import__("os").environ.get("EDX_UPDATE_SNAPSHOT"):
+        SNAPSHOT.write_text(json.dumps(current, indent=1, sort_keys=True) + "\n")
+    assert current == json.loads(SNAPSHOT.read_text())
 
 
 def test_lineage_assets_groups_and_kinds():
-    graph = defs.resolve_asset_graph()
+    graph = DEFS.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
     assert {"raw_event_log", "decrypted_event_log", "eventos"} <= keys
-    specs = {s.key.to_user_string(): s for s in defs.resolve_all_asset_specs()}
+    specs = {s.key.to_user_string(): s for s in DEFS.resolve_all_asset_specs()}
     assert specs["raw_event_log"].group_name == "raw"
     assert specs["decrypted_event_log"].group_name == "decrypted"
     assert specs["eventos"].group_name == "mongo"
@@ -27,9 +72,27 @@ def test_lineage_assets_groups_and_kinds():
     assert graph.get(dg.AssetKey("eventos")).parent_keys == {dg.AssetKey("decrypted_event_log")}
 
 
+def test_every_asset_module_is_named_after_its_asset():
+    for spec in DEFS.resolve_all_asset_specs():
+        name = spec.key.to_user_string()
+        assert list(Path(__file__).parents[1].joinpath("edx_assets", "defs").glob(f"*/{name}.py")), name
+
+
+def test_the_configuration_is_passed_in_not_read_at_import():
+    later = build_defs(EdxConfig(partitions_start=date(2027, 1, 1), daily_schedule_cron="0 6 * * *"))
+    schedule = later.resolve_schedule_def("daily_events_schedule")
+    assert schedule.cron_schedule == "0 6 * * *"
+    spec = next(s for s in later.resolve_all_asset_specs() if s.key.to_user_string() == "eventos")
+    assert spec.partitions_def.start.date() == date(2027, 1, 1)
+    with pytest.raises(ConfigError, match="EDX_PARTITIONS_START"):
+        EdxConfig.from_env({"EDX_PARTITIONS_START": "next monday"})
+    with pytest.raises(ConfigError, match="EDX_REPORTS_PII"):
+        EdxConfig.from_env({"EDX_REPORTS_PII": "everything"})
+
+
 def _tick(schedule, when: datetime):
     with dg.build_schedule_context(scheduled_execution_time=when,
-                                   repository_def=defs.get_repository_def()) as context:
+                                   repository_def=DEFS.get_repository_def()) as context:
         return list(schedule.evaluate_tick(context).run_requests or [])
 
 
@@ -49,6 +112,6 @@ def test_daily_schedule_across_the_year_boundary_uses_the_files_year():
 
 def test_daily_schedule_skips_days_before_the_partitions_start():
     with dg.build_schedule_context(scheduled_execution_time=datetime(2026, 10, 1, 20, tzinfo=UTC),
-                                   repository_def=defs.get_repository_def()) as context:
+                                   repository_def=DEFS.get_repository_def()) as context:
         result = daily_events_schedule.evaluate_tick(context)
     assert not result.run_requests and "before EDX_PARTITIONS_START" in result.skip_message

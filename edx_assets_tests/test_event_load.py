@@ -7,7 +7,9 @@ import orjson
 import pytest
 
 from edx_assets.edx import event_load
-from edx_assets_tests.conftest import FIXTURES
+from edx_assets_tests.support import FIXTURES
+
+pytestmark = pytest.mark.services  # real gpg, mongod or S3
 
 COLL = "Eventos"
 
@@ -65,6 +67,25 @@ def test_every_blank_line_is_recorded_with_its_position_in_the_load_record(db, t
     assert _expand(result.blank_lines) == expected
     again = _load(db, path, pipelined=pipelined, batch_size=100)
     assert again.unchanged and _expand(again.blank_lines) == expected
+
+
+def test_acknowledged_documents_that_vanish_fail_the_load_and_the_rerun_completes_it(db, tmp_path):
+    """As when mongod crashes right after acknowledging a batch it had not journaled yet."""
+    path = _write(tmp_path / "day.log", [_event(i) for i in range(300)])
+    lost = []
+
+    def lose_a_batch(_line: int) -> None:
+        if not lost:  # once, after the first batch was acknowledged
+            lost.append(db[COLL].delete_many({"_edx.partition": "2026-10-05"}).deleted_count)
+
+    with pytest.raises(event_load.LoadIncompleteError) as info:
+        _load(db, path, batch_size=100, pipelined=False, progress=lose_a_batch)
+    [n_lost] = lost
+    assert n_lost >= 100  # the first batch, and the second if it was already in
+    assert f"day.log: 300 documents were acknowledged but {300 - n_lost} are stored" in str(info.value)
+    again = _load(db, path, batch_size=100, pipelined=False)
+    assert (again.inserted, again.already_present, again.stored) == (n_lost, 300 - n_lost, 300)
+    assert db[COLL].count_documents({"_edx.partition": "2026-10-05"}) == 300
 
 
 def test_rerun_of_the_same_file_changes_nothing(db, tmp_path):

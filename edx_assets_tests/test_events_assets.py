@@ -6,15 +6,15 @@ import dagster as dg
 import pytest
 from pymongo import MongoClient
 
-from edx_assets.assets import events
+from edx_assets.defs.events.paths import decrypted_event_log_path
 from edx_assets.edx import layout
-from edx_assets_tests.conftest import resources_for
+from edx_assets_tests.support import assets, config_of, resources_for
 
-ASSETS = [events.raw_event_log, events.decrypted_event_log, events.eventos]
+NAMES = ("raw_event_log", "decrypted_event_log", "eventos")
 
 
 def _materialize(env, partition, *, raise_on_error=True, instance=None):
-    return dg.materialize(ASSETS, partition_key=partition, resources=resources_for(env),
+    return dg.materialize(assets(env, *NAMES), partition_key=partition, resources=resources_for(env),
                           instance=instance or dg.DagsterInstance.ephemeral(), raise_on_error=raise_on_error)
 
 
@@ -69,13 +69,13 @@ def test_every_day_of_the_delivery_with_its_types_and_late_mobile_events(deliver
 def test_decrypted_file_is_private_and_removed_after_loading(delivered_env, delivery, tmp_path, monkeypatch):
     day = "2026-10-05"
     workspace = resources_for(delivered_env)["workspace"]
-    path = events.decrypted_event_log_path(workspace, day)
-    dg.materialize(ASSETS[:2], partition_key=day, resources=resources_for(delivered_env),
+    path = decrypted_event_log_path(config_of(delivered_env), workspace, day)
+    dg.materialize(assets(delivered_env, *NAMES[:2]), partition_key=day, resources=resources_for(delivered_env),
                    instance=dg.DagsterInstance.ephemeral())
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
-    dg.materialize(ASSETS, partition_key=day, resources=resources_for(delivered_env),
-                   instance=dg.DagsterInstance.ephemeral(), selection=[events.eventos])
+    dg.materialize(assets(delivered_env, *NAMES), partition_key=day, resources=resources_for(delivered_env),
+                   instance=dg.DagsterInstance.ephemeral(), selection=["eventos"])
     assert not path.exists()
 
 
@@ -117,7 +117,7 @@ def test_missing_mongo_uri_is_named_before_anything_runs(delivered_env, monkeypa
 
 
 def test_unreachable_mongodb_is_a_clear_error_without_the_password(delivered_env, monkeypatch):
-    from edx_assets.resources.mongo import MongoResource, MongoUnavailableError
+    from edx_assets.defs.resources.mongo import MongoResource, MongoUnavailableError
 
     resource = MongoResource(uri=f"mongodb://edx:S3cretPassw0rd@127.0.0.1:{_closed_port()}/",
                              server_selection_timeout_ms=500)

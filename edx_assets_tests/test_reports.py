@@ -20,36 +20,30 @@ import maxminddb
 import pytest
 from pymongo import MongoClient
 
-from edx_assets.assets import courses, events
-from edx_assets.assets.reports import (
-    active_users,
-    activity_daily,
-    course_summary,
-    enrollment_daily,
-    enrollments,
-    general,
-    locations,
-    master,
-    person_course,
-    problem_analysis,
-    video_engagement,
-)
 from edx_assets.edx import layout
+from edx_assets.edx.reports import general
 from edx_assets.local.sample import generate_delivery, s3_uploader, write_event_log
 from edx_assets.local.sample_world import SampleSpec, SampleWorld
-from edx_assets_tests.conftest import _new_buckets, resources_for
+from edx_assets_tests.support import assets, new_buckets, resources_for
 
 SPEC = SampleSpec(start=date(2026, 10, 4), end=date(2026, 10, 11), learners=60, events_per_day=250)
 WORLD = SampleWorld(SPEC)
 WEEK = "2026-10-11"
 SUNDAY = date(2026, 10, 11)
 DAYS = [f"2026-10-{d:02d}" for d in range(4, 11)]
-REPORTS = [general.general_report, enrollments.enrollments_report, active_users.active_users_report,
-           locations.learner_locations_report, master.learners_master, person_course.person_course,
-           course_summary.course_summary, enrollment_daily.enrollment_daily, video_engagement.video_engagement,
-           problem_analysis.problem_analysis]
-UPSTREAM = [events.raw_event_log, events.decrypted_event_log, events.eventos,
-            courses.raw_course_package, courses.decrypted_course_package, courses.course_collections]
+REPORTS = ("general_report", "enrollments_report", "active_users_report", "learner_locations_report",
+           "learners_master", "person_course", "course_summary", "enrollment_daily", "video_engagement",
+           "problem_analysis")
+UPSTREAM = ("raw_event_log", "decrypted_event_log", "eventos", "raw_course_package", "decrypted_course_package",
+            "course_collections")
+DAILY = (*UPSTREAM[:3], "activity_daily")
+
+
+def _materialize(env: dict, partition: str, instance, selection, graph=(*UPSTREAM, *REPORTS)):
+    """Materialize `selection` of the code location's assets built for `env` (the rest of `graph`
+    provides their upstream)."""
+    return dg.materialize(assets(env, *graph), partition_key=partition, resources=resources_for(env),
+                          instance=instance, selection=list(selection))
 
 
 def _env(stack, tmp: Path, names: dict, db_name: str, **extra) -> dict[str, str]:
@@ -60,7 +54,7 @@ def _env(stack, tmp: Path, names: dict, db_name: str, **extra) -> dict[str, str]
 @pytest.fixture(scope="module")
 def run(stack, s3_client, public_key, mongo_client, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("reports")
-    names = _new_buckets(s3_client)
+    names = new_buckets(s3_client)
     generate_delivery(SPEC, public_key, s3_uploader(s3_client), events_bucket=names["events"],
                       courses_bucket=names["courses"])
     db_name = "reports_" + names["events"].split("-")[-1]
@@ -70,11 +64,9 @@ def run(stack, s3_client, public_key, mongo_client, tmp_path_factory):
         for key, value in env.items():
             patch.setenv(key, value)
         for day in DAYS:
-            dg.materialize([*UPSTREAM[:3], activity_daily.activity_daily], partition_key=day,
-                           resources=resources_for(env), instance=instance)
-        dg.materialize(UPSTREAM[3:], partition_key=WEEK, resources=resources_for(env), instance=instance)
-        result = dg.materialize([*UPSTREAM, *REPORTS], partition_key=WEEK, resources=resources_for(env),
-                                instance=instance, selection=REPORTS)
+            _materialize(env, day, instance, DAILY, graph=DAILY)
+        _materialize(env, WEEK, instance, UPSTREAM[3:], graph=UPSTREAM[3:])
+        result = _materialize(env, WEEK, instance, REPORTS)
         yield {"env": env, "result": result, "db": mongo_client[db_name],
                "dir": tmp / "data" / "reports" / WEEK, "names": names, "instance": instance}
     mongo_client.drop_database(db_name)
@@ -137,7 +129,7 @@ def test_all_report_checks_pass_and_files_exist(run):
 
 def test_general_report_counts(run):
     rows = {r["id"]: r for r in _read(run["dir"] / "general_report.csv")}
-    assert list(_read(run["dir"] / "general_report.csv")[0])[:13] == general.general.CSV_COLUMNS[:13]
+    assert list(_read(run["dir"] / "general_report.csv")[0])[:13] == general.CSV_COLUMNS[:13]
     for course in WORLD.courses:
         enrolled = WORLD.enrollments_at(course, SUNDAY)
         certs = [WORLD.certificate(e, SUNDAY) for e in enrolled]
@@ -254,8 +246,7 @@ def test_person_course_and_master_carry_both_ip_countries(run):
 def test_reloading_course_data_keeps_every_learners_ip_location(run):
     before = _read(run["dir"] / f"learners_master_{WEEK}.csv")
     assert any(r["ip_country"] for r in before)
-    dg.materialize([*UPSTREAM, master.learners_master], partition_key=WEEK, resources=resources_for(run["env"]),
-                   instance=run["instance"], selection=[*UPSTREAM[3:], master.learners_master])
+    _materialize(run["env"], WEEK, run["instance"], [*UPSTREAM[3:], "learners_master"])
     assert _read(run["dir"] / f"learners_master_{WEEK}.csv") == before
 
 
@@ -282,8 +273,7 @@ def test_personal_data_settings_leave_no_name_email_or_username(run, mode, tmp_p
     env = {**run["env"], "EDX_DATA_DIR": str(tmp_path / "data"), "EDX_REPORTS_PII": mode,
            "EDX_REPORTS_PSEUDONYM_KEY": "test-key-9f3", "EDX_REPORTS_BUCKET": ""}
     monkeypatch.setenv("EDX_REPORTS_PSEUDONYM_KEY", "test-key-9f3")
-    dg.materialize([*UPSTREAM, *REPORTS], partition_key=WEEK, resources=resources_for(env),
-                   instance=run["instance"], selection=REPORTS)
+    _materialize(env, WEEK, run["instance"], REPORTS)
     texts = {p.name: p.read_text(encoding="utf-8") for p in (tmp_path / "data" / "reports" / WEEK).glob("*.csv")}
     assert len(texts) >= 5
     for learner in WORLD.learners:
@@ -327,11 +317,8 @@ def test_rerunning_every_weekly_report_gives_identical_files_and_collections(run
     assert all(collections_before.values())
     for _ in range(2):
         _reorder_every_collection(run["db"])
-        dg.materialize([*UPSTREAM, *REPORTS], partition_key=WEEK, resources=resources_for(run["env"]),
-                       instance=run["instance"], selection=REPORTS)
-        dg.materialize([*UPSTREAM[:3], activity_daily.activity_daily], partition_key=DAYS[2],
-                       resources=resources_for(run["env"]), instance=run["instance"],
-                       selection=[activity_daily.activity_daily])
+        _materialize(run["env"], WEEK, run["instance"], REPORTS)
+        _materialize(run["env"], DAYS[2], run["instance"], ["activity_daily"], graph=DAILY)
         files = {p.name: p.read_bytes() for p in run["dir"].glob("*.csv")}
         assert sorted(files) == sorted(files_before)
         assert [n for n in files if files[n] != files_before[n]] == []
@@ -351,15 +338,12 @@ def test_a_course_without_a_pass_mark_gets_no_invented_figure(run, tmp_path):
     catalog.update_one({"_id": course.cid.v1}, {"$set": {"passing_grade": None, "passing_grade_source": "unknown"}})
     env = {**run["env"], "EDX_DATA_DIR": str(tmp_path / "data"), "EDX_REPORTS_BUCKET": ""}
     try:
-        result = dg.materialize([*UPSTREAM, *REPORTS], partition_key=WEEK, resources=resources_for(env),
-                                instance=run["instance"],
-                                selection=[general.general_report, person_course.person_course])
+        result = _materialize(env, WEEK, run["instance"], ["general_report", "person_course"])
     finally:
         catalog.update_one({"_id": course.cid.v1}, {"$set": {k: v for k, v in saved.items() if k != "_id"}})
     doc = run["db"].reports.find_one({"_id": course.cid.v1})
     assert doc["report"]["users"]["certificates"]["approved"] is None
-    dg.materialize([*UPSTREAM, *REPORTS], partition_key=WEEK, resources=resources_for(run["env"]),
-                   instance=run["instance"], selection=[general.general_report])  # the week as it was
+    _materialize(run["env"], WEEK, run["instance"], ["general_report"])  # the week as it was
     out = tmp_path / "data" / "reports" / WEEK
     rows = {r["id"]: r for r in _read(out / "general_report.csv")}
     row = rows[course.cid.v1]

@@ -12,7 +12,9 @@ from edx_assets.edx import crypto, layout
 from edx_assets.local.sample import write_event_log
 from edx_assets.local.sample_package import PackageWriter
 from edx_assets.local.sample_world import SampleSpec, SampleWorld
-from edx_assets_tests.conftest import SMALL_SPEC
+from edx_assets_tests.support import SMALL_SPEC
+
+pytestmark = pytest.mark.services  # real gpg, mongod or S3
 
 
 def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path):

@@ -5,10 +5,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from bson import json_util
 from pymongo import MongoClient
 
 from edx_assets.local.stack import LocalStack, free_port, read_env_file
+
+pytestmark = pytest.mark.services  # real gpg, mongod or S3
 
 
 def _files(root: Path, skip: set[Path]):

@@ -10,6 +10,8 @@ from pymongo import MongoClient
 
 from edx_assets.local.stack import LocalStack, StackError, free_port, read_env_file
 
+pytestmark = pytest.mark.services  # real gpg, mongod or S3
+
 
 @pytest.fixture
 def own_stack(tmp_path):

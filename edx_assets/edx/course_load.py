@@ -26,6 +26,7 @@ from pymongo.errors import BulkWriteError
 
 from edx_assets.edx import layout, sql_dump
 from edx_assets.edx.course_package import Manifest
+from edx_assets.edx.timestamps import parse_utc
 from edx_assets.edx.tracking_log import escape_keys
 
 CATALOG = "courses"
@@ -195,16 +196,6 @@ def _course_id_from_structure(structure: dict) -> layout.CourseId | None:
     return layout.CourseId(*match.groups()) if match else None
 
 
-def _parse_date(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _lowest_cutoff(cutoffs: Any) -> float | None:
     """The pass mark of a cutoffs object (`{"Pass": 0.6}`; letter grades give several: the lowest)."""
     if not isinstance(cutoffs, dict):
@@ -316,8 +307,8 @@ def _update_catalog(db: Database, result: PackageLoad, rejected: list[dict]) -> 
                 "file_prefix": load.file_prefix,
                 "prefix": load.prefix,
                 "display_name": meta.get("display_name"),
-                "start": _parse_date(meta.get("start")),
-                "end": _parse_date(meta.get("end")),
+                "start": parse_utc(meta.get("start")),
+                "end": parse_utc(meta.get("end")),
                 "passing_grade": mark,
                 "passing_grade_source": mark_source,
                 "last_package": package,

@@ -25,6 +25,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
+from edx_assets.edx import eventos_schema as ev
 from edx_assets.edx import tracking_log as tl
 
 LOADS_COLLECTION = "_edx_loads"
@@ -37,14 +38,18 @@ DUPLICATE_KEY = 11000
 REFUSED_COMMAND_CODES = {2, 10334, 15, 17419, 17280}
 
 EVENT_INDEXES = [
-    IndexModel([("_edx.partition", ASCENDING), ("_edx.load", ASCENDING)], name="partition_load"),
-    IndexModel([("_edx.course_id", ASCENDING), ("_edx.time", ASCENDING)], name="course_time"),
-    IndexModel([("_edx.user_id", ASCENDING), ("_edx.time", ASCENDING)], name="user_time"),
+    IndexModel([(ev.PARTITION, ASCENDING), (ev.LOAD, ASCENDING)], name="partition_load"),
+    IndexModel([(ev.COURSE_ID, ASCENDING), (ev.TIME, ASCENDING)], name="course_time"),
+    IndexModel([(ev.USER_ID, ASCENDING), (ev.TIME, ASCENDING)], name="user_time"),
     IndexModel([("username", ASCENDING)], name="username"),
-    IndexModel([("_edx.event_type", ASCENDING)], name="event_type"),
-    IndexModel([("_edx.time", ASCENDING)], name="time"),
+    IndexModel([(ev.EVENT_TYPE, ASCENDING)], name="event_type"),
+    IndexModel([(ev.TIME, ASCENDING)], name="time"),
 ]
 REJECTED_INDEXES = [IndexModel([("partition", ASCENDING), ("load", ASCENDING)], name="partition_load")]
+
+
+class LoadIncompleteError(RuntimeError):
+    """Fewer documents are stored than MongoDB acknowledged; transient (a re-run completes the load)."""
 
 
 @dataclass
@@ -215,7 +220,7 @@ def load_events(
 
     marker = markers.find_one({"_id": _marker_id(collection, partition)})
     if marker and marker.get("load") == load_id and marker.get("complete"):
-        present = events.count_documents({"_edx.partition": partition, "_edx.load": load_id})
+        present = events.count_documents({ev.PARTITION: partition, ev.LOAD: load_id})
         if present == marker["stored"]:
             result.unchanged = True
             result.already_present = present
@@ -272,8 +277,16 @@ def load_events(
             if close:
                 close()
 
+    # MongoDB acknowledges a write before its journal is flushed (w:1): a crash of mongod right after
+    # can lose acknowledged batches. Count what is really there before calling the load complete.
+    present = events.count_documents({ev.PARTITION: partition, ev.LOAD: load_id})
+    if present != result.stored:
+        raise LoadIncompleteError(
+            f"{source_name}: {result.stored} documents were acknowledged but {present} are stored "
+            "(MongoDB restarted during the load?); run the load again: it inserts only what is missing"
+        )
     # The new load is complete: only now remove what older loads left for this partition.
-    stale = {"_edx.partition": partition, "_edx.load": {"$ne": load_id}}
+    stale = {ev.PARTITION: partition, ev.LOAD: {"$ne": load_id}}
     result.removed_stale = events.delete_many(stale).deleted_count
     rejected.delete_many({"partition": partition, "load": {"$ne": load_id}})
     markers.update_one(

@@ -30,6 +30,16 @@ def event_log_key(org: str, site: str, day: date) -> str:
     return f"{org}/{site}/events/{day.year:04d}/{org}-{site}-events-{day.isoformat()}.log.gz.gpg"
 
 
+def event_log_file_name(org: str, site: str, day: date) -> str:
+    """The landing file of a day's tracking log (the S3 object's own name)."""
+    return event_log_key(org, site, day).rsplit("/", 1)[-1]
+
+
+def decrypted_event_log_name(org: str, site: str, day: date) -> str:
+    """The clear-text file of a day's tracking log (gpg and gzip undone)."""
+    return event_log_file_name(org, site, day).removesuffix(".gz.gpg")
+
+
 def course_package_key(org: str, day: date) -> str:
     """S3 key of a weekly course-data package (dated on a Sunday), at the bucket root."""
     return f"{org.lower()}-{day.isoformat()}.zip"

@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from edx_assets.edx.timestamps import parse_utc
 
 INT, BOOL, FLOAT, DATETIME = "int", "bool", "float", "datetime"
 
@@ -57,8 +59,10 @@ def unescape(value: str) -> str:
 
 
 def _datetime(text: str) -> datetime:
-    moment = datetime.fromisoformat(text)
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    moment = parse_utc(text)
+    if moment is None:
+        raise ValueError(text)
+    return moment
 
 
 def _bool(text: str) -> int:

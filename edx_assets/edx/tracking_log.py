@@ -14,15 +14,16 @@ objects become `Rejection`s; nothing is dropped silently.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
 import orjson
 
+from edx_assets.edx import eventos_schema
 from edx_assets.edx.layout import course_id_from_url, parse_course_id
+from edx_assets.edx.timestamps import parse_utc
 
-DERIVED = "_edx"
+DERIVED = eventos_schema.DERIVED  # the derived fields' sub-document
 # Bump when normalisation changes: a re-run then replaces documents built by older code.
 PARSER_VERSION = 1
 MAX_REJECTED_RAW = 64 * 1024  # rejected lines keep at most this much of their text
@@ -71,18 +72,8 @@ def unescape_key(key: str) -> str:
     return key.replace("．", ".").replace("␀", "\x00")
 
 
-def parse_time(value: Any) -> datetime | None:
-    """ISO 8601 tracking-log time (with or without microseconds / offset) -> aware UTC datetime."""
-    if not isinstance(value, str) or not value:
-        return None
-    text = value.strip()
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+# Tracking-log times: ISO 8601 with or without microseconds / offset -> aware UTC datetime.
+parse_time = parse_utc
 
 
 def split_line(raw: bytes) -> tuple[dict | None, str | None, bool]:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from edx_assets.config import EdxConfig
 from edx_assets.local.stack import LocalStack
 
 # The runs' full logs are in the UI; the terminal only shows warnings and errors.
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
-def run_demo(stack: LocalStack, days: list[str], weeks: list[str]) -> int:
+def run_demo(stack: LocalStack, config: EdxConfig, days: list[str], weeks: list[str]) -> int:
     import dagster as dg
 
-    from edx_assets.definitions import defs
+    from edx_assets.definitions import build_defs
+
+    defs = build_defs(config)
 
     instance = dg.DagsterInstance.get()
     plan = [("daily_events_job", day) for day in days]
@@ -26,20 +29,18 @@ def run_demo(stack: LocalStack, days: list[str], weeks: list[str]) -> int:
         print(f"  {job_name:<22} {partition}  {status}  (run {result.run_id[:8]})")
         if not result.success:
             failures.append((job_name, partition))
-    _summary(stack)
+    _summary(stack, config)
     if failures:
         print(f"{len(failures)} run(s) failed: see `make dev` (Runs) for the error of each.")
         return 1
     return 0
 
 
-def _summary(stack: LocalStack) -> None:
-    import os
-
+def _summary(stack: LocalStack, config: EdxConfig) -> None:
     from pymongo import MongoClient
 
-    client: MongoClient = MongoClient(os.environ["EDX_MONGO_URI"], serverSelectionTimeoutMS=5000)
-    db = client[os.environ.get("EDX_MONGO_DB", "edx")]
+    client: MongoClient = MongoClient(stack.mongo_uri, serverSelectionTimeoutMS=5000)
+    db = client[config.mongo_db]
     print("\nMongoDB collections (documents):")
     for name in sorted(db.list_collection_names()):
         if not name.startswith("_"):

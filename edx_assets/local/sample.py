@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from edx_assets.edx import crypto, layout
+from edx_assets.local.gpg_tools import SenderKeyring
 from edx_assets.local.sample_events import DayTruth, EventWriter
 from edx_assets.local.sample_package import PackageWriter
 from edx_assets.local.sample_world import SampleSpec, SampleWorld
@@ -59,7 +60,7 @@ def write_event_log(world: SampleWorld, day: date, target: Path, compresslevel: 
     return truth
 
 
-def write_package(world: SampleWorld, day: date, ring: crypto.GpgKeyring, recipient: str,
+def write_package(world: SampleWorld, day: date, ring: SenderKeyring, recipient: str,
                   target: Path, workdir: Path, *, with_failed: bool) -> None:
     """The zip of Sunday `day`: top folder `{org}-{date}/`, every member encrypted on its own."""
     top = f"{world.spec.org}-{day.isoformat()}"
@@ -85,7 +86,7 @@ def generate_delivery(spec: SampleSpec, public_key: str, upload: Uploader, *,
     world = SampleWorld(spec)
     delivery = Delivery(spec)
     with crypto.gpg_home() as home, tempfile.TemporaryDirectory(prefix="edx-sample-") as tmp:
-        ring = crypto.GpgKeyring(home, None)
+        ring = SenderKeyring(home, None)
         recipient = ring.import_key(public_key)[0]
         work = Path(tmp)
         for day in world.days():

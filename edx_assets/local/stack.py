@@ -25,6 +25,7 @@ from pathlib import Path
 import psutil
 
 from edx_assets.edx import crypto
+from edx_assets.local.gpg_tools import SenderKeyring
 
 DEFAULT_MONGO_PORT = 27027
 DEFAULT_S3_PORT = 5055
@@ -290,7 +291,7 @@ class LocalStack:
         self.key_dir.chmod(0o700)
         passphrase = secrets.token_urlsafe(24)
         with crypto.gpg_home() as home:
-            ring = crypto.GpgKeyring(home, passphrase)
+            ring = SenderKeyring(home, passphrase)
             fingerprint = ring.generate_key(KEY_OWNER, KEY_EMAIL, passphrase)
             private = ring.export_private(fingerprint, passphrase)
             public = ring.export_public(fingerprint)

@@ -25,7 +25,7 @@ def active_user_rows(db: Database, course: ReportCourse, events: str, until: dat
     courseware record for; `courseware_records` is the old "Repetitions".
     """
     activity = event_activity(db, events, course, until)
-    for row in enrollment_rows(db, course):
+    for row in enrollment_rows(db, course, with_locations=False):  # no IP columns here
         if row["courseware_records"] == 0 or row["is_staff"]:
             continue
         seen = activity.get(row["user_id"], {})

@@ -8,6 +8,7 @@ from typing import Any
 
 from pymongo.database import Database
 
+from edx_assets.edx import eventos_schema as ev
 from edx_assets.edx.reports.learners import FORUM_POSTS, PLAY_VIDEO
 
 ACTIVITY_COLUMNS = ["course_id", "day", "active_users", "events", "users_played_video",
@@ -24,15 +25,15 @@ def activity_rows(db: Database, events: str, day: str) -> Iterator[dict[str, Any
         return {"$addToSet": {"$cond": [condition, "$username", "$$REMOVE"]}}
 
     pipeline = [
-        {"$match": {"_edx.partition": day, "_edx.course_id": {"$ne": None}, "username": {"$nin": ["", None]}}},
+        {"$match": {ev.PARTITION: day, ev.COURSE_ID: {"$ne": None}, "username": {"$nin": ["", None]}}},
         {"$group": {
-            "_id": "$_edx.course_id",
+            "_id": ev.ref(ev.COURSE_ID),
             "users": {"$addToSet": "$username"},
             "events": {"$sum": 1},
-            "video": users_where({"$in": ["$_edx.event_type", PLAY_VIDEO]}),
-            "problem": users_where({"$and": [{"$eq": ["$_edx.event_type", "problem_check"]},
+            "video": users_where({"$in": [ev.ref(ev.EVENT_TYPE), PLAY_VIDEO]}),
+            "problem": users_where({"$and": [{"$eq": [ev.ref(ev.EVENT_TYPE), "problem_check"]},
                                              {"$eq": ["$event_source", "server"]}]}),
-            "forum": users_where({"$in": ["$_edx.event_type", FORUM_POSTS]}),
+            "forum": users_where({"$in": [ev.ref(ev.EVENT_TYPE), FORUM_POSTS]}),
         }},
         {"$project": {"active_users": {"$size": "$users"}, "events": 1, "users_played_video": {"$size": "$video"},
                       "users_attempted_problem": {"$size": "$problem"}, "users_posted_forum": {"$size": "$forum"}}},
@@ -45,14 +46,14 @@ def activity_rows(db: Database, events: str, day: str) -> Iterator[dict[str, Any
 def enrollment_daily_rows(db: Database, events: str, until: datetime) -> Iterator[dict[str, Any]]:
     """Per course, day (of the event's time) and mode: enrolled, unenrolled, net and cumulative net."""
     pipeline = [
-        {"$match": {"_edx.event_type": {"$in": [ACTIVATED, DEACTIVATED]}, "_edx.time": {"$lt": until},
-                    "_edx.course_id": {"$ne": None}}},
+        {"$match": {ev.EVENT_TYPE: {"$in": [ACTIVATED, DEACTIVATED]}, ev.TIME: {"$lt": until},
+                    ev.COURSE_ID: {"$ne": None}}},
         {"$group": {
-            "_id": {"course": "$_edx.course_id",
-                    "day": {"$dateToString": {"format": "%Y-%m-%d", "date": "$_edx.time"}},
+            "_id": {"course": ev.ref(ev.COURSE_ID),
+                    "day": {"$dateToString": {"format": "%Y-%m-%d", "date": ev.ref(ev.TIME)}},
                     "mode": {"$ifNull": ["$event.mode", "unknown"]}},
-            "enrolled": {"$sum": {"$cond": [{"$eq": ["$_edx.event_type", ACTIVATED]}, 1, 0]}},
-            "unenrolled": {"$sum": {"$cond": [{"$eq": ["$_edx.event_type", DEACTIVATED]}, 1, 0]}},
+            "enrolled": {"$sum": {"$cond": [{"$eq": [ev.ref(ev.EVENT_TYPE), ACTIVATED]}, 1, 0]}},
+            "unenrolled": {"$sum": {"$cond": [{"$eq": [ev.ref(ev.EVENT_TYPE), DEACTIVATED]}, 1, 0]}},
         }},
         {"$sort": {"_id.course": 1, "_id.mode": 1, "_id.day": 1}},
     ]

@@ -10,6 +10,7 @@ from typing import Any
 from bson.decimal128 import Decimal128
 from pymongo.database import Database
 
+from edx_assets.edx import eventos_schema as ev
 from edx_assets.edx.reports.courses import ReportCourse
 
 VIDEO_COLUMNS = ["course_id", "video_id", "video_name", "viewers", "plays", "mean_furthest_position",
@@ -55,15 +56,15 @@ def video_rows(db: Database, events: str, course: ReportCourse, until: datetime)
     the furthest position (seconds) any of their video events reported; share_watched_to_end: viewers
     with a stop/complete event."""
     videos = _names(db, course, "video")
-    position = {"$ifNull": ["$_edx.event.currentTime", {"$ifNull": ["$event.currentTime",
-                                                                    "$_edx.event.new_time"]}]}
+    position = {"$ifNull": [f"${ev.EVENT}.currentTime", {"$ifNull": ["$event.currentTime",
+                                                                    f"${ev.EVENT}.new_time"]}]}
     pipeline = [
-        {"$match": {"_edx.course_id": course.course_id, "_edx.event_type": {"$in": VIDEO_EVENTS},
-                    "_edx.user_id": {"$ne": None}, "_edx.time": {"$lt": until}}},
-        {"$project": {"user": "$_edx.user_id", "type": "$_edx.event_type",
+        {"$match": {ev.COURSE_ID: course.course_id, ev.EVENT_TYPE: {"$in": VIDEO_EVENTS},
+                    ev.USER_ID: {"$ne": None}, ev.TIME: {"$lt": until}}},
+        {"$project": {"user": ev.ref(ev.USER_ID), "type": ev.ref(ev.EVENT_TYPE),
                       # Browsers send the short id, mobile apps sometimes the whole usage key.
                       "video": {"$last": {"$split": [{"$last": {"$split": [
-                          {"$toString": {"$ifNull": ["$_edx.event.id", "$event.id"]}}, "@"]}}, "/"]}},
+                          {"$toString": {"$ifNull": [f"${ev.EVENT}.id", "$event.id"]}}, "@"]}}, "/"]}},
                       "position": {"$convert": {"input": position, "to": "double", "onError": None, "onNull": None}}}},
         {"$group": {"_id": {"video": "$video", "user": "$user"},
                     "plays": {"$sum": {"$cond": [{"$in": ["$type", PLAYS]}, 1, 0]}},
@@ -91,9 +92,9 @@ def problem_rows(db: Database, events: str, course: ReportCourse, until: datetim
     """From server-side problem_check events (one per submission) and showanswer events."""
     problems = {block_id: name for block_id, name in _names(db, course, "problem").values()}
     pipeline = [
-        {"$match": {"_edx.course_id": course.course_id, "_edx.time": {"$lt": until}, "$or": [
-            {"_edx.event_type": "problem_check", "event_source": "server"}, {"_edx.event_type": "showanswer"}]}},
-        {"$project": {"user": "$_edx.user_id", "type": "$_edx.event_type", "problem": "$event.problem_id",
+        {"$match": {ev.COURSE_ID: course.course_id, ev.TIME: {"$lt": until}, "$or": [
+            {ev.EVENT_TYPE: "problem_check", "event_source": "server"}, {ev.EVENT_TYPE: "showanswer"}]}},
+        {"$project": {"user": ev.ref(ev.USER_ID), "type": ev.ref(ev.EVENT_TYPE), "problem": "$event.problem_id",
                       "attempts": "$event.attempts", "correct": {"$eq": ["$event.success", "correct"]},
                       "score": {"$cond": [{"$gt": ["$event.max_grade", 0]},
                                           {"$divide": ["$event.grade", "$event.max_grade"]}, None]}}},

@@ -9,6 +9,7 @@ from typing import Any
 
 from pymongo.database import Database
 
+from edx_assets.edx import eventos_schema as ev
 from edx_assets.edx.reports import locations
 from edx_assets.edx.reports.courses import ReportCourse
 
@@ -23,17 +24,18 @@ def course_units(db: Database, course: ReportCourse) -> set[str]:
         {"category": {"$nin": sorted(CONTAINERS)}}, {"_id": 1})}
 
 
-def enrollment_rows(db: Database, course: ReportCourse) -> Iterator[dict[str, Any]]:
-    """Every enrollment joined to the learner's user, profile, IP location, certificate and courseware
-    records."""
+def enrollment_rows(db: Database, course: ReportCourse, *, with_locations: bool = True) -> Iterator[dict[str, Any]]:
+    """Every enrollment joined to the learner's user, profile, IP location (`learner_locations`, unless
+    `with_locations` is false: then the IP columns are None and that collection is not read),
+    certificate and courseware records."""
     units = course_units(db, course)
     pipeline = [
         {"$lookup": {"from": course.collection("users"), "localField": "user_id", "foreignField": "id",
                      "as": "user", "pipeline": [{"$limit": 1}]}},
         {"$lookup": {"from": course.collection("demographics"), "localField": "user_id",
                      "foreignField": "user_id", "as": "profile", "pipeline": [{"$limit": 1}]}},
-        {"$lookup": {"from": locations.COLLECTION, "localField": "user_id", "foreignField": "_id",
-                     "as": "location"}},
+        *([{"$lookup": {"from": locations.COLLECTION, "localField": "user_id", "foreignField": "_id",
+                        "as": "location"}}] if with_locations else []),
         {"$lookup": {"from": course.collection("certificates"), "localField": "user_id",
                      "foreignField": "user_id", "as": "certificate",
                      "pipeline": [{"$sort": {"modified_date": -1}}, {"$limit": 1}]}},
@@ -46,7 +48,7 @@ def enrollment_rows(db: Database, course: ReportCourse) -> Iterator[dict[str, An
     for doc in db[course.collection("enrollments")].aggregate(pipeline, allowDiskUse=True):
         user = doc["user"][0] if doc["user"] else {}
         profile = doc["profile"][0] if doc["profile"] else {}
-        location = doc["location"][0] if doc["location"] else {}
+        location = doc["location"][0] if doc.get("location") else {}
         certificate = doc["certificate"][0] if doc["certificate"] else {}
         activity = doc["activity"][0] if doc["activity"] else {"records": 0, "modules": []}
         visited = len(units.intersection(activity["modules"]))
@@ -91,20 +93,20 @@ def event_activity(db: Database, events: str, course: ReportCourse, until: datet
         return {"$sum": {"$cond": [condition, 1, 0]}}
 
     pipeline = [
-        {"$match": {"_edx.course_id": course.course_id, "_edx.user_id": {"$ne": None},
-                    "_edx.time": {"$lt": until}}},
+        {"$match": {ev.COURSE_ID: course.course_id, ev.USER_ID: {"$ne": None},
+                    ev.TIME: {"$lt": until}}},
         {"$group": {
-            "_id": "$_edx.user_id",
-            "first_event": {"$min": "$_edx.time"},
-            "last_event": {"$max": "$_edx.time"},
+            "_id": ev.ref(ev.USER_ID),
+            "first_event": {"$min": ev.ref(ev.TIME)},
+            "last_event": {"$max": ev.ref(ev.TIME)},
             "nevents": {"$sum": 1},
-            "days": {"$addToSet": {"$dateToString": {"format": "%Y-%m-%d", "date": "$_edx.time"}}},
-            "events_last_7_days": count_if({"$gte": ["$_edx.time", week]}),
-            "events_last_30_days": count_if({"$gte": ["$_edx.time", month]}),
-            "nplay_video": count_if({"$in": ["$_edx.event_type", PLAY_VIDEO]}),
-            "nproblem_check": count_if({"$and": [{"$eq": ["$_edx.event_type", "problem_check"]},
+            "days": {"$addToSet": {"$dateToString": {"format": "%Y-%m-%d", "date": ev.ref(ev.TIME)}}},
+            "events_last_7_days": count_if({"$gte": [ev.ref(ev.TIME), week]}),
+            "events_last_30_days": count_if({"$gte": [ev.ref(ev.TIME), month]}),
+            "nplay_video": count_if({"$in": [ev.ref(ev.EVENT_TYPE), PLAY_VIDEO]}),
+            "nproblem_check": count_if({"$and": [{"$eq": [ev.ref(ev.EVENT_TYPE), "problem_check"]},
                                                  {"$eq": ["$event_source", "server"]}]}),
-            "nforum_posts": count_if({"$in": ["$_edx.event_type", FORUM_POSTS]}),
+            "nforum_posts": count_if({"$in": [ev.ref(ev.EVENT_TYPE), FORUM_POSTS]}),
         }},
         {"$set": {"ndays_act": {"$size": "$days"}}},
         {"$unset": "days"},

@@ -1,6 +1,6 @@
 """Learner location from IP addresses, looked up offline.
 
-Two rules, both per learner over every stored event with an IP:
+Two rules, both per learner over every stored event with an IP before the week's Sunday:
 - registration IP (the primary `ip_country`): the IP of the learner's earliest enrollment-activation
   event, else of the earliest event with an IP. Where the learner was when signing up; it does not
   move when a learner travels or uses a VPN later.
@@ -16,10 +16,12 @@ reports join `learner_locations` by user id.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from pymongo.database import Database
 
+from edx_assets.edx import eventos_schema as ev
 from edx_assets.edx.geo import GeoLocator, Location
 from edx_assets.edx.reports.courses import ReportCourse
 
@@ -30,16 +32,16 @@ ACTIVATION = "edx.course.enrollment.activated"
 COLLECTION = "learner_locations"
 
 
-def learner_ips(db: Database, events: str) -> Iterator[dict[str, Any]]:
-    """Per user id: the registration IP with its source, and the modal IP with its event count,
-    streamed in user id order."""
+def learner_ips(db: Database, events: str, until: datetime) -> Iterator[dict[str, Any]]:
+    """Per user id, from the events before `until`: the registration IP with its source, and the modal IP
+    with its event count, streamed in user id order."""
     pipeline = [
-        {"$match": {"_edx.user_id": {"$ne": None}, "ip": {"$nin": ["", None]}}},
+        {"$match": {ev.USER_ID: {"$ne": None}, "ip": {"$nin": ["", None]}, ev.TIME: {"$lt": until}}},
         {"$group": {
-            "_id": {"user": "$_edx.user_id", "ip": "$ip"},
+            "_id": {"user": ev.ref(ev.USER_ID), "ip": "$ip"},
             "n": {"$sum": 1},
-            "first": {"$min": "$_edx.time"},
-            "activated": {"$min": {"$cond": [{"$eq": ["$_edx.event_type", ACTIVATION]}, "$_edx.time", None]}},
+            "first": {"$min": ev.ref(ev.TIME)},
+            "activated": {"$min": {"$cond": [{"$eq": [ev.ref(ev.EVENT_TYPE), ACTIVATION]}, ev.ref(ev.TIME), None]}},
             "username": {"$max": "$username"},
         }},
         # $first below takes the most frequent IP: ties go to the IP seen first, then the smaller one.
@@ -69,14 +71,14 @@ def _fields(location: Location | None) -> dict[str, str | None]:
 
 
 def locate_learners(db: Database, events: str, courses: list[ReportCourse], locator: GeoLocator,
-                    week: str, batch: int = 1000) -> Iterator[dict[str, Any]]:
+                    week: str, until: datetime, batch: int = 1000) -> Iterator[dict[str, Any]]:
     """Yield one CSV row per learner while writing the `learner_locations` collection aside; it
     replaces the live collection (one atomic rename) once every learner was located."""
     staging = db[f"{COLLECTION}__staging_{week}"]
     staging.drop()
     pending: list[dict] = []
     enrolled_in = _courses_by_user(db, courses)
-    for learner in learner_ips(db, events):
+    for learner in learner_ips(db, events, until):
         registration = _fields(locator.locate(learner["ip"]))
         modal = _fields(locator.locate(learner["modal_ip"]))
         pending.append({"_id": learner["user_id"], "week": week, "source": learner["source"], **registration,

@@ -1,1 +1,0 @@
-"""Jobs, schedules and sensors that keep the partitions current."""

@@ -1,0 +1,122 @@
+"""The one configuration object of the code location, built once from the environment and passed in.
+
+`EdxConfig.from_env()` is the only place the EDX_* settings are read (the local stack's own files
+aside). Everything else receives an `EdxConfig`: `build_defs(config)` makes the partitions, schedules,
+freshness policies, resources and executor from it, and tests build one directly.
+
+Secrets (AWS keys, the GPG key and passphrase, the MongoDB URI, the pseudonym key) are never held
+here: the resources read them at run time through `dg.EnvVar`. The config only records which of the
+optional ones are set, so that an unset one is left to its default (e.g. AWS's credential chain).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+# The demo's delivery: three weeks and a day of 2026 autumn, Sunday to Sunday (4 weekly packages).
+DEFAULT_PARTITIONS_START = date(2026, 10, 4)
+# Secrets that may be absent (the resource then falls back to its default); read through dg.EnvVar.
+OPTIONAL_SECRETS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "EDX_GPG_PRIVATE_KEY", "EDX_GPG_PASSPHRASE",
+                    "EDX_REPORTS_PSEUDONYM_KEY")
+PII_MODES = ("include", "pseudonymize", "drop")
+
+
+class ConfigError(ValueError):
+    """A setting has a value the code location cannot use; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class EdxConfig:
+    # the delivery
+    org: str = "idbx"
+    site: str = "edx"
+    events_bucket: str = "edx-course-data"
+    courses_bucket: str = "course-data"
+    s3_endpoint_url: str | None = None  # None: AWS itself
+    aws_region: str = "us-east-1"
+    # decryption (the key itself and its passphrase are secrets)
+    gpg_private_key_file: str | None = None
+    # MongoDB (the URI is a secret)
+    mongo_db: str = "edx"
+    events_collection: str = "Eventos"
+    # files and partitions
+    data_dir: str = "data"
+    partitions_start: date = DEFAULT_PARTITIONS_START
+    keep_decrypted: bool = False
+    # automation and checks
+    daily_schedule_cron: str = "0 20 * * *"
+    weekly_schedule_cron: str = "0 23 * * 0"
+    rejected_share_warn: float = 0.01
+    events_fresh_hours: float = 36
+    courses_fresh_days: float = 8
+    executor: str = "multiprocess"  # or "k8s"
+    # reports
+    reports_pii: str = "include"
+    reports_bucket: str | None = None
+    reports_prefix: str = "reports"
+    course_metadata_file: str | None = None
+    # which optional secrets the environment holds (their values stay there)
+    secrets_set: frozenset[str] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        if self.reports_pii not in PII_MODES:
+            raise ConfigError(f"EDX_REPORTS_PII must be one of {', '.join(PII_MODES)}, got {self.reports_pii!r}")
+        if self.executor not in {"multiprocess", "k8s"}:
+            raise ConfigError(f"EDX_EXECUTOR must be multiprocess or k8s, got {self.executor!r}")
+
+    @property
+    def rejected_collection(self) -> str:
+        return f"{self.events_collection}_rejected"
+
+    def with_(self, **changes: object) -> EdxConfig:
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> EdxConfig:
+        """The configuration the environment describes (`.env.example` lists every variable)."""
+        env = os.environ if environ is None else environ
+
+        def text(name: str, default: str | None = None) -> str | None:
+            value = (env.get(name) or "").strip()
+            return value or default
+
+        def number(name: str, default: float) -> float:
+            raw = text(name, str(default))
+            try:
+                return float(raw)
+            except ValueError:
+                raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+
+        start = text("EDX_PARTITIONS_START", DEFAULT_PARTITIONS_START.isoformat())
+        try:
+            start_date = date.fromisoformat(start)
+        except ValueError:
+            raise ConfigError(f"EDX_PARTITIONS_START must be a date YYYY-MM-DD, got {start!r}") from None
+        return cls(
+            org=text("EDX_ORG", "idbx").lower(),
+            site=text("EDX_SITE", "edx"),
+            events_bucket=text("EDX_EVENTS_BUCKET", "edx-course-data"),
+            courses_bucket=text("EDX_COURSES_BUCKET", "course-data"),
+            s3_endpoint_url=text("EDX_S3_ENDPOINT_URL"),
+            aws_region=text("AWS_DEFAULT_REGION", "us-east-1"),
+            gpg_private_key_file=text("EDX_GPG_PRIVATE_KEY_FILE"),
+            mongo_db=text("EDX_MONGO_DB", "edx"),
+            events_collection=text("EDX_EVENTS_COLLECTION", "Eventos"),
+            data_dir=text("EDX_DATA_DIR", "data"),
+            partitions_start=start_date,
+            keep_decrypted=text("EDX_KEEP_DECRYPTED", "false").lower() in {"1", "true", "yes"},
+            daily_schedule_cron=text("EDX_DAILY_SCHEDULE", "0 20 * * *"),
+            weekly_schedule_cron=text("EDX_WEEKLY_SCHEDULE", "0 23 * * 0"),
+            rejected_share_warn=number("EDX_REJECTED_SHARE_WARN", 0.01),
+            events_fresh_hours=number("EDX_EVENTS_FRESH_HOURS", 36),
+            courses_fresh_days=number("EDX_COURSES_FRESH_DAYS", 8),
+            executor=text("EDX_EXECUTOR", "multiprocess").lower(),
+            reports_pii=text("EDX_REPORTS_PII", "include").lower(),
+            reports_bucket=text("EDX_REPORTS_BUCKET"),
+            reports_prefix=text("EDX_REPORTS_PREFIX", "reports"),
+            course_metadata_file=text("EDX_COURSE_METADATA_FILE"),
+            secrets_set=frozenset(name for name in OPTIONAL_SECRETS if text(name)),
+        )

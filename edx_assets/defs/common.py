@@ -1,0 +1,119 @@
+"""What every lineage folder shares: the build context (config, partitions, freshness), owners, the retry
+policy, metadata helpers, and the translation of domain errors into failures without retries."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import dagster as dg
+
+from edx_assets.config import EdxConfig
+from edx_assets.defs.partitions import daily_partitions, weekly_partitions
+from edx_assets.edx import arrivals
+from edx_assets.edx.crypto import CorruptPayloadError, DecryptionError
+from edx_assets.edx.landing import DeliveryMissingError, LandedObject, S3AccessError
+
+OWNERS = ["team:data-platform"]
+# Set on every asset by definitions.py from its partitions; the daily and weekly jobs select by it.
+CADENCE_TAG = "edx/cadence"
+SENSOR_INTERVAL = 300  # seconds between the arrival sensors' looks at the buckets
+
+
+@dataclass(frozen=True)
+class Build:
+    """What a lineage folder's `build(ctx)` receives: the config and what is made from it once."""
+
+    config: EdxConfig
+    daily: dg.DailyPartitionsDefinition
+    weekly: dg.WeeklyPartitionsDefinition
+    # The UI shows Eventos stale when no day landed for 36 hours, course data and reports after 8 days.
+    events_freshness: dg.FreshnessPolicy
+    weekly_freshness: dg.FreshnessPolicy
+
+    @classmethod
+    def of(cls, config: EdxConfig) -> Build:
+        return cls(
+            config=config,
+            daily=daily_partitions(config),
+            weekly=weekly_partitions(config),
+            events_freshness=dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=config.events_fresh_hours)),
+            weekly_freshness=dg.FreshnessPolicy.time_window(fail_window=timedelta(days=config.courses_fresh_days)),
+        )
+
+
+MONGO_POOL = "mongodb"
+
+# S3 and MongoDB have bad minutes: retry with exponential backoff (5 s, 10 s, 20 s) and jitter.
+TRANSIENT_RETRY = dg.RetryPolicy(max_retries=3, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
+
+# Errors that another attempt cannot fix: fail at once with the message, no retry.
+PERMANENT_ERRORS: tuple[type[BaseException], ...] = (
+    DeliveryMissingError, S3AccessError, DecryptionError, CorruptPayloadError, FileNotFoundError, ValueError,
+)
+
+
+@contextmanager
+def permanent_failures():
+    """Turn errors that a retry cannot fix into a dg.Failure without retries, keeping the message."""
+    try:
+        yield
+    except PERMANENT_ERRORS as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from exc
+
+
+def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], limit: int = 20) -> dg.MetadataValue:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    for i, row in enumerate(rows):
+        if i >= limit:
+            lines.append("| … |" + " |" * (len(headers) - 1))
+            break
+        lines.append("| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |")
+    return dg.MetadataValue.md("\n".join(lines))
+
+
+def counts_table(counts: Mapping[str, int], key: str, value: str = "count", limit: int = 30) -> dg.MetadataValue:
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return markdown_table([key, value], rows, limit)
+
+
+def landed_result(landed: LandedObject) -> dg.MaterializeResult:
+    """The materialization of a raw S3 object copied to the landing area (data version = its ETag)."""
+    return dg.MaterializeResult(
+        metadata={
+            "s3_uri": dg.MetadataValue.url(f"s3://{landed.bucket}/{landed.key}"),
+            "s3_key": landed.key,
+            "size_bytes": landed.size,
+            "etag": landed.etag,
+            "last_modified": landed.last_modified.isoformat(),
+            "downloaded": landed.downloaded,
+            "landing_path": dg.MetadataValue.path(str(landed.path)),
+        },
+        data_version=dg.DataVersion(landed.etag),
+    )
+
+
+def arrival_requests(context: dg.SensorEvaluationContext, objects: list[dict],
+                     to_partition: Callable[[str], str | None],
+                     partitions: dg.PartitionsDefinition) -> dg.SensorResult:
+    """Run requests for the S3 objects that are new or changed since the sensor's cursor."""
+    cursor = json.loads(context.cursor) if context.cursor else None
+    fresh, next_cursor = arrivals.new_arrivals(objects, cursor)
+    existing = set(partitions.get_partition_keys(current_time=datetime.now(UTC)))
+    requests, skipped = [], []
+    for arrival in fresh:
+        partition = to_partition(arrival.key)
+        if partition is None:
+            continue  # not a delivery of this org/site
+        if partition not in existing:
+            skipped.append(arrival.key)
+            continue
+        requests.append(dg.RunRequest(run_key=arrival.ident, partition_key=partition,
+                                      tags={"edx/s3_key": arrival.key, "edx/etag": arrival.etag}))
+    if skipped:
+        context.log.info(f"outside the partitions (before EDX_PARTITIONS_START or not yet a partition): {skipped}")
+    return dg.SensorResult(run_requests=requests, cursor=json.dumps(next_cursor))

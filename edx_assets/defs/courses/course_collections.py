@@ -1,0 +1,85 @@
+"""course_collections: the per-course collections users know, plus the `courses` catalog."""
+
+import shutil
+from collections import Counter
+
+import dagster as dg
+
+from edx_assets.defs.common import (
+    MONGO_POOL,
+    OWNERS,
+    TRANSIENT_RETRY,
+    Build,
+    counts_table,
+    markdown_table,
+    permanent_failures,
+)
+from edx_assets.defs.courses.course_collections_checks import course_check_results, course_collections_checks
+from edx_assets.defs.courses.decrypted_course_package import decrypt_package
+from edx_assets.defs.courses.paths import decrypted_package_dir, read_manifest
+from edx_assets.defs.partitions import partition_day
+from edx_assets.defs.resources import GpgResource, MongoResource, WorkspaceResource
+from edx_assets.edx import course_load
+
+
+def build(ctx: Build) -> dg.Definitions:
+    config = ctx.config
+
+    @dg.asset(partitions_def=ctx.weekly, deps=["decrypted_course_package"], group_name="mongo",
+              kinds={"mongodb"}, owners=OWNERS, retry_policy=TRANSIENT_RETRY, pool=MONGO_POOL,
+              check_specs=course_collections_checks(ctx.weekly), freshness_policy=ctx.weekly_freshness,
+              code_version="1")
+    def course_collections(context: dg.AssetExecutionContext, mongo: MongoResource, workspace: WorkspaceResource,
+                           gpg: GpgResource):
+        """Per-course collections with the names users know, plus the `courses` catalog.
+
+        For each course of the package (prefix `idb4_1x_2015_t4` from `IDBx-IDB4.1x-2015_T4`):
+        `.users`, `.demographics`, `.certificates`, `.courseware`, `.enrollments`, `.userIDs` (typed rows:
+        NULL -> null, integers and booleans as numbers, dates as dates), `.structure` (one document per
+        block) and `.forum` (extended JSON decoded). Each collection is loaded aside and renamed over the
+        old one only when the whole package has loaded, so readers never see a half-loaded course and a
+        bad package leaves last week's collections intact. `courses` holds one document per course: ids in
+        both forms, collection prefix, name, start, end, pass mark and its source, row counts, last package.
+        When the decrypted files are gone (they are removed after each load), the landed package is
+        decrypted again, so this asset can be materialized alone for any landed week.
+        """
+        partition = context.partition_key
+        found = read_manifest(config, workspace, partition)
+        if found is None:
+            context.log.info(f"week {partition} is not decrypted: decrypting it again from the landing file")
+            manifest, folder = decrypt_package(config, gpg, workspace, partition), decrypted_package_dir(
+                config, workspace, partition)
+        else:
+            manifest, folder = found
+        with mongo.get_database() as db:
+            with permanent_failures():
+                result = course_load.load_package(db, manifest, folder, partition_day(partition), config.org)
+            checks = course_check_results(db, manifest, folder, result)
+        if not config.keep_decrypted:
+            shutil.rmtree(folder, ignore_errors=True)
+        totals: Counter = Counter()
+        untyped: Counter = Counter()
+        for load in result.courses:
+            totals.update(load.rows)
+            untyped.update(load.untyped_values)
+        rows = [(c.prefix, c.course_id.v1 if c.course_id else "?", *(c.rows.get(s, "") for s in (
+            "users", "enrollments", "courseware", "certificates", "demographics", "structure", "forum")),
+            f"kept (newer {c.skipped_newer})" if c.skipped_newer else "loaded") for c in result.courses]
+        yield dg.MaterializeResult(
+            metadata={
+                "dagster/row_count": sum(totals.values()),
+                "courses": len(result.courses),
+                "courses_kept_newer": [c.prefix for c in result.courses if c.skipped_newer],
+                "not_in_latest_package": dg.MetadataValue.json(result.not_in_package),
+                "rows_per_collection": counts_table(dict(totals), "collection suffix", "documents"),
+                "courses_table": markdown_table(
+                    ["prefix", "course id", "users", "enrollments", "courseware", "certificates", "demographics",
+                     "structure", "forum", "status"], rows, limit=100),
+                "values_kept_as_text": counts_table(dict(untyped), "table.column", "values"),
+                "rejoined_lines": sum(c.rejoined_lines for c in result.courses),
+                "forum_lines_rejected": sum(c.forum_rejected for c in result.courses),
+            }
+        )
+        yield from checks
+
+    return dg.Definitions(assets=[course_collections])

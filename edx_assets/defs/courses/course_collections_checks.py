@@ -1,0 +1,64 @@
+"""Asset checks of `course_collections`, evaluated for the week right after it is loaded."""
+
+from pathlib import Path
+
+import dagster as dg
+from pymongo.database import Database
+
+from edx_assets.edx import course_load, layout, sql_dump
+from edx_assets.edx.course_package import Manifest
+
+ROWS_MATCH = "documents_match_file_rows"
+ENROLLMENTS_JOIN = "enrollments_join_users"
+CATALOG_COMPLETE = "every_course_in_catalog"
+
+def course_collections_checks(weekly: dg.PartitionsDefinition) -> list[dg.AssetCheckSpec]:
+    return [
+        dg.AssetCheckSpec(ROWS_MATCH, asset="course_collections", partitions_def=weekly, blocking=True,
+                          description="For every course and table, documents == data rows of the decrypted file."),
+        dg.AssetCheckSpec(ENROLLMENTS_JOIN, asset="course_collections", partitions_def=weekly,
+                          description="Every enrollment's user_id is in the course's users (orphans reported)."),
+        dg.AssetCheckSpec(CATALOG_COMPLETE, asset="course_collections", partitions_def=weekly,
+                          blocking=True, description="Every course of the package has an entry in `courses`."),
+    ]
+
+
+def _file_rows(path: Path, table: str) -> int:
+    return sum(1 for _ in sql_dump.iter_rows(path, table))
+
+
+def course_check_results(db: Database, manifest: Manifest, folder: Path,
+                         result: course_load.PackageLoad) -> list[dg.AssetCheckResult]:
+    mismatches, orphans = [], {}
+    for load in result.courses:
+        if load.skipped_newer:
+            continue
+        files = manifest.tables(load.file_prefix)
+        for table, suffix in layout.LOADED_TABLES.items():
+            entry = files.get(table)
+            expected = _file_rows(folder / entry.path, table) if entry else 0
+            stored = db[f"{load.prefix}.{suffix}"].count_documents({})
+            if stored != expected:
+                mismatches.append(f"{load.prefix}.{suffix}: {stored} documents, {expected} rows in the file")
+        missing = list(db[f"{load.prefix}.enrollments"].aggregate([
+            {"$lookup": {"from": f"{load.prefix}.users", "localField": "user_id", "foreignField": "id",
+                         "as": "user"}},
+            {"$match": {"user": {"$size": 0}}},
+            {"$count": "n"},
+        ]))
+        if missing:
+            orphans[load.prefix] = missing[0]["n"]
+    loaded = [c for c in result.courses if not c.skipped_newer]
+    in_catalog = {d["prefix"] for d in db[course_load.CATALOG].find(
+        {"last_package": result.package_date.isoformat()}, {"prefix": 1})}
+    absent = sorted(c.prefix for c in loaded if c.prefix not in in_catalog)
+    return [
+        dg.AssetCheckResult(check_name=ROWS_MATCH, passed=not mismatches,
+                            metadata={"mismatches": dg.MetadataValue.json(mismatches),
+                                      "courses_checked": len(loaded)}),
+        dg.AssetCheckResult(check_name=ENROLLMENTS_JOIN, passed=not orphans, severity=dg.AssetCheckSeverity.WARN,
+                            metadata={"orphan_enrollments": dg.MetadataValue.json(orphans),
+                                      "total_orphans": sum(orphans.values())}),
+        dg.AssetCheckResult(check_name=CATALOG_COMPLETE, passed=not absent,
+                            metadata={"missing_from_catalog": dg.MetadataValue.json(absent)}),
+    ]

@@ -1,0 +1,1 @@
+"""What watches the code location as a whole: failed runs of any job."""

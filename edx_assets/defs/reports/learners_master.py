@@ -1,0 +1,34 @@
+"""learners_master: the master file, one row per learner per course."""
+
+import dagster as dg
+from dagster_aws.s3 import S3Resource
+
+from edx_assets.defs.common import Build
+from edx_assets.defs.reports.common import courses_for, publish, weekly_report
+from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceResource
+from edx_assets.edx.reports import master
+from edx_assets.edx.reports.csv_out import write_csv
+
+
+def build(ctx: Build) -> dg.Definitions:
+    @weekly_report(ctx, deps=["course_collections", "learner_locations_report"])
+    def learners_master(context: dg.AssetExecutionContext, mongo: MongoResource, workspace: WorkspaceResource,
+                        reports: ReportsResource, s3: S3Resource) -> dg.MaterializeResult:
+        """The master file (the old MASTERFILE_<date>_.csv): one row per enrollment, every course.
+
+        Columns: course_id, course_name, user_id, username, name, email (per EDX_REPORTS_PII), gender,
+        year_of_birth, level_of_education, country (profile), ip_country (registration IP's country, from the
+        `learner_locations` collection of learner_locations_report), enrollment_date, mode, is_active, progress,
+        courseware_records, grade, certificate_status, certificate_mode, ip_country_modal (the most frequent
+        IP's country). Written as `learners_master_<week>.csv`.
+        """
+        week = context.partition_key
+        policy = reports.policy()
+        with mongo.get_database() as db:
+            courses = courses_for(db, reports)
+            rows = (policy.apply(r) for r in master.master_rows(db, courses))
+            result = write_csv(workspace.reports_dir(week) / f"learners_master_{week}.csv",
+                               policy.columns(master.COLUMNS), rows)
+        return dg.MaterializeResult(metadata=publish(result, reports, s3, week))
+
+    return dg.Definitions(assets=[learners_master])

@@ -1,0 +1,39 @@
+"""problem_analysis: per course and problem, attempts, first-attempt success, scores, show-answers."""
+
+import dagster as dg
+from dagster_aws.s3 import S3Resource
+
+from edx_assets.defs.common import Build
+from edx_assets.defs.reports.common import (
+    courses_for,
+    publish,
+    reference_time,
+    weekly_report,
+)
+from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceResource
+from edx_assets.edx.reports import engagement
+from edx_assets.edx.reports.csv_out import write_csv
+
+
+def build(ctx: Build) -> dg.Definitions:
+    config = ctx.config
+
+    @weekly_report(ctx, deps=["course_collections"], uses_events=True)
+    def problem_analysis(context: dg.AssetExecutionContext, mongo: MongoResource, workspace: WorkspaceResource,
+                         reports: ReportsResource, s3: S3Resource) -> dg.MaterializeResult:
+        """`problem_analysis.csv`: per course and problem of the structure (and problems the events name
+        but the structure does not, with an empty name): learners_attempted, attempts_per_learner,
+        share_correct_first_attempt, mean_score (mean over learners of their best score / max grade, from an
+        exact decimal sum), and showanswer_count, from server-side problem_check and showanswer events up
+        to the week's Sunday.
+        """
+        week = context.partition_key
+        until = reference_time(week)
+        events = config.events_collection
+        with mongo.get_database() as db:
+            courses = courses_for(db, reports)
+            rows = (r for c in courses for r in engagement.problem_rows(db, events, c, until))
+            result = write_csv(workspace.reports_dir(week) / "problem_analysis.csv", engagement.PROBLEM_COLUMNS, rows)
+        return dg.MaterializeResult(metadata=publish(result, reports, s3, week))
+
+    return dg.Definitions(assets=[problem_analysis])

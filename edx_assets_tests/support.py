@@ -1,0 +1,64 @@
+"""Plain helpers the tests share (fixtures stay in conftest.py): configurations, definitions, assets and
+resources built from a test's settings, without touching the process environment."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import dagster as dg
+
+from edx_assets.config import EdxConfig
+from edx_assets.definitions import build_defs, lineage_definitions
+from edx_assets.defs.common import Build
+from edx_assets.defs.resources import build_resources
+from edx_assets.local.sample_world import SampleSpec
+
+FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "edx-public"
+SMALL_SPEC = SampleSpec(start=date(2026, 10, 4), end=date(2026, 10, 6), learners=40, events_per_day=300)
+
+
+def config_of(env: Mapping[str, str]) -> EdxConfig:
+    """The configuration a deployment with these settings would have (read from `env`, not os.environ)."""
+    return EdxConfig.from_env(env)
+
+
+@lru_cache(maxsize=32)
+def _defs(config: EdxConfig) -> dg.Definitions:
+    return build_defs(config)
+
+
+def defs_of(env: Mapping[str, str] | EdxConfig) -> dg.Definitions:
+    return _defs(env if isinstance(env, EdxConfig) else config_of(env))
+
+
+@lru_cache(maxsize=32)
+def _assets_by_name(config: EdxConfig) -> dict[str, dg.AssetsDefinition]:
+    out = {}
+    for defs in lineage_definitions(Build.of(config)):
+        for asset in defs.assets or ():
+            out[asset.key.to_user_string()] = asset
+    return out
+
+
+def assets(env: Mapping[str, str] | EdxConfig, *names: str) -> list[dg.AssetsDefinition]:
+    """The code location's assets of these names, built for `env`'s configuration (resources not bound:
+    pass them to dg.materialize)."""
+    by_name = _assets_by_name(env if isinstance(env, EdxConfig) else config_of(env))
+    return [by_name[name] for name in names]
+
+
+def resources_for(env: Mapping[str, str] | EdxConfig) -> dict[str, object]:
+    """The code location's resources for `env`; secrets stay dg.EnvVar (set them in os.environ)."""
+    return build_resources(env if isinstance(env, EdxConfig) else config_of(env))
+
+
+def new_buckets(s3_client) -> dict[str, str]:
+    suffix = uuid.uuid4().hex[:8]
+    names = {"events": f"events-{suffix}", "courses": f"courses-{suffix}", "reports": f"reports-{suffix}"}
+    for name in names.values():
+        s3_client.create_bucket(Bucket=name)
+    return names
