@@ -93,10 +93,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from edx_assets.config import EdxConfig
     from edx_assets.local.demo import run_demo
 
-    config = EdxConfig.from_env()
-    if not os.environ.get("EDX_PARTITIONS_START"):  # the partitions start with the sample's first day
-        config = config.with_(partitions_start=spec.start)
-    return run_demo(stack, config, sorted(delivery.event_keys), sorted(delivery.package_keys))
+    # The code location (the runs' processes, `make dev`) reads the environment: the partitions start with
+    # the sample's first day unless the user chose otherwise.
+    os.environ.setdefault("EDX_PARTITIONS_START", spec.start.isoformat())
+    return run_demo(stack, EdxConfig.from_env(), sorted(delivery.event_keys), sorted(delivery.package_keys))
 
 
 def cmd_dev(args: argparse.Namespace) -> int:

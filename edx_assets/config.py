@@ -49,6 +49,9 @@ class EdxConfig:
     # automation and checks
     daily_schedule_cron: str = "0 20 * * *"
     weekly_schedule_cron: str = "0 23 * * 0"
+    sensor_interval_seconds: int = 300  # between the sensors' looks (S3 arrivals, freshness)
+    events_data_lag_hours: float = 48  # the newest loaded day's end may be this old
+    courses_data_lag_days: float = 8  # the newest loaded weekly package may be this old
     rejected_share_warn: float = 0.01
     events_fresh_hours: float = 36
     courses_fresh_days: float = 8
@@ -110,6 +113,9 @@ class EdxConfig:
             keep_decrypted=text("EDX_KEEP_DECRYPTED", "false").lower() in {"1", "true", "yes"},
             daily_schedule_cron=text("EDX_DAILY_SCHEDULE", "0 20 * * *"),
             weekly_schedule_cron=text("EDX_WEEKLY_SCHEDULE", "0 23 * * 0"),
+            sensor_interval_seconds=int(number("EDX_SENSOR_INTERVAL_SECONDS", 300)),
+            events_data_lag_hours=number("EDX_EVENTS_DATA_LAG_HOURS", 48),
+            courses_data_lag_days=number("EDX_COURSES_DATA_LAG_DAYS", 8),
             rejected_share_warn=number("EDX_REJECTED_SHARE_WARN", 0.01),
             events_fresh_hours=number("EDX_EVENTS_FRESH_HOURS", 36),
             courses_fresh_days=number("EDX_COURSES_FRESH_DAYS", 8),

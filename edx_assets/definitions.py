@@ -43,19 +43,22 @@ def _cadence(spec: dg.AssetSpec) -> dg.AssetSpec:
 
 
 def build_executor(config: EdxConfig) -> dg.ExecutorDefinition:
-    """Steps run in subprocesses on one machine; EDX_EXECUTOR=k8s gives each step its own Kubernetes Job."""
+    """Steps run in subprocesses on one machine (a run may ask for in-process execution in its run
+    config, as the demo does); EDX_EXECUTOR=k8s gives each step its own Kubernetes Job."""
     if config.executor == "k8s":
         from dagster_k8s import k8s_job_executor  # the `deploy` extra
 
         return k8s_job_executor
-    return dg.multiprocess_executor
+    return dg.multi_or_in_process_executor
 
 
 def lineage_defs(config: EdxConfig) -> dg.Definitions:
     """Every asset, check, job, schedule and sensor of the lineage folders, with the global policy."""
     with warnings.catch_warnings():
-        # Partitioned checks and map_asset_specs are "preview" in Dagster 1.13: used knowingly, not news.
+        # Partitioned checks, map_asset_specs and partition mappings over missing days are "preview" or
+        # "beta" in Dagster 1.13: used knowingly, not news on every load.
         warnings.simplefilter("ignore", dg.PreviewWarning)
+        warnings.simplefilter("ignore", dg.BetaWarning)
         return dg.Definitions.merge(*lineage_definitions(Build.of(config))).map_asset_specs(func=_cadence)
 
 

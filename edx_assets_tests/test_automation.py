@@ -21,12 +21,24 @@ def _s3(stack) -> S3Resource:
                       aws_access_key_id="k", aws_secret_access_key="s")
 
 
-def _evaluate(name: str, env: dict, stack, cursor=None):
+def _evaluate(name: str, env: dict, stack, cursor=None, instance=None):
     """Evaluate the code location's sensor `name`, built for `env`'s configuration."""
     defs = defs_of(env)
-    with dg.build_sensor_context(cursor=cursor, resources={"s3": _s3(stack)},
-                                 repository_def=defs.get_repository_def()) as context:
+    with dg.build_sensor_context(cursor=cursor, resources={"s3": _s3(stack)}, repository_def=defs.get_repository_def(),
+                                 instance=instance or dg.DagsterInstance.ephemeral()) as context:
         return defs.resolve_sensor_def(name)(context)
+
+
+def test_a_day_already_landed_with_the_same_etag_is_not_requested_again(delivered_env, delivery, stack):
+    """As after `make demo`: the sensor's first look finds every object, but the landed ones are not
+    loaded again; each object is still reported as delivered; a re-delivery (new ETag) is requested."""
+    instance = dg.DagsterInstance.ephemeral()
+    dg.materialize(assets(delivered_env, "raw_event_log"), partition_key="2026-10-04",
+                   resources=resources_for(delivered_env), instance=instance)
+    result = _evaluate("event_log_arrivals", delivered_env, stack, instance=instance)
+    assert sorted(r.partition_key for r in result.run_requests) == ["2026-10-05", "2026-10-06"]
+    assert sorted(e.partition for e in result.asset_events) == ["2026-10-04", "2026-10-05", "2026-10-06"]
+    assert {e.asset_key.to_user_string() for e in result.asset_events} == {"s3_event_log"}
 
 
 def test_event_sensor_requests_new_and_changed_days_from_a_real_listing(pipeline_env, delivery, s3_client, stack):
@@ -153,3 +165,56 @@ def test_a_cli_backfill_gives_the_same_collection_as_scheduled_runs(delivered_en
     assert content(scheduled_db + "_bf") == content(scheduled_db)
     assert len(content(scheduled_db)) == sum(delivery[0].days[d].valid for d in days)
     client.drop_database(scheduled_db + "_bf")
+
+
+def _tick(name: str, env: dict, stack, when):
+    defs = defs_of(env)
+    with dg.build_schedule_context(scheduled_execution_time=when, resources={"s3": _s3(stack)},
+                                   repository_def=defs.get_repository_def()) as context:
+        return defs.resolve_schedule_def(name).evaluate_tick(context)
+
+
+def test_daily_schedule_asks_for_yesterday_once_delivered_and_skips_it_before(pipeline_env, delivery, s3_client,
+                                                                             stack):
+    from datetime import UTC, datetime
+
+    schedule = defs_of(pipeline_env).resolve_schedule_def("daily_events_schedule")
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING and schedule.cron_schedule == "0 20 * * *"
+    when = datetime(2026, 10, 6, 20, 0, tzinfo=UTC)
+    waiting = _tick("daily_events_schedule", pipeline_env, stack, when)
+    assert not waiting.run_requests and "not delivered by edX yet" in waiting.skip_message
+    delivered, names = delivery
+    key = delivered.event_keys["2026-10-05"]
+    s3_client.copy_object(Bucket=pipeline_env["EDX_EVENTS_BUCKET"], Key=key,
+                          CopySource={"Bucket": names["events"], "Key": key})
+    [request] = _tick("daily_events_schedule", pipeline_env, stack, when).run_requests
+    assert request.partition_key == "2026-10-05"
+
+
+def test_daily_schedule_across_the_year_boundary_uses_the_files_year(pipeline_env, s3_client, stack):
+    from datetime import UTC, date, datetime
+
+    from edx_assets.edx import layout
+
+    key = layout.event_log_key("idbx", "edx", date(2026, 12, 31))
+    assert key.startswith("idbx/edx/events/2026/")
+    s3_client.put_object(Bucket=pipeline_env["EDX_EVENTS_BUCKET"], Key=key, Body=b"x")
+    [request] = _tick("daily_events_schedule", pipeline_env, stack, datetime(2027, 1, 1, 20, tzinfo=UTC)).run_requests
+    assert request.partition_key == "2026-12-31"
+
+
+def test_weekly_schedule_loads_that_sundays_package_and_other_days_the_latest_sunday(pipeline_env, s3_client,
+                                                                                    stack):
+    from datetime import UTC, datetime
+
+    schedule = defs_of(pipeline_env).resolve_schedule_def("weekly_courses_schedule")
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING and schedule.cron_schedule == "0 23 * * 0"
+    sunday_night = datetime(2026, 10, 18, 23, 0, tzinfo=UTC)
+    assert "not delivered by edX yet" in _tick("weekly_courses_schedule", pipeline_env, stack,
+                                               sunday_night).skip_message
+    for sunday in ("2026-10-18", "2026-12-27"):
+        s3_client.put_object(Bucket=pipeline_env["EDX_COURSES_BUCKET"], Key=f"idbx-{sunday}.zip", Body=b"x")
+    for when, week in ((sunday_night, "2026-10-18"), (datetime(2026, 10, 19, 1, tzinfo=UTC), "2026-10-18"),
+                       (datetime(2027, 1, 2, 23, tzinfo=UTC), "2026-12-27")):
+        [request] = _tick("weekly_courses_schedule", pipeline_env, stack, when).run_requests
+        assert request.partition_key == week, when

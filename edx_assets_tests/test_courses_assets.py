@@ -3,7 +3,6 @@
 from datetime import UTC, datetime
 
 import dagster as dg
-import pytest
 from pymongo import MongoClient
 
 from edx_assets.config import EdxConfig
@@ -11,12 +10,10 @@ from edx_assets.defs.courses.paths import decrypted_package_dir
 from edx_assets.defs.partitions import weekly_partitions
 from edx_assets.edx import layout
 from edx_assets.local.sample_world import SampleWorld
-from edx_assets_tests.support import SMALL_SPEC, assets, config_of, defs_of, resources_for
+from edx_assets_tests.support import SMALL_SPEC, assets, config_of, resources_for
 
 NAMES = ("raw_course_package", "decrypted_course_package", "course_collections")
 WEEK = "2026-10-04"
-DEFS = defs_of(EdxConfig())
-weekly_courses_schedule = DEFS.resolve_schedule_def("weekly_courses_schedule")
 
 
 def _materialize(env, partition=WEEK, raise_on_error=True):
@@ -62,26 +59,6 @@ def test_missing_package_fails_naming_bucket_and_key(pipeline_env):
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     assert f"s3://{pipeline_env['EDX_COURSES_BUCKET']}/idbx-2026-10-11.zip" in failure.step_failure_data.error.message
-
-
-def _tick(when: datetime):
-    with dg.build_schedule_context(scheduled_execution_time=when, repository_def=DEFS.get_repository_def()) as ctx:
-        return weekly_courses_schedule.evaluate_tick(ctx)
-
-
-def test_weekly_schedule_loads_that_sundays_package():
-    assert weekly_courses_schedule.default_status == dg.DefaultScheduleStatus.RUNNING
-    assert weekly_courses_schedule.cron_schedule == "0 23 * * 0"
-    [request] = _tick(datetime(2026, 10, 18, 23, 0, tzinfo=UTC)).run_requests
-    assert request.partition_key == "2026-10-18"  # a Sunday: the same night's package
-    assert datetime(2026, 10, 18).weekday() == 6
-
-
-@pytest.mark.parametrize(("tick", "week"), [(datetime(2026, 10, 19, 1, tzinfo=UTC), "2026-10-18"),
-                                            (datetime(2027, 1, 2, 23, tzinfo=UTC), "2026-12-27")])
-def test_weekly_schedule_on_other_days_takes_the_latest_sunday(tick, week):
-    [request] = _tick(tick).run_requests
-    assert request.partition_key == week
 
 
 def test_weekly_partitions_are_keyed_by_sundays():

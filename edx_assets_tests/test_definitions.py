@@ -7,10 +7,10 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from dagster_aws.s3 import S3Resource
 
 from edx_assets.config import ConfigError, EdxConfig
 from edx_assets.definitions import build_defs
-from edx_assets.edx import layout
 
 DEFS = build_defs(EdxConfig())
 SNAPSHOT = Path(__file__).with_name("asset_graph.json")
@@ -90,28 +90,35 @@ def test_the_configuration_is_passed_in_not_read_at_import():
         EdxConfig.from_env({"EDX_REPORTS_PII": "everything"})
 
 
-def _tick(schedule, when: datetime):
-    with dg.build_schedule_context(scheduled_execution_time=when,
-                                   repository_def=DEFS.get_repository_def()) as context:
-        return list(schedule.evaluate_tick(context).run_requests or [])
-
-
-def test_daily_schedule_runs_by_default_and_asks_for_yesterday():
-    assert daily_events_schedule.default_status == dg.DefaultScheduleStatus.RUNNING
-    assert daily_events_schedule.cron_schedule == "0 20 * * *"
-    [request] = _tick(daily_events_schedule, datetime(2026, 10, 21, 20, 0, tzinfo=UTC))
-    assert request.partition_key == "2026-10-20"
-
-
-def test_daily_schedule_across_the_year_boundary_uses_the_files_year():
-    [request] = _tick(daily_events_schedule, datetime(2027, 1, 1, 20, 0, tzinfo=UTC))
-    assert request.partition_key == "2026-12-31"
-    key = layout.event_log_key("idbx", "edx", datetime(2026, 12, 31).date())
-    assert key.startswith("idbx/edx/events/2026/")
-
-
 def test_daily_schedule_skips_days_before_the_partitions_start():
+    # Decided before S3 is asked: an S3 resource pointing nowhere is never used.
+    s3 = S3Resource(endpoint_url="http://127.0.0.1:9", region_name="us-east-1")
     with dg.build_schedule_context(scheduled_execution_time=datetime(2026, 10, 1, 20, tzinfo=UTC),
-                                   repository_def=DEFS.get_repository_def()) as context:
+                                   resources={"s3": s3}, repository_def=DEFS.get_repository_def()) as context:
         result = daily_events_schedule.evaluate_tick(context)
     assert not result.run_requests and "before EDX_PARTITIONS_START" in result.skip_message
+
+
+def test_data_time_freshness_checks_watch_the_newest_day_and_week():
+    checks = {(k.asset_key.to_user_string(), k.name) for k in DEFS.resolve_asset_graph().asset_check_keys}
+    assert {("eventos", "newest_day_is_recent"), ("course_collections", "newest_week_is_recent")} <= checks
+    sensor = DEFS.get_repository_def().get_sensor_def("data_freshness")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+
+
+def test_freshness_is_the_age_of_the_newest_data_not_of_the_last_run():
+    from datetime import timedelta
+
+    from edx_assets.edx.freshness import assess
+
+    now = datetime(2026, 11, 26, 19, 0, tzinfo=UTC)
+    limit = timedelta(hours=48)
+    # 19:00, yesterday's file not loaded yet (20:00): the day before yesterday ended 43 h ago.
+    assert assess(["2026-11-24", "2026-10-04"], now, limit, whole_day=True).fresh
+    # Re-running a month-old day changes nothing: the newest data is what counts.
+    stale = assess(["2026-10-04", "2026-11-22"], now, limit, whole_day=True)
+    assert not stale.fresh and stale.newest.isoformat() == "2026-11-22" and "STALE" in stale.describe("day")
+    assert not assess([], now, limit, whole_day=True).fresh
+    week = timedelta(days=8)
+    assert assess(["2026-11-22"], now, week, whole_day=False).fresh  # Sunday's package, four days ago
+    assert not assess(["2026-11-15"], now, week, whole_day=False).fresh

@@ -48,6 +48,6 @@ def test_the_k8s_executor_is_chosen_by_setting():
     from edx_assets.config import EdxConfig
     from edx_assets.definitions import build_defs
 
-    for setting, expected in (("k8s", "k8s"), ("", "multiprocess")):
+    for setting, expected in (("k8s", "k8s"), ("", "multi_or_in_process_executor")):
         defs = build_defs(EdxConfig.from_env({"EDX_EXECUTOR": setting}))
         assert defs.resolve_job_def("daily_events_job").executor_def.name.endswith(expected)

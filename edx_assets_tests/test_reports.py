@@ -119,7 +119,13 @@ def _events_by_user_course() -> dict[tuple[int, str], list[datetime]]:
 def test_all_report_checks_pass_and_files_exist(run):
     checks = {c.check_name: c.passed for c in run["result"].get_asset_check_evaluations()}
     assert checks == {"totals_reconcile_with_enrollments": True, "active_users_within_enrolled": True,
-                      "pass_mark_known": True, "rows_join_enrollments": True}
+                      "pass_mark_known": True, "rows_join_enrollments": True, "one_row_per_enrollment": True,
+                      "one_row_per_learner": True, "flags_are_0_or_1": True,
+                      "registered_reconciles_with_person_course": True, "shares_within_0_1": True,
+                      "totals_reconcile_with_eventos": True, "shares_within_0_1_and_viewers_within_plays": True}
+    # Each of them ran: the per-enrollment check on all three files, the share check on two.
+    names = [c.check_name for c in run["result"].get_asset_check_evaluations()]
+    assert names.count("one_row_per_enrollment") == 3 and names.count("shares_within_0_1") == 2
     names = {p.name for p in run["dir"].iterdir()}
     assert {"general_report.csv", "enrollments_report.csv", "active_users.csv", "learner_locations.csv",
             f"learners_master_{WEEK}.csv"} <= names

@@ -21,7 +21,6 @@ from edx_assets.edx.landing import DeliveryMissingError, LandedObject, S3AccessE
 OWNERS = ["team:data-platform"]
 # Set on every asset by definitions.py from its partitions; the daily and weekly jobs select by it.
 CADENCE_TAG = "edx/cadence"
-SENSOR_INTERVAL = 300  # seconds between the arrival sensors' looks at the buckets
 
 
 @dataclass(frozen=True)
@@ -76,13 +75,31 @@ def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], limit:
     return dg.MetadataValue.md("\n".join(lines))
 
 
+def table_schema(columns: Iterable[tuple[str, str, str]]) -> dg.TableSchema:
+    """A column schema from (name, type, definition) triples: the UI shows it on the asset's page."""
+    return dg.TableSchema(columns=[dg.TableColumn(name, kind, description=text) for name, kind, text in columns])
+
+
 def counts_table(counts: Mapping[str, int], key: str, value: str = "count", limit: int = 30) -> dg.MetadataValue:
     rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     return markdown_table([key, value], rows, limit)
 
 
-def landed_result(landed: LandedObject) -> dg.MaterializeResult:
-    """The materialization of a raw S3 object copied to the landing area (data version = its ETag)."""
+def delivery_event(delivery_asset: str, partition: str, bucket: str, key: str, etag: str, size: int,
+                   last_modified: str) -> dg.AssetMaterialization:
+    """edX's object seen in S3: the delivery asset's partition, with what identifies the object."""
+    return dg.AssetMaterialization(
+        asset_key=delivery_asset, partition=partition,
+        metadata={"s3_uri": dg.MetadataValue.url(f"s3://{bucket}/{key}"), "etag": etag, "size_bytes": size,
+                  "last_modified": last_modified},
+    )
+
+
+def landed_result(context: dg.AssetExecutionContext, landed: LandedObject, delivery_asset: str) -> dg.MaterializeResult:
+    """The materialization of a raw S3 object copied to the landing area (data version = its ETag); the
+    delivery asset's partition is reported too (the object exists in edX's bucket)."""
+    context.log_event(delivery_event(delivery_asset, context.partition_key, landed.bucket, landed.key, landed.etag,
+                                     landed.size, landed.last_modified.isoformat()))
     return dg.MaterializeResult(
         metadata={
             "s3_uri": dg.MetadataValue.url(f"s3://{landed.bucket}/{landed.key}"),
@@ -97,14 +114,26 @@ def landed_result(landed: LandedObject) -> dg.MaterializeResult:
     )
 
 
+def landed_etag(instance: dg.DagsterInstance, raw_asset: str, partition: str) -> str | None:
+    """The ETag of the object the raw asset last landed for this partition, or None."""
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey(raw_asset), asset_partitions=[partition]), limit=1).records
+    if not records or records[0].asset_materialization is None:
+        return None
+    etag = records[0].asset_materialization.metadata.get("etag")
+    return str(etag.value) if etag is not None else None
+
+
 def arrival_requests(context: dg.SensorEvaluationContext, objects: list[dict],
-                     to_partition: Callable[[str], str | None],
-                     partitions: dg.PartitionsDefinition) -> dg.SensorResult:
-    """Run requests for the S3 objects that are new or changed since the sensor's cursor."""
+                     to_partition: Callable[[str], str | None], partitions: dg.PartitionsDefinition, *,
+                     bucket: str, raw_asset: str, delivery_asset: str) -> dg.SensorResult:
+    """Run requests for the S3 objects that are new or changed since the sensor's cursor and not landed
+    yet (same ETag as the raw asset's last materialization: already loaded, e.g. by the demo or a manual
+    run); every object seen is reported as delivered."""
     cursor = json.loads(context.cursor) if context.cursor else None
     fresh, next_cursor = arrivals.new_arrivals(objects, cursor)
     existing = set(partitions.get_partition_keys(current_time=datetime.now(UTC)))
-    requests, skipped = [], []
+    requests, skipped, landed, deliveries = [], [], [], []
     for arrival in fresh:
         partition = to_partition(arrival.key)
         if partition is None:
@@ -112,8 +141,15 @@ def arrival_requests(context: dg.SensorEvaluationContext, objects: list[dict],
         if partition not in existing:
             skipped.append(arrival.key)
             continue
+        deliveries.append(delivery_event(delivery_asset, partition, bucket, arrival.key, arrival.etag,
+                                         arrival.size, arrival.last_modified.isoformat()))
+        if landed_etag(context.instance, raw_asset, partition) == arrival.etag:
+            landed.append(partition)
+            continue
         requests.append(dg.RunRequest(run_key=arrival.ident, partition_key=partition,
                                       tags={"edx/s3_key": arrival.key, "edx/etag": arrival.etag}))
     if skipped:
         context.log.info(f"outside the partitions (before EDX_PARTITIONS_START or not yet a partition): {skipped}")
-    return dg.SensorResult(run_requests=requests, cursor=json.dumps(next_cursor))
+    if landed:
+        context.log.info(f"already landed with the same ETag, not requested again: {sorted(landed)}")
+    return dg.SensorResult(run_requests=requests, asset_events=deliveries, cursor=json.dumps(next_cursor))

@@ -17,6 +17,7 @@ class Arrival:
     key: str
     etag: str
     last_modified: datetime
+    size: int = 0
 
     @property
     def ident(self) -> str:
@@ -24,7 +25,7 @@ class Arrival:
 
 
 def _arrival(obj: dict) -> Arrival:
-    return Arrival(obj["Key"], str(obj.get("ETag", "")).strip('"'), obj["LastModified"])
+    return Arrival(obj["Key"], str(obj.get("ETag", "")).strip('"'), obj["LastModified"], int(obj.get("Size", 0)))
 
 
 def new_arrivals(objects: Iterable[dict], cursor: dict | None) -> tuple[list[Arrival], dict]:

@@ -221,6 +221,27 @@ def passing_grade(structure: dict) -> tuple[float | None, str]:
     return None, PASS_MARK_UNKNOWN
 
 
+# The `courses` catalog's columns as the UI shows them: (field, type, definition).
+CATALOG_COLUMNS: list[tuple[str, str, str]] = [
+    ("_id", "string", "course-v1 id (the prefix when no id could be found)"),
+    ("course_id", "string", "course-v1 id"),
+    ("legacy_id", "string", "Org/Num/Run id"),
+    ("org", "string", "the course's org as edX writes it"),
+    ("file_prefix", "string", "{Org}-{Course}-{Run} prefix of the package's file names"),
+    ("prefix", "string", "collection prefix users know (idb4_1x_2015_t4)"),
+    ("display_name", "string", "course name from the structure"),
+    ("start", "datetime", "course start (structure)"),
+    ("end", "datetime", "course end (structure)"),
+    ("passing_grade", "float", "pass mark, 0-1: lowest GRADE_CUTOFFS of the grading policy; null if unknown"),
+    ("passing_grade_source", "string", "structure:grading_policy.GRADE_CUTOFFS, structure:grade_cutoffs or unknown"),
+    ("row_counts", "json", "documents per collection suffix in the last load"),
+    ("first_package", "date", "first weekly package the course was in"),
+    ("last_package", "date", "latest weekly package the course was loaded from"),
+    ("in_latest_package", "boolean", "the course was in the latest package"),
+    ("loaded_at", "datetime", "when the course was last loaded"),
+]
+
+
 def drop_stale_staging(db: Database) -> list[str]:
     """Staging collections left by a crashed run."""
     stale = [name for name in db.list_collection_names() if STAGING_RE.search(name)]

@@ -55,6 +55,15 @@ def head(client, bucket: str, key: str) -> dict:
         raise
 
 
+def object_exists(client, bucket: str, key: str) -> bool:
+    """Whether edX has delivered s3://bucket/key (access errors are raised, not read as 'no')."""
+    try:
+        head(client, bucket, key)
+    except DeliveryMissingError:
+        return False
+    return True
+
+
 def land(client, bucket: str, key: str, landing_dir: Path) -> LandedObject:
     """Download s3://bucket/key into `landing_dir` unless the copy there has the same ETag."""
     info = head(client, bucket, key)

@@ -13,6 +13,7 @@ from edx_assets.defs.common import (
     counts_table,
     markdown_table,
     permanent_failures,
+    table_schema,
 )
 from edx_assets.defs.courses.course_collections_checks import course_check_results, course_collections_checks
 from edx_assets.defs.courses.decrypted_course_package import decrypt_package
@@ -68,6 +69,7 @@ def build(ctx: Build) -> dg.Definitions:
         yield dg.MaterializeResult(
             metadata={
                 "dagster/row_count": sum(totals.values()),
+                "dagster/column_schema": table_schema(course_load.CATALOG_COLUMNS),  # the `courses` catalog
                 "courses": len(result.courses),
                 "courses_kept_newer": [c.prefix for c in result.courses if c.skipped_newer],
                 "not_in_latest_package": dg.MetadataValue.json(result.not_in_package),

@@ -12,7 +12,7 @@ from edx_assets.edx import landing
 def build(ctx: Build) -> dg.Definitions:
     config = ctx.config
 
-    @dg.asset(partitions_def=ctx.weekly, group_name="raw", kinds={"s3"}, owners=OWNERS,
+    @dg.asset(partitions_def=ctx.weekly, deps=["s3_course_package"], group_name="raw", kinds={"s3"}, owners=OWNERS,
               retry_policy=TRANSIENT_RETRY, code_version="1")
     def raw_course_package(context: dg.AssetExecutionContext, s3: S3Resource,
                            workspace: WorkspaceResource) -> dg.MaterializeResult:
@@ -24,6 +24,6 @@ def build(ctx: Build) -> dg.Definitions:
         key = package_name(config, context.partition_key)
         with permanent_failures():
             landed = landing.land(s3.get_client(), config.courses_bucket, key, workspace.landing_dir("courses"))
-        return landed_result(landed)
+        return landed_result(context, landed, "s3_course_package")
 
     return dg.Definitions(assets=[raw_course_package])

@@ -11,6 +11,7 @@ from edx_assets.defs.common import (
     Build,
     counts_table,
     permanent_failures,
+    table_schema,
 )
 from edx_assets.defs.events.decrypted_event_log import decrypt_event_log
 from edx_assets.defs.events.eventos_checks import eventos_check_results, eventos_checks
@@ -61,6 +62,7 @@ def build(ctx: Build) -> dg.Definitions:
         yield dg.MaterializeResult(
             metadata={
                 "dagster/row_count": result.stored,
+                "dagster/column_schema": table_schema(ev.COLUMNS),
                 "inserted": result.inserted,
                 "already_present": result.already_present,
                 "rejected": result.rejected,

@@ -12,7 +12,7 @@ from edx_assets.edx import landing, layout
 def build(ctx: Build) -> dg.Definitions:
     config = ctx.config
 
-    @dg.asset(partitions_def=ctx.daily, group_name="raw", kinds={"s3"}, owners=OWNERS,
+    @dg.asset(partitions_def=ctx.daily, deps=["s3_event_log"], group_name="raw", kinds={"s3"}, owners=OWNERS,
               retry_policy=TRANSIENT_RETRY, code_version="1")
     def raw_event_log(context: dg.AssetExecutionContext, s3: S3Resource,
                       workspace: WorkspaceResource) -> dg.MaterializeResult:
@@ -26,6 +26,6 @@ def build(ctx: Build) -> dg.Definitions:
         with permanent_failures():
             landed = landing.land(s3.get_client(), config.events_bucket, key, workspace.landing_dir("events"))
         context.log.info(f"{'downloaded' if landed.downloaded else 'unchanged, kept'} s3://{landed.bucket}/{landed.key}")
-        return landed_result(landed)
+        return landed_result(context, landed, "s3_event_log")
 
     return dg.Definitions(assets=[raw_event_log])

@@ -1,11 +1,14 @@
 """activity_daily: per course and day, who was active and doing what (daily partitions)."""
 
 import dagster as dg
+import polars as pl
 from dagster_aws.s3 import S3Resource
 
 from edx_assets.defs.common import MONGO_POOL, TRANSIENT_RETRY, Build
+from edx_assets.defs.reports import checks
 from edx_assets.defs.reports.common import GROUP, KINDS, REPORT_OWNERS, publish
 from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceResource
+from edx_assets.edx import eventos_schema as ev
 from edx_assets.edx.reports import activity
 from edx_assets.edx.reports.csv_out import write_csv
 
@@ -23,9 +26,12 @@ def build(ctx: Build) -> dg.Definitions:
         retry_policy=TRANSIENT_RETRY,
         pool=MONGO_POOL,
         code_version="1",
+        check_specs=[checks.spec(ctx, "activity_daily", "events_reconcile_with_eventos",
+                                 "Sum of events == the day's Eventos documents with a course and a username.",
+                                 daily=True)],
     )
     def activity_daily(context: dg.AssetExecutionContext, mongo: MongoResource, workspace: WorkspaceResource,
-                       reports: ReportsResource, s3: S3Resource) -> dg.MaterializeResult:
+                       reports: ReportsResource, s3: S3Resource):
         """`activity_daily.csv` (under reports/daily/{day}/) and the `activity_daily` collection: per course,
         for the events filed under the day: active_users (distinct usernames), events, users_played_video,
         users_attempted_problem (server-side checks), users_posted_forum.
@@ -36,7 +42,12 @@ def build(ctx: Build) -> dg.Definitions:
             db.activity_daily.delete_many({"day": day})
             if rows:
                 db.activity_daily.insert_many([{"_id": f"{day}:{r['course_id']}", **r} for r in rows])  # stable ids
+            expected = db[config.events_collection].count_documents(
+                {ev.PARTITION: day, ev.COURSE_ID: {"$ne": None}, "username": {"$nin": ["", None]}})
         result = write_csv(workspace.reports_dir(f"daily/{day}") / "activity_daily.csv", activity.ACTIVITY_COLUMNS, rows)
-        return dg.MaterializeResult(metadata=publish(result, reports, s3, f"daily/{day}"))
+        yield dg.MaterializeResult(metadata=publish(result, reports, s3, f"daily/{day}", table="activity_daily"))
+        frame = checks.read_back(result.path)
+        written = int(frame.get_column("events").cast(pl.Int64).sum()) if frame.height else 0
+        yield checks.equal("events_reconcile_with_eventos", written, expected, what="events")
 
     return dg.Definitions(assets=[activity_daily])

@@ -5,9 +5,11 @@ from datetime import UTC, datetime
 import dagster as dg
 from dagster_aws.s3 import S3Resource
 
-from edx_assets.defs.common import MONGO_POOL, OWNERS, TRANSIENT_RETRY, Build, markdown_table
+from edx_assets.defs.common import MONGO_POOL, OWNERS, TRANSIENT_RETRY, Build, markdown_table, table_schema
 from edx_assets.defs.partitions import partition_day
+from edx_assets.defs.reports import checks
 from edx_assets.defs.resources import ReportsResource
+from edx_assets.edx.reports import columns
 from edx_assets.edx.reports.courses import ReportCourse, report_courses
 from edx_assets.edx.reports.csv_out import CsvResult
 
@@ -19,16 +21,19 @@ REPORT_OWNERS = OWNERS
 # history, e.g. first event, days active), so that is what they declare: every `eventos` day before the
 # Sunday (a window reaching back further than any delivery; days that do not exist are left out).
 HISTORY_WEEKS = 52 * 30
-EVENTS_BEFORE_THE_WEEK = dg.TimeWindowPartitionMapping(
-    start_offset=-HISTORY_WEEKS, end_offset=-1, allow_nonexistent_upstream_partitions=True
-)
+
+
+def events_before_the_week() -> dg.TimeWindowPartitionMapping:
+    return dg.TimeWindowPartitionMapping(
+        start_offset=-HISTORY_WEEKS, end_offset=-1, allow_nonexistent_upstream_partitions=True
+    )
 
 
 def weekly_report(ctx: Build, *, deps: list, uses_events: bool = False, kinds: set[str] | None = None,
                   check_specs: list[dg.AssetCheckSpec] | None = None):
     """The asset decorator every weekly report shares: partitions, group, owners, freshness, retries and
     the `mongodb` pool. `uses_events` adds the dependency on every `eventos` day before the week's Sunday."""
-    events = [dg.AssetDep("eventos", partition_mapping=EVENTS_BEFORE_THE_WEEK)] if uses_events else []
+    events = [dg.AssetDep("eventos", partition_mapping=events_before_the_week())] if uses_events else []
     return dg.asset(
         partitions_def=ctx.weekly,
         deps=[*deps, *events],
@@ -57,8 +62,23 @@ def courses_for(db, reports: ReportsResource) -> list[ReportCourse]:
     return courses
 
 
-def file_metadata(result: CsvResult, s3_uri: str | None = None) -> dict:
-    schema = dg.TableSchema(columns=[dg.TableColumn(name, "string") for name in result.columns])
+def enrollment_documents(db, courses: list[ReportCourse]) -> int:
+    """Enrollments of the reported courses: what per-enrollment files must reconcile with."""
+    return sum(db[c.collection("enrollments")].count_documents({}) for c in courses)
+
+
+def one_row_per_enrollment(path, expected: int) -> dg.AssetCheckResult:
+    """The per-enrollment files: as many rows as enrollments, no (course_id, user_id) twice."""
+    frame = checks.read_back(path)
+    unique = checks.unique_key("one_row_per_enrollment", frame, ["course_id", "user_id"])
+    return dg.AssetCheckResult(
+        check_name="one_row_per_enrollment", passed=unique.passed and frame.height == expected,
+        metadata={**unique.metadata, "csv_rows": frame.height, "enrollment_documents": expected})
+
+
+def file_metadata(result: CsvResult, s3_uri: str | None = None, table: str | None = None) -> dict:
+    """Row count, the typed and described column schema, path, a preview (and the S3 copy's address)."""
+    schema = table_schema(columns.describe(table, result.columns))
     metadata = {
         "dagster/row_count": result.rows,
         "dagster/column_schema": schema,
@@ -70,6 +90,7 @@ def file_metadata(result: CsvResult, s3_uri: str | None = None) -> dict:
     return metadata
 
 
-def publish(result: CsvResult, reports: ReportsResource, s3: S3Resource, week: str) -> dict:
+def publish(result: CsvResult, reports: ReportsResource, s3: S3Resource, week: str, table: str | None = None) -> dict:
+    """Copy the file to S3 when configured; the materialization metadata of the file."""
     s3_uri = reports.upload(s3.get_client(), result, week) if reports.s3_bucket else None
-    return file_metadata(result, s3_uri)
+    return file_metadata(result, s3_uri, table)

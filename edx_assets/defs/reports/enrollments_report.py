@@ -4,16 +4,19 @@ import dagster as dg
 from dagster_aws.s3 import S3Resource
 
 from edx_assets.defs.common import Build
-from edx_assets.defs.reports.common import courses_for, publish, weekly_report
+from edx_assets.defs.reports import checks
+from edx_assets.defs.reports.common import courses_for, enrollment_documents, publish, weekly_report
 from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceResource
 from edx_assets.edx.reports import enrollments
 from edx_assets.edx.reports.csv_out import write_csv
 
 
 def build(ctx: Build) -> dg.Definitions:
-    @weekly_report(ctx, deps=["course_collections"])
+    @weekly_report(ctx, deps=["course_collections"], check_specs=[
+        checks.spec(ctx, "enrollments_report", "one_row_per_enrollment",
+                    "Rows of enrollments_report.csv == enrollment documents of the reported courses.")])
     def enrollments_report(context: dg.AssetExecutionContext, mongo: MongoResource, workspace: WorkspaceResource,
-                           reports: ReportsResource, s3: S3Resource) -> dg.MaterializeResult:
+                           reports: ReportsResource, s3: S3Resource):
         """`enrollments_report.csv`: one row per enrollment of every course:
         `mooc_name,mooc_id,registration_date,gender,country` (the old columns) then user_id, mode, is_active.
         Learners without a demographics row are included with empty gender and country.
@@ -23,6 +26,8 @@ def build(ctx: Build) -> dg.Definitions:
             courses = courses_for(db, reports)
             result = write_csv(workspace.reports_dir(week) / "enrollments_report.csv", enrollments.COLUMNS,
                                enrollments.enrollment_report_rows(db, courses))
-        return dg.MaterializeResult(metadata=publish(result, reports, s3, week))
+            expected = enrollment_documents(db, courses)
+        yield dg.MaterializeResult(metadata=publish(result, reports, s3, week))
+        yield checks.equal("one_row_per_enrollment", checks.read_back(result.path).height, expected)
 
     return dg.Definitions(assets=[enrollments_report])

@@ -4,6 +4,7 @@ import dagster as dg
 from dagster_aws.s3 import S3Resource
 
 from edx_assets.defs.common import Build
+from edx_assets.defs.reports import checks
 from edx_assets.defs.reports.common import (
     courses_for,
     publish,
@@ -19,10 +20,12 @@ from edx_assets.edx.reports.csv_out import write_csv
 def build(ctx: Build) -> dg.Definitions:
     config = ctx.config
 
-    @weekly_report(ctx, deps=["course_collections"], uses_events=True)
+    @weekly_report(ctx, deps=["course_collections"], uses_events=True, check_specs=[
+        checks.spec(ctx, "learner_locations_report", "one_row_per_learner",
+                    "No user_id twice in learner_locations.csv, and the `learner_locations` collection holds "
+                    "the same learners.")])
     def learner_locations_report(context: dg.AssetExecutionContext, mongo: MongoResource,
-                                 workspace: WorkspaceResource, reports: ReportsResource,
-                                 s3: S3Resource) -> dg.MaterializeResult:
+                                 workspace: WorkspaceResource, reports: ReportsResource, s3: S3Resource):
         """Country and city of each learner from the registration IP (the IP of the earliest enrollment
         activation event, else of the earliest event with an IP), and the country of the modal IP (the IP
         the learner's events carry most often, edx2bigquery's `modal_ip`), looked up offline in DB-IP City
@@ -47,11 +50,15 @@ def build(ctx: Build) -> dg.Definitions:
             located = db[locations.COLLECTION].count_documents({"country_code": {"$ne": None}})
             moved = db[locations.COLLECTION].count_documents(
                 {"$expr": {"$ne": ["$country_code", "$modal.country_code"]}})
-        return dg.MaterializeResult(metadata={
-            **publish(result, reports, s3, week),
+            stored = db[locations.COLLECTION].count_documents({})
+        yield dg.MaterializeResult(metadata={
+            **publish(result, reports, s3, week, table="learner_locations"),
             "geo_database": locator.database_info,
             "located": located,
             "modal_country_differs": moved,
         })
+        unique = checks.unique_key("one_row_per_learner", checks.read_back(result.path), ["user_id"])
+        yield dg.AssetCheckResult(check_name="one_row_per_learner", passed=unique.passed and stored == result.rows,
+                                  metadata={**unique.metadata, "csv_rows": result.rows, "collection_documents": stored})
 
     return dg.Definitions(assets=[learner_locations_report])

@@ -4,16 +4,25 @@ import dagster as dg
 from dagster_aws.s3 import S3Resource
 
 from edx_assets.defs.common import Build
-from edx_assets.defs.reports.common import courses_for, publish, weekly_report
+from edx_assets.defs.reports import checks
+from edx_assets.defs.reports.common import (
+    courses_for,
+    enrollment_documents,
+    one_row_per_enrollment,
+    publish,
+    weekly_report,
+)
 from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceResource
 from edx_assets.edx.reports import master
 from edx_assets.edx.reports.csv_out import write_csv
 
 
 def build(ctx: Build) -> dg.Definitions:
-    @weekly_report(ctx, deps=["course_collections", "learner_locations_report"])
+    @weekly_report(ctx, deps=["course_collections", "learner_locations_report"], check_specs=[
+        checks.spec(ctx, "learners_master", "one_row_per_enrollment",
+                    "Rows == enrollment documents, and no (course_id, user_id) twice.")])
     def learners_master(context: dg.AssetExecutionContext, mongo: MongoResource, workspace: WorkspaceResource,
-                        reports: ReportsResource, s3: S3Resource) -> dg.MaterializeResult:
+                        reports: ReportsResource, s3: S3Resource):
         """The master file (the old MASTERFILE_<date>_.csv): one row per enrollment, every course.
 
         Columns: course_id, course_name, user_id, username, name, email (per EDX_REPORTS_PII), gender,
@@ -29,6 +38,8 @@ def build(ctx: Build) -> dg.Definitions:
             rows = (policy.apply(r) for r in master.master_rows(db, courses))
             result = write_csv(workspace.reports_dir(week) / f"learners_master_{week}.csv",
                                policy.columns(master.COLUMNS), rows)
-        return dg.MaterializeResult(metadata=publish(result, reports, s3, week))
+            expected = enrollment_documents(db, courses)
+        yield dg.MaterializeResult(metadata=publish(result, reports, s3, week))
+        yield one_row_per_enrollment(result.path, expected)
 
     return dg.Definitions(assets=[learners_master])

@@ -4,6 +4,7 @@ import dagster as dg
 from dagster_aws.s3 import S3Resource
 
 from edx_assets.defs.common import Build
+from edx_assets.defs.reports import checks
 from edx_assets.defs.reports.common import (
     courses_for,
     publish,
@@ -18,9 +19,11 @@ from edx_assets.edx.reports.csv_out import write_csv
 def build(ctx: Build) -> dg.Definitions:
     config = ctx.config
 
-    @weekly_report(ctx, deps=["course_collections"], uses_events=True)
+    @weekly_report(ctx, deps=["course_collections"], uses_events=True, check_specs=[
+        checks.spec(ctx, "problem_analysis", "shares_within_0_1",
+                    "share_correct_first_attempt and mean_score lie in [0, 1].")])
     def problem_analysis(context: dg.AssetExecutionContext, mongo: MongoResource, workspace: WorkspaceResource,
-                         reports: ReportsResource, s3: S3Resource) -> dg.MaterializeResult:
+                         reports: ReportsResource, s3: S3Resource):
         """`problem_analysis.csv`: per course and problem of the structure (and problems the events name
         but the structure does not, with an empty name): learners_attempted, attempts_per_learner,
         share_correct_first_attempt, mean_score (mean over learners of their best score / max grade, from an
@@ -34,6 +37,8 @@ def build(ctx: Build) -> dg.Definitions:
             courses = courses_for(db, reports)
             rows = (r for c in courses for r in engagement.problem_rows(db, events, c, until))
             result = write_csv(workspace.reports_dir(week) / "problem_analysis.csv", engagement.PROBLEM_COLUMNS, rows)
-        return dg.MaterializeResult(metadata=publish(result, reports, s3, week))
+        yield dg.MaterializeResult(metadata=publish(result, reports, s3, week))
+        yield checks.shares_within_unit("shares_within_0_1", checks.read_back(result.path),
+                                        ["share_correct_first_attempt", "mean_score"])
 
     return dg.Definitions(assets=[problem_analysis])

@@ -1,9 +1,11 @@
 """video_engagement: per course and video, viewers, plays, furthest position, completion."""
 
 import dagster as dg
+import polars as pl
 from dagster_aws.s3 import S3Resource
 
 from edx_assets.defs.common import Build
+from edx_assets.defs.reports import checks
 from edx_assets.defs.reports.common import (
     courses_for,
     publish,
@@ -18,9 +20,11 @@ from edx_assets.edx.reports.csv_out import write_csv
 def build(ctx: Build) -> dg.Definitions:
     config = ctx.config
 
-    @weekly_report(ctx, deps=["course_collections"], uses_events=True)
+    @weekly_report(ctx, deps=["course_collections"], uses_events=True, check_specs=[
+        checks.spec(ctx, "video_engagement", "shares_within_0_1_and_viewers_within_plays",
+                    "share_watched_to_end lies in [0, 1], and no video has more viewers than plays.")])
     def video_engagement(context: dg.AssetExecutionContext, mongo: MongoResource, workspace: WorkspaceResource,
-                         reports: ReportsResource, s3: S3Resource) -> dg.MaterializeResult:
+                         reports: ReportsResource, s3: S3Resource):
         """`video_engagement.csv`: per course and video of the structure (names from it), then videos the
         events name but the structure does not (empty name, never dropped): viewers (learners with a
         play), plays, mean_furthest_position (seconds, over viewers whose events carry a position; from an
@@ -34,6 +38,12 @@ def build(ctx: Build) -> dg.Definitions:
             courses = courses_for(db, reports)
             rows = (r for c in courses for r in engagement.video_rows(db, events, c, until))
             result = write_csv(workspace.reports_dir(week) / "video_engagement.csv", engagement.VIDEO_COLUMNS, rows)
-        return dg.MaterializeResult(metadata=publish(result, reports, s3, week))
+        yield dg.MaterializeResult(metadata=publish(result, reports, s3, week))
+        frame = checks.read_back(result.path)
+        shares = checks.shares_within_unit("shares_within_0_1_and_viewers_within_plays", frame,
+                                           ["share_watched_to_end"])
+        over = frame.filter(pl.col("viewers").cast(pl.Int64) > pl.col("plays").cast(pl.Int64)).height
+        yield dg.AssetCheckResult(check_name=shares.check_name, passed=shares.passed and over == 0,
+                                  metadata={**shares.metadata, "videos_with_more_viewers_than_plays": over})
 
     return dg.Definitions(assets=[video_engagement])

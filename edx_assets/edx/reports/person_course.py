@@ -11,6 +11,7 @@ from pymongo.database import Database
 from edx_assets.edx.reports.courses import ReportCourse
 from edx_assets.edx.reports.learners import CONTAINERS, enrollment_rows, event_activity
 
+FLAGS = ("registered", "viewed", "explored", "certified", "completed")
 COLUMNS = [
     "course_id", "user_id", "username", "registered", "viewed", "explored", "certified", "completed",
     "mode", "grade", "first_event", "last_event", "nevents", "ndays_act", "nplay_video", "nproblem_check",

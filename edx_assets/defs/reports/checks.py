@@ -1,0 +1,44 @@
+"""Checks every report runs on the file it wrote, read back as an analyst would: the key is unique, shares
+lie in [0, 1], rows reconcile with their inputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+
+from edx_assets.defs.common import Build
+
+
+def spec(ctx: Build, asset: str, name: str, description: str, daily: bool = False) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(name, asset=asset, partitions_def=ctx.daily if daily else ctx.weekly,
+                             description=description)
+
+
+def read_back(path: Path) -> pl.DataFrame:
+    """The CSV as text columns (empty cells are nulls): nothing is inferred, nothing is lost."""
+    return pl.read_csv(path, infer_schema_length=0)
+
+
+def unique_key(name: str, frame: pl.DataFrame, key: list[str]) -> dg.AssetCheckResult:
+    present = [c for c in key if c in frame.columns]
+    duplicates = frame.height - frame.select(present).unique().height if present else 0
+    return dg.AssetCheckResult(check_name=name, passed=bool(present) and duplicates == 0,
+                               metadata={"key": dg.MetadataValue.json(key), "duplicate_rows": duplicates})
+
+
+def shares_within_unit(name: str, frame: pl.DataFrame, columns: list[str]) -> dg.AssetCheckResult:
+    outside = {}
+    for column in columns:
+        values = frame.get_column(column).cast(pl.Float64, strict=False).drop_nulls()
+        outside[column] = int(((values < 0) | (values > 1)).sum())
+    return dg.AssetCheckResult(check_name=name, passed=not any(outside.values()),
+                               metadata={"values_outside_0_1": dg.MetadataValue.json(outside)})
+
+
+def equal(name: str, actual: int, expected: int, **labels: str) -> dg.AssetCheckResult:
+    what = labels.get("what", "rows")
+    return dg.AssetCheckResult(check_name=name, passed=actual == expected,
+                               metadata={f"csv_{what}": actual, f"expected_{what}": expected,
+                                         **{k: v for k, v in labels.items() if k != "what"}})

@@ -1,0 +1,140 @@
+"""Every column of the report files: its type and a one-line definition (the UI shows them as the asset's
+column schema). A column means the same in every file it appears in; `PER_TABLE` holds the few that differ."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+STRING, INTEGER, FLOAT, FLAG, DATETIME, DATE, BOOLEAN = "string", "integer", "float", "0/1", "datetime", "date", "boolean"
+
+COLUMNS: dict[str, tuple[str, str]] = {
+    # who and where
+    "course_id": (STRING, "course id in course-v1 form"),
+    "course_name": (STRING, "course name (catalog, or EDX_COURSE_METADATA_FILE)"),
+    "user_id": (INTEGER, "the learner's edX user id"),
+    "username": (STRING, "edX username (per EDX_REPORTS_PII: clear, pseudonym or absent)"),
+    "name": (STRING, "full name from the profile, else first and last name (per EDX_REPORTS_PII)"),
+    "email": (STRING, "e-mail (per EDX_REPORTS_PII)"),
+    "gender": (STRING, "profile gender: m, f, o; empty when unknown"),
+    "year_of_birth": (INTEGER, "profile year of birth; empty when unknown"),
+    "level_of_education": (STRING, "profile level of education (edX codes: p, m, b, a, hs, jhs, el, none, other...)"),
+    "country": (STRING, "profile country (ISO-2), as the learner typed it"),
+    "ip_country": (STRING, "country (ISO-2) of the registration IP: earliest enrollment activation, else earliest event"),
+    "ip_country_modal": (STRING, "country (ISO-2) of the learner's most frequent IP (edx2bigquery modal_ip)"),
+    # enrollment and outcome
+    "enrollment_date": (DATETIME, "when the enrollment was created (UTC)"),
+    "mode": (STRING, "enrollment mode: audit, honor, verified, professional..."),
+    "is_active": (FLAG, "1 while enrolled, 0 after unenrolling"),
+    "grade": (FLOAT, "certificate grade, 0-1; empty without a certificate row"),
+    "certificate_status": (STRING, "certificate status: downloadable, notpassing, audit_passing..."),
+    "certificate_mode": (STRING, "mode of the certificate"),
+    "progress": (FLOAT, "share of the course's leaf blocks (videos, problems, html) visited; empty without structure"),
+    "units_visited": (INTEGER, "leaf blocks of the structure with a courseware record"),
+    "units_total": (INTEGER, "leaf blocks in the course structure"),
+    "courseware_records": (INTEGER, "courseware_studentmodule rows (the old 'Repetitions')"),
+    # activity from events
+    "first_event": (DATETIME, "first event before the week's Sunday (UTC)"),
+    "last_event": (DATETIME, "last event before the week's Sunday (UTC)"),
+    "events_last_7_days": (INTEGER, "events in the 7 days before the week's Sunday"),
+    "events_last_30_days": (INTEGER, "events in the 30 days before the week's Sunday"),
+    "nevents": (INTEGER, "events in the course before the week's Sunday"),
+    "ndays_act": (INTEGER, "days with at least one event in the course"),
+    "nplay_video": (INTEGER, "video plays (play_video, edx.video.played)"),
+    "nproblem_check": (INTEGER, "server-side problem checks (submissions)"),
+    "nforum_posts": (INTEGER, "forum threads, responses and comments created"),
+    "nchapters": (INTEGER, "chapters with a visited block"),
+    # person-course flags
+    "registered": (FLAG, "1: enrolled (every row)"),
+    "viewed": (FLAG, "1: any courseware record"),
+    "explored": (FLAG, "1: visited at least half the chapters; empty without a course structure"),
+    "certified": (FLAG, "1: a downloadable certificate"),
+    "completed": (FLAG, "1: grade at or above the course's pass mark; empty when the course states none"),
+    # general report
+    "id": (STRING, "course id in course-v1 form"),
+    "sme": (STRING, "course owner (EDX_COURSE_METADATA_FILE)"),
+    "start_date": (DATETIME, "course start"),
+    "end_date": (DATETIME, "course end"),
+    "total_users": (INTEGER, "enrollments"),
+    "active_users": (INTEGER, "enrolled learners with a courseware record"),
+    "approved_users": (INTEGER, "certificates whose grade reaches the pass mark; empty when the pass mark is unknown"),
+    "certified_users": (INTEGER, "downloadable certificates"),
+    "failed_users": (INTEGER, "notpassing certificates"),
+    "male": (INTEGER, "enrolled learners with profile gender m"),
+    "female": (INTEGER, "enrolled learners with profile gender f"),
+    "countries": (INTEGER, "distinct profile countries of the enrolled"),
+    "other_gender": (INTEGER, "enrolled learners with profile gender o"),
+    "unknown_gender": (INTEGER, "enrolled learners without a profile gender"),
+    "active_enrollments": (INTEGER, "enrollments with is_active = 1"),
+    "unenrolled": (INTEGER, "enrollments with is_active = 0"),
+    "verified_enrollments": (INTEGER, "enrollments in verified mode"),
+    "certificates": (INTEGER, "certificate rows"),
+    "passing_grade": (FLOAT, "the course's pass mark, 0-1; empty when unknown"),
+    "in_latest_package": (BOOLEAN, "the course was in the latest weekly package"),
+    "passing_grade_source": (STRING, "where the pass mark came from: structure:grading_policy.GRADE_CUTOFFS, "
+                                     "structure:grade_cutoffs, metadata_file or unknown"),
+    # enrollments report
+    "mooc_name": (STRING, "course name"),
+    "mooc_id": (STRING, "course id in course-v1 form"),
+    "registration_date": (DATETIME, "when the enrollment was created (UTC)"),
+    # learner locations
+    "source": (STRING, "which event gave the registration IP: enrollment_activation or earliest_event"),
+    "country_code": (STRING, "registration IP's country (ISO-2)"),
+    "city": (STRING, "registration IP's city (DB-IP City Lite)"),
+    "courses": (INTEGER, "courses the learner is enrolled in"),
+    "modal_country_code": (STRING, "most frequent IP's country (ISO-2)"),
+    "modal_country": (STRING, "most frequent IP's country name"),
+    "modal_ip_events": (INTEGER, "events that carried the most frequent IP"),
+    # course summary
+    "dimension": (STRING, "all, gender or level_of_education"),
+    "value": (STRING, "the gender or education value of the row (empty for all)"),
+    "verified": (INTEGER, "registered in verified mode"),
+    "share_viewed": (FLOAT, "viewed / registered"),
+    "share_explored": (FLOAT, "explored / registered; empty without a course structure"),
+    "share_certified": (FLOAT, "certified / registered"),
+    "share_verified": (FLOAT, "verified / registered"),
+    "median_ndays_act": (FLOAT, "median active days of those who viewed"),
+    "median_grade_certified": (FLOAT, "median grade of the certified"),
+    # daily tables
+    "day": (DATE, "the day (UTC)"),
+    "events": (INTEGER, "events filed under the day with a course and a user"),
+    "users_played_video": (INTEGER, "learners with a video play"),
+    "users_attempted_problem": (INTEGER, "learners with a server-side problem check"),
+    "users_posted_forum": (INTEGER, "learners who created a forum post"),
+    "enrolled": (INTEGER, "enrollment activations that day"),
+    "net": (INTEGER, "enrolled - unenrolled"),
+    "cumulative": (INTEGER, "net enrollments since the first loaded day"),
+    # engagement
+    "video_id": (STRING, "the video's block id (its short id when the structure lacks it)"),
+    "video_name": (STRING, "the video's display name; empty when the structure lacks it"),
+    "viewers": (INTEGER, "learners with a play"),
+    "plays": (INTEGER, "play events"),
+    "mean_furthest_position": (FLOAT, "mean over viewers of the furthest position reported, seconds"),
+    "share_watched_to_end": (FLOAT, "viewers with a stop or complete event / viewers"),
+    "problem_id": (STRING, "the problem's block id"),
+    "problem_name": (STRING, "the problem's display name; empty when the structure lacks it"),
+    "learners_attempted": (INTEGER, "learners with a server-side check"),
+    "attempts_per_learner": (FLOAT, "checks / learners_attempted"),
+    "share_correct_first_attempt": (FLOAT, "learners right on attempt 1 / learners_attempted"),
+    "mean_score": (FLOAT, "mean over learners of their best score / max grade"),
+    "showanswer_count": (INTEGER, "show-answer events"),
+}
+
+# Columns whose meaning in one table differs from the shared one.
+PER_TABLE: dict[str, dict[str, tuple[str, str]]] = {
+    "activity_daily": {"active_users": (INTEGER, "distinct usernames with an event filed under the day")},
+    "enrollment_daily": {"unenrolled": (INTEGER, "enrollment deactivations that day")},
+    "learner_locations": {"country": (STRING, "registration IP's country name")},
+    "course_summary": {"registered": (INTEGER, "enrollments"), "viewed": (INTEGER, "with a courseware record"),
+                       "explored": (INTEGER, "visited at least half the chapters; empty without structure"),
+                       "certified": (INTEGER, "with a downloadable certificate")},
+}
+
+
+def describe(table: str, names: Sequence[str]) -> list[tuple[str, str, str]]:
+    """(name, type, definition) of each column of `table`; KeyError names a column nobody described."""
+    own = PER_TABLE.get(table, {})
+    out = []
+    for name in names:
+        kind, text = own.get(name) or COLUMNS[name]
+        out.append((name, kind, text))
+    return out
