@@ -10,7 +10,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from edx_assets.local.stack import LocalStack, StackError
+from edx_assets.local.stack import LOCAL_AWS_KEY, LOCAL_AWS_SECRET, LocalStack, StackError
 
 
 def _stack(args: argparse.Namespace) -> LocalStack:
@@ -40,12 +40,13 @@ def cmd_local(args: argparse.Namespace) -> int:
 
 
 def _spec(args: argparse.Namespace):
+    from edx_assets.config import EdxConfig
     from edx_assets.local.sample_world import SampleSpec
 
-    defaults = SampleSpec()
+    defaults, config = SampleSpec(), EdxConfig.from_env()
     return SampleSpec(
-        org=(args.org or os.environ.get("EDX_ORG") or defaults.org).lower(),
-        site=os.environ.get("EDX_SITE") or defaults.site,
+        org=(args.org or config.org).lower(),
+        site=config.site,
         start=date.fromisoformat(args.start) if args.start else defaults.start,
         end=date.fromisoformat(args.end) if args.end else defaults.end,
         seed=args.seed,
@@ -64,8 +65,7 @@ def generate_sample(stack: LocalStack, spec, log=print):
 
     settings = EdxConfig.from_env()
     client = boto3.client("s3", endpoint_url=stack.s3_endpoint, region_name="us-east-1",
-                          aws_access_key_id=os.environ["AWS_ACCESS_KEY_ID"],
-                          aws_secret_access_key=os.environ["AWS_SECRET_ACCESS_KEY"])
+                          aws_access_key_id=LOCAL_AWS_KEY, aws_secret_access_key=LOCAL_AWS_SECRET)
     delivery = generate_delivery(
         spec, stack.public_key_file.read_text(), s3_uploader(client),
         events_bucket=settings.events_bucket, courses_bucket=settings.courses_bucket, log=log,

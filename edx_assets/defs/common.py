@@ -7,14 +7,15 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import dagster as dg
+from dagster_aws.s3 import S3Resource
 
 from edx_assets.config import EdxConfig
 from edx_assets.defs.partitions import daily_partitions, weekly_partitions
-from edx_assets.edx import arrivals
+from edx_assets.edx import arrivals, landing
 from edx_assets.edx.crypto import CorruptPayloadError, DecryptionError
 from edx_assets.edx.landing import DeliveryMissingError, LandedObject, S3AccessError
 
@@ -124,26 +125,64 @@ def landed_etag(instance: dg.DagsterInstance, raw_asset: str, partition: str) ->
     return str(etag.value) if etag is not None else None
 
 
-def arrival_requests(context: dg.SensorEvaluationContext, objects: list[dict],
-                     to_partition: Callable[[str], str | None], partitions: dg.PartitionsDefinition, *,
-                     bucket: str, raw_asset: str, delivery_asset: str) -> dg.SensorResult:
+@dataclass(frozen=True)
+class Delivery:
+    """One kind of object edX drops in S3: where it lands, which partition it is, which assets model it."""
+
+    asset: str  # the delivery asset (s3_event_log): observed, not produced
+    raw_asset: str  # the asset that lands it (raw_event_log)
+    what: str  # "day's tracking log", "week's package"
+    bucket: str
+    prefix: str  # listed by the arrival sensor
+    partitions: dg.PartitionsDefinition
+    key_of: Callable[[date], str]  # the object's key for a partition day
+    partition_of: Callable[[str], str | None]  # the partition of a key of this org (None: not ours)
+
+    def spec(self, sensor: str) -> dg.AssetSpec:
+        return dg.AssetSpec(self.asset, partitions_def=self.partitions, group_name="delivery", kinds={"s3"},
+                            owners=OWNERS, description=(
+            f"The {self.what} in edX's bucket ({self.bucket}): edX produces it, this platform only observes "
+            f"it. A partition is reported when the object is seen (by the `{sensor}` sensor or when "
+            f"`{self.raw_asset}` lands it), with its ETag, size and last-modified time. A partition missing "
+            "here is one edX has not delivered; present here but failed downstream is ours to fix."))
+
+    def not_delivered(self, s3_client, day: date) -> dg.SkipReason | None:
+        """What a schedule says instead of failing a partition edX has not delivered yet."""
+        key = self.key_of(day)
+        if landing.object_exists(s3_client, self.bucket, key):
+            return None
+        return dg.SkipReason(f"{day}: not delivered by edX yet (s3://{self.bucket}/{key}); "
+                             "the arrival sensor loads it when it appears")
+
+    def arrival_sensor(self, name: str, job, interval: int) -> dg.SensorDefinition:
+        @dg.sensor(name=name, job=job, minimum_interval_seconds=interval, default_status=dg.DefaultSensorStatus.RUNNING,
+                   description=f"Requests the load of the {self.what} when it appears or changes in S3, unless "
+                               "already landed with the same ETag; reports every object seen as delivered.")
+        def _sensor(context: dg.SensorEvaluationContext, s3: S3Resource) -> dg.SensorResult:
+            objects = landing.list_objects(s3.get_client(), self.bucket, self.prefix)
+            return arrival_requests(context, objects, self)
+
+        return _sensor
+
+
+def arrival_requests(context: dg.SensorEvaluationContext, objects: list[dict], delivery: Delivery) -> dg.SensorResult:
     """Run requests for the S3 objects that are new or changed since the sensor's cursor and not landed
     yet (same ETag as the raw asset's last materialization: already loaded, e.g. by the demo or a manual
     run); every object seen is reported as delivered."""
     cursor = json.loads(context.cursor) if context.cursor else None
     fresh, next_cursor = arrivals.new_arrivals(objects, cursor)
-    existing = set(partitions.get_partition_keys(current_time=datetime.now(UTC)))
+    existing = set(delivery.partitions.get_partition_keys(current_time=datetime.now(UTC)))
     requests, skipped, landed, deliveries = [], [], [], []
     for arrival in fresh:
-        partition = to_partition(arrival.key)
+        partition = delivery.partition_of(arrival.key)
         if partition is None:
             continue  # not a delivery of this org/site
         if partition not in existing:
             skipped.append(arrival.key)
             continue
-        deliveries.append(delivery_event(delivery_asset, partition, bucket, arrival.key, arrival.etag,
+        deliveries.append(delivery_event(delivery.asset, partition, delivery.bucket, arrival.key, arrival.etag,
                                          arrival.size, arrival.last_modified.isoformat()))
-        if landed_etag(context.instance, raw_asset, partition) == arrival.etag:
+        if landed_etag(context.instance, delivery.raw_asset, partition) == arrival.etag:
             landed.append(partition)
             continue
         requests.append(dg.RunRequest(run_key=arrival.ident, partition_key=partition,

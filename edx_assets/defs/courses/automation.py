@@ -6,9 +6,9 @@ from datetime import timedelta
 import dagster as dg
 from dagster_aws.s3 import S3Resource
 
-from edx_assets.defs.common import CADENCE_TAG, Build, arrival_requests
+from edx_assets.defs.common import CADENCE_TAG, Build
+from edx_assets.defs.courses.paths import course_package_delivery
 from edx_assets.defs.partitions import TIMEZONE, first_sunday_on_or_after
-from edx_assets.edx import landing, layout
 
 
 def build(ctx: Build) -> dg.Definitions:
@@ -19,6 +19,8 @@ def build(ctx: Build) -> dg.Definitions:
         selection=dg.AssetSelection.tag(CADENCE_TAG, "weekly"),
         description="S3 course package -> decrypted files -> per-course collections -> reports, for one week.",
     )
+
+    delivery = course_package_delivery(config, ctx.weekly)
 
     @dg.schedule(job=weekly_courses_job, cron_schedule=config.weekly_schedule_cron, execution_timezone=TIMEZONE,
                  default_status=dg.DefaultScheduleStatus.RUNNING,
@@ -31,24 +33,8 @@ def build(ctx: Build) -> dg.Definitions:
         sunday = tick - timedelta(days=(tick.weekday() + 1) % 7)
         if sunday < first_week:
             return dg.SkipReason(f"{sunday} is before the first weekly partition ({first_week})")
-        key = layout.course_package_key(config.org, sunday)
-        if not landing.object_exists(s3.get_client(), config.courses_bucket, key):
-            return dg.SkipReason(f"{sunday}: not delivered by edX yet (s3://{config.courses_bucket}/{key}); "
-                                 "the arrival sensor loads it when it appears")
-        return dg.RunRequest(run_key=f"weekly-{sunday}", partition_key=sunday.isoformat())
+        return delivery.not_delivered(s3.get_client(), sunday) or dg.RunRequest(
+            run_key=f"weekly-{sunday}", partition_key=sunday.isoformat())
 
-    @dg.sensor(job=weekly_courses_job, minimum_interval_seconds=config.sensor_interval_seconds,
-               default_status=dg.DefaultSensorStatus.RUNNING,
-               description="Requests the week's course load when its package appears or changes in S3.")
-    def course_package_arrivals(context: dg.SensorEvaluationContext, s3: S3Resource) -> dg.SensorResult:
-        objects = landing.list_objects(s3.get_client(), config.courses_bucket, f"{config.org}-")
-
-        def to_partition(key: str) -> str | None:
-            parsed = layout.parse_course_package_key(key)
-            return parsed[1].isoformat() if parsed and parsed[0] == config.org else None
-
-        return arrival_requests(context, objects, to_partition, ctx.weekly, bucket=config.courses_bucket,
-                                raw_asset="raw_course_package", delivery_asset="s3_course_package")
-
-    return dg.Definitions(jobs=[weekly_courses_job], schedules=[weekly_courses_schedule],
-                          sensors=[course_package_arrivals])
+    arrivals = delivery.arrival_sensor("course_package_arrivals", weekly_courses_job, config.sensor_interval_seconds)
+    return dg.Definitions(jobs=[weekly_courses_job], schedules=[weekly_courses_schedule], sensors=[arrivals])

@@ -3,7 +3,10 @@
 import json
 from pathlib import Path
 
+import dagster as dg
+
 from edx_assets.config import EdxConfig
+from edx_assets.defs.common import Delivery
 from edx_assets.defs.partitions import partition_day
 from edx_assets.defs.resources import WorkspaceResource
 from edx_assets.edx import layout
@@ -31,3 +34,13 @@ def read_manifest(config: EdxConfig, workspace: WorkspaceResource, partition: st
     if not path.exists():
         return None
     return Manifest.from_dict(json.loads(path.read_text())), folder
+
+
+def course_package_delivery(config: EdxConfig, weekly: dg.PartitionsDefinition) -> Delivery:
+    def partition_of(key: str) -> str | None:
+        parsed = layout.parse_course_package_key(key)
+        return parsed[1].isoformat() if parsed and parsed[0] == config.org else None
+
+    return Delivery(asset="s3_course_package", raw_asset="raw_course_package", what="week's package",
+                    bucket=config.courses_bucket, prefix=f"{config.org}-", partitions=weekly,
+                    key_of=lambda day: layout.course_package_key(config.org, day), partition_of=partition_of)
