@@ -132,6 +132,7 @@ class Delivery:
     asset: str  # the delivery asset (s3_event_log): observed, not produced
     raw_asset: str  # the asset that lands it (raw_event_log)
     what: str  # "day's tracking log", "week's package"
+    landing_folder: str  # under the workspace's landing area: "events", "courses"
     bucket: str
     prefix: str  # listed by the arrival sensor
     partitions: dg.PartitionsDefinition
@@ -145,6 +146,15 @@ class Delivery:
             f"it. A partition is reported when the object is seen (by the `{sensor}` sensor or when "
             f"`{self.raw_asset}` lands it), with its ETag, size and last-modified time. A partition missing "
             "here is one edX has not delivered; present here but failed downstream is ours to fix."))
+
+    def land(self, context: dg.AssetExecutionContext, s3_client, workspace) -> dg.MaterializeResult:
+        """Copy the partition's object to the landing area (what the raw asset does); a missing object
+        fails at once naming bucket and key."""
+        key = self.key_of(date.fromisoformat(context.partition_key))
+        with permanent_failures():
+            landed = landing.land(s3_client, self.bucket, key, workspace.landing_dir(self.landing_folder))
+        context.log.info(f"{'downloaded' if landed.downloaded else 'unchanged, kept'} s3://{landed.bucket}/{landed.key}")
+        return landed_result(context, landed, self.asset)
 
     def not_delivered(self, s3_client, day: date) -> dg.SkipReason | None:
         """What a schedule says instead of failing a partition edX has not delivered yet."""

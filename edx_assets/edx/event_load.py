@@ -226,6 +226,8 @@ def load_events(
             result.already_present = present
             result.rejected = int(marker.get("rejected", 0))
             result.lines = int(marker.get("lines", 0))
+            # The count is kept apart from the positions: load records written before positions were
+            # recorded still hold the right count.
             result.blank = int(marker.get("blank", 0))
             result.blank_runs = parse_runs(marker.get("blank_lines", ""))
             result.prefixed = int(marker.get("prefixed", 0))

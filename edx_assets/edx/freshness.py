@@ -15,8 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 @dataclass(frozen=True)
 class Freshness:
     newest: date | None  # newest loaded partition
-    data_time: datetime | None  # the moment the data reaches: end of that day, or the package's date
-    lag: timedelta | None  # now - data_time
+    lag: timedelta | None  # now - the moment the data reaches (end of that day, or the package's date)
     limit: timedelta
 
     @property
@@ -36,8 +35,8 @@ def assess(partition_keys: Iterable[str], now: datetime, limit: timedelta, *, wh
     """`whole_day`: a daily partition's data reaches the end of its day; a weekly package's, its date."""
     keys = [date.fromisoformat(k) for k in partition_keys]
     if not keys:
-        return Freshness(None, None, None, limit)
+        return Freshness(None, None, limit)
     newest = max(keys)
     start = datetime(newest.year, newest.month, newest.day, tzinfo=UTC)
     data_time = start + timedelta(days=1) if whole_day else start
-    return Freshness(newest, data_time, now - data_time, limit)
+    return Freshness(newest, now - data_time, limit)

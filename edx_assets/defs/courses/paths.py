@@ -42,5 +42,6 @@ def course_package_delivery(config: EdxConfig, weekly: dg.PartitionsDefinition) 
         return parsed[1].isoformat() if parsed and parsed[0] == config.org else None
 
     return Delivery(asset="s3_course_package", raw_asset="raw_course_package", what="week's package",
+                    landing_folder="courses",
                     bucket=config.courses_bucket, prefix=f"{config.org}-", partitions=weekly,
                     key_of=lambda day: layout.course_package_key(config.org, day), partition_of=partition_of)

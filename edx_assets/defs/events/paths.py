@@ -26,6 +26,6 @@ def event_log_delivery(config: EdxConfig, daily: dg.PartitionsDefinition) -> Del
         parsed = layout.parse_event_log_key(key)
         return parsed[2].isoformat() if parsed and parsed[:2] == (config.org, config.site) else None
 
-    return Delivery(asset="s3_event_log", raw_asset="raw_event_log", what="day's tracking log",
+    return Delivery(asset="s3_event_log", raw_asset="raw_event_log", what="day's tracking log", landing_folder="events",
                     bucket=config.events_bucket, prefix=f"{config.org}/{config.site}/events/", partitions=daily,
                     key_of=lambda day: layout.event_log_key(config.org, config.site, day), partition_of=partition_of)

@@ -22,10 +22,21 @@ def read_back(path: Path) -> pl.DataFrame:
 
 
 def unique_key(name: str, frame: pl.DataFrame, key: list[str]) -> dg.AssetCheckResult:
-    present = [c for c in key if c in frame.columns]
-    duplicates = frame.height - frame.select(present).unique().height if present else 0
-    return dg.AssetCheckResult(check_name=name, passed=bool(present) and duplicates == 0,
-                               metadata={"key": dg.MetadataValue.json(key), "duplicate_rows": duplicates})
+    """No key twice; a key column missing from the file fails the check (nothing checked on a partial key)."""
+    missing = [c for c in key if c not in frame.columns]
+    duplicates = 0 if missing else frame.height - frame.select(key).unique().height
+    return dg.AssetCheckResult(check_name=name, passed=not missing and duplicates == 0,
+                               metadata={"key": dg.MetadataValue.json(key), "duplicate_rows": duplicates,
+                                         "missing_key_columns": dg.MetadataValue.json(missing)})
+
+
+def one_row_per_enrollment(path: Path, expected: int) -> dg.AssetCheckResult:
+    """The per-enrollment files: as many rows as enrollments, no (course_id, user_id) twice."""
+    frame = read_back(path)
+    unique = unique_key("one_row_per_enrollment", frame, ["course_id", "user_id"])
+    return dg.AssetCheckResult(
+        check_name="one_row_per_enrollment", passed=unique.passed and frame.height == expected,
+        metadata={**unique.metadata, "csv_rows": frame.height, "enrollment_documents": expected})
 
 
 def shares_within_unit(name: str, frame: pl.DataFrame, columns: list[str]) -> dg.AssetCheckResult:
@@ -37,8 +48,6 @@ def shares_within_unit(name: str, frame: pl.DataFrame, columns: list[str]) -> dg
                                metadata={"values_outside_0_1": dg.MetadataValue.json(outside)})
 
 
-def equal(name: str, actual: int, expected: int, **labels: str) -> dg.AssetCheckResult:
-    what = labels.get("what", "rows")
+def equal(name: str, actual: int, expected: int, what: str = "rows") -> dg.AssetCheckResult:
     return dg.AssetCheckResult(check_name=name, passed=actual == expected,
-                               metadata={f"csv_{what}": actual, f"expected_{what}": expected,
-                                         **{k: v for k, v in labels.items() if k != "what"}})
+                               metadata={f"csv_{what}": actual, f"expected_{what}": expected})

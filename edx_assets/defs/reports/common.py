@@ -7,7 +7,6 @@ from dagster_aws.s3 import S3Resource
 
 from edx_assets.defs.common import MONGO_POOL, OWNERS, TRANSIENT_RETRY, Build, markdown_table, table_schema
 from edx_assets.defs.partitions import partition_day
-from edx_assets.defs.reports import checks
 from edx_assets.defs.resources import ReportsResource
 from edx_assets.edx.reports import columns
 from edx_assets.edx.reports.courses import ReportCourse, report_courses
@@ -65,15 +64,6 @@ def courses_for(db, reports: ReportsResource) -> list[ReportCourse]:
 def enrollment_documents(db, courses: list[ReportCourse]) -> int:
     """Enrollments of the reported courses: what per-enrollment files must reconcile with."""
     return sum(db[c.collection("enrollments")].count_documents({}) for c in courses)
-
-
-def one_row_per_enrollment(path, expected: int) -> dg.AssetCheckResult:
-    """The per-enrollment files: as many rows as enrollments, no (course_id, user_id) twice."""
-    frame = checks.read_back(path)
-    unique = checks.unique_key("one_row_per_enrollment", frame, ["course_id", "user_id"])
-    return dg.AssetCheckResult(
-        check_name="one_row_per_enrollment", passed=unique.passed and frame.height == expected,
-        metadata={**unique.metadata, "csv_rows": frame.height, "enrollment_documents": expected})
 
 
 def file_metadata(result: CsvResult, s3_uri: str | None = None, table: str | None = None) -> dict:

@@ -8,7 +8,6 @@ from edx_assets.defs.reports import checks
 from edx_assets.defs.reports.common import (
     courses_for,
     enrollment_documents,
-    one_row_per_enrollment,
     publish,
     weekly_report,
 )
@@ -40,6 +39,6 @@ def build(ctx: Build) -> dg.Definitions:
                                policy.columns(master.COLUMNS), rows)
             expected = enrollment_documents(db, courses)
         yield dg.MaterializeResult(metadata=publish(result, reports, s3, week))
-        yield one_row_per_enrollment(result.path, expected)
+        yield checks.one_row_per_enrollment(result.path, expected)
 
     return dg.Definitions(assets=[learners_master])

@@ -8,7 +8,6 @@ from edx_assets.defs.reports import checks
 from edx_assets.defs.reports.common import (
     courses_for,
     enrollment_documents,
-    one_row_per_enrollment,
     publish,
     reference_time,
     weekly_report,
@@ -48,7 +47,7 @@ def build(ctx: Build) -> dg.Definitions:
             result = write_csv(workspace.reports_dir(week) / "person_course.csv", policy.columns(pc.COLUMNS), rows)
             expected = enrollment_documents(db, courses)
         yield dg.MaterializeResult(metadata=publish(result, reports, s3, week))
-        yield one_row_per_enrollment(result.path, expected)
+        yield checks.one_row_per_enrollment(result.path, expected)
         yield checks.shares_within_unit("flags_are_0_or_1", checks.read_back(result.path), list(pc.FLAGS))
 
     return dg.Definitions(assets=[person_course])
