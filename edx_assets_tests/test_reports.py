@@ -8,8 +8,10 @@ never from the report code.
 
 import csv
 import gzip
+import itertools
 import json
 import random
+import re
 import tempfile
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
@@ -36,7 +38,7 @@ REPORTS = ("general_report", "enrollments_report", "active_users_report", "learn
            "problem_analysis")
 UPSTREAM = ("raw_event_log", "decrypted_event_log", "eventos", "raw_course_package", "decrypted_course_package",
             "course_collections")
-DAILY = (*UPSTREAM[:3], "activity_daily")
+DAILY = (*UPSTREAM[:3], "learner_day", "activity_daily")
 
 
 def _materialize(env: dict, partition: str, instance, selection, graph=(*UPSTREAM, *REPORTS)):
@@ -63,12 +65,14 @@ def run(stack, s3_client, public_key, mongo_client, tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:  # secrets are resolved from the environment at run time
         for key, value in env.items():
             patch.setenv(key, value)
+        daily_checks = []
         for day in DAYS:
-            _materialize(env, day, instance, DAILY, graph=DAILY)
+            daily_checks += _materialize(env, day, instance, DAILY, graph=DAILY).get_asset_check_evaluations()
         _materialize(env, WEEK, instance, UPSTREAM[3:], graph=UPSTREAM[3:])
         result = _materialize(env, WEEK, instance, REPORTS)
         yield {"env": env, "result": result, "db": mongo_client[db_name],
-               "dir": tmp / "data" / "reports" / WEEK, "names": names, "instance": instance}
+               "dir": tmp / "data" / "reports" / WEEK, "names": names, "instance": instance,
+               "daily_checks": daily_checks}
     mongo_client.drop_database(db_name)
 
 
@@ -99,7 +103,7 @@ def _parsed_events() -> list[dict]:
                         "username": event.get("username"), "course": cid.v1 if cid else None,
                         "type": event.get("name") or event.get("event_type"), "source": event.get("event_source"),
                         "time": datetime.fromisoformat(event["time"]), "event": event.get("event"),
-                        "ip": event.get("ip") or None})
+                        "ip": event.get("ip") or None, "agent": event.get("agent")})
         path.unlink()
         path.parent.rmdir()
     return out
@@ -188,7 +192,9 @@ def test_active_users_progress_and_activity(run):
                                                        abs=1e-4)
         assert row["username"] == e.learner.username and row["email"] == e.learner.email
         times = activity.get((e.learner.user_id, e.course.cid.v1), [])
-        assert int(row["events_last_7_days"]) == sum(1 for t in times if until - timedelta(days=7) <= t < until)
+        # By the day the events were filed under (every loaded day is within the 7 days before the Sunday).
+        assert int(row["events_last_7_days"]) == len(times)
+        assert until - timedelta(days=7) <= datetime.fromisoformat(DAYS[0]).replace(tzinfo=UTC)
         if times:
             assert row["last_event"] == max(times).strftime("%Y-%m-%d %H:%M:%S")
     per_course = sum(len(_read(p)) for p in run["dir"].glob("*_active_users.csv"))
@@ -297,7 +303,7 @@ def test_personal_data_settings_leave_no_name_email_or_username(run, mode, tmp_p
         assert all(by_user[r["user_id"]] == r["username"] for r in rows)  # stable across files
 
 
-REPORT_COLLECTIONS = ["reports", "course_summary", "learner_locations", "activity_daily"]
+REPORT_COLLECTIONS = ["reports", "course_summary", "learner_locations", "activity_daily", "learner_day"]
 
 
 def _report_collections(db) -> dict[str, list]:
@@ -324,7 +330,7 @@ def test_rerunning_every_weekly_report_gives_identical_files_and_collections(run
     for _ in range(2):
         _reorder_every_collection(run["db"])
         _materialize(run["env"], WEEK, run["instance"], REPORTS)
-        _materialize(run["env"], DAYS[2], run["instance"], ["activity_daily"], graph=DAILY)
+        _materialize(run["env"], DAYS[2], run["instance"], ["learner_day", "activity_daily"], graph=DAILY)
         files = {p.name: p.read_bytes() for p in run["dir"].glob("*.csv")}
         assert sorted(files) == sorted(files_before)
         assert [n for n in files if files[n] != files_before[n]] == []
@@ -418,13 +424,13 @@ def test_course_summary_funnel(run):
 def test_activity_daily_per_course_and_day(run):
     day = DAYS[2]
     rows = {r["course_id"]: r for r in _read(run["dir"].parent / "daily" / day / "activity_daily.csv")}
-    filed = [e for e in EVENTS if e["file_day"] == day and e["course"] and e["username"]]
+    filed = [e for e in EVENTS if e["file_day"] == day and e["course"] and e["user_id"] is not None]
     for course in WORLD.courses:
         mine = [e for e in filed if e["course"] == course.cid.v1]
         row = rows[course.cid.v1]
         assert int(row["events"]) == len(mine)
-        assert int(row["active_users"]) == len({e["username"] for e in mine})
-        assert int(row["users_played_video"]) == len({e["username"] for e in mine
+        assert int(row["active_users"]) == len({e["user_id"] for e in mine})
+        assert int(row["users_played_video"]) == len({e["user_id"] for e in mine
                                                       if e["type"] in ("play_video", "edx.video.played")})
 
 
@@ -470,3 +476,147 @@ def test_problem_analysis_from_the_worlds_visits(run):
                 assert float(row["attempts_per_learner"]) == pytest.approx(
                     sum(v.attempts for v in visits) / len(visits), abs=1e-4)
                 assert float(row["mean_score"]) == pytest.approx(sum(v.solved for v in visits) / len(visits), abs=1e-4)
+
+
+# -- learner_day and the person_course columns made from it, recomputed from the raw events ------------------
+# The definitions as the learner_day docstring states them (edx2bigquery's time_on_task), applied here to the
+# events read with the json module: an independent implementation, not the polars code under test.
+
+PLAYS, PAUSES, STOPS = {"play_video", "edx.video.played"}, {"pause_video", "edx.video.paused"}, {
+    "stop_video", "edx.video.stopped"}
+SEEKS = {"seek_video", "edx.video.position.changed"}
+VIDEO_TYPES = PLAYS | PAUSES | STOPS | SEEKS | {"load_video", "edx.video.loaded", "complete_video",
+                                                "edx.video.completed"}
+
+
+def _kind(event_type: str) -> str:
+    if re.search(r"\w+_video|\w+_transcript", event_type) or event_type.startswith("edx.video."):
+        return "video"
+    if re.search(r"problem_\w+", event_type) or event_type.startswith("edx.problem."):
+        return "problem"
+    if event_type.startswith("edx.forum.") or "/discussion/forum" in event_type:
+        return "forum"
+    return "other"
+
+
+def _payload(e: dict) -> dict:
+    value = e["event"]
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _gap_sums(times: list[datetime]) -> dict[int, float]:
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
+    return {cutoff: sum(g for g in gaps if g < cutoff * 60) for cutoff in (5, 30)}
+
+
+def _expected_learner_days() -> dict[tuple[str, str, int], dict]:
+    groups: dict[tuple[str, str, int], list[dict]] = {}
+    for e in EVENTS:  # file order within a day: the tie-break of equal times
+        if e["course"] and e["user_id"] is not None:
+            groups.setdefault((e["file_day"], e["course"], e["user_id"]), []).append(e)
+    out = {}
+    for key, mine in groups.items():
+        mine = sorted(mine, key=lambda e: e["time"])  # stable: equal times keep the file's order
+        times = [e["time"] for e in mine]
+        gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
+        timed = [e for e in mine if "/xblock/" not in e["type"]]
+        row = {"nevents": len(mine), "first_event": min(times), "last_event": max(times),
+               "sessions": 1 + sum(1 for g in gaps if g > 1800)}
+        total = _gap_sums([e["time"] for e in timed])
+        row["time_on_task_5"], row["time_on_task_30"] = total[5], total[30]
+        for kind in ("video", "problem", "forum", "other"):
+            part = _gap_sums([e["time"] for e in timed if _kind(e["type"]) == kind])
+            row[f"{kind}_time_5"], row[f"{kind}_time_30"] = part[5], part[30]
+        videos = [e for e in mine if e["type"] in VIDEO_TYPES]
+        watched = 0.0
+        for this, after in itertools.pairwise(videos):
+            if this["type"] not in PLAYS:
+                continue
+            start, nxt = _payload(this), _payload(after)
+            end = nxt.get("currentTime") if after["type"] in PAUSES | STOPS else (
+                nxt.get("old_time") if after["type"] in SEEKS else None)
+            same = str(start.get("id")).rsplit("@", 1)[-1] == str(nxt.get("id")).rsplit("@", 1)[-1]
+            if end is None or not same or end - start.get("currentTime", 0) < 0.25:
+                continue
+            wall = (after["time"] - this["time"]).total_seconds()
+            watched += min(end - start["currentTime"], 2 * wall)
+        row["video_seconds_watched"] = watched
+        row["nplay_video"] = sum(1 for e in mine if e["type"] in PLAYS)
+        server_checks = [e for e in mine if e["type"] == "problem_check" and e["source"] == "server"]
+        row["nproblem_check"] = len(server_checks)
+        row["problems"] = sorted({_payload(e)["problem_id"] for e in server_checks})
+        row["videos"] = sorted({str(_payload(e).get("id")).rsplit("@", 1)[-1].rsplit("/", 1)[-1] for e in videos})
+        row["nforum_threads"] = sum(1 for e in mine if e["type"] == "edx.forum.thread.created")
+        ips = Counter(e["ip"] for e in mine if e["ip"])
+        first_seen = {ip: min(e["time"] for e in mine if e["ip"] == ip) for ip in ips}
+        row["modal_ip"] = min(ips, key=lambda ip: (-ips[ip], first_seen[ip], ip)) if ips else None
+        row["mobile_app"] = sum(1 for e in mine if e["source"] == "mobile" or (e["agent"] or "").startswith("edX/"))
+        out[key] = row
+    return out
+
+
+LEARNER_DAYS = _expected_learner_days()
+
+
+def test_learner_day_recomputed_from_the_raw_events(run):
+    docs = {(d["day"], d["course_id"], d["user_id"]): d for d in run["db"].learner_day.find()}
+    assert set(docs) == set(LEARNER_DAYS)
+    # The sample must exercise each rule: a session gap, a gap counted under 30 minutes but not under 5,
+    # and a video segment (capped: the sample's player reports 131.5 s after 40 s of wall clock).
+    assert any(r["sessions"] > 1 for r in LEARNER_DAYS.values())
+    assert any(r["time_on_task_30"] > r["time_on_task_5"] for r in LEARNER_DAYS.values())
+    assert any(r["video_seconds_watched"] > 0 for r in LEARNER_DAYS.values())
+    assert any(r["mobile_app"] for r in LEARNER_DAYS.values())
+    for key, expected in LEARNER_DAYS.items():
+        doc = docs[key]
+        assert doc["username"] and doc["_id"] == "|".join(map(str, key))
+        for name in ("nevents", "sessions", "nplay_video", "nproblem_check", "problems", "videos",
+                     "nforum_threads", "modal_ip"):
+            assert doc[name] == expected[name], (key, name)
+        assert doc["events_mobile_app"] == expected["mobile_app"]
+        assert doc["nevents"] == sum(doc[f"events_{c}"] for c in ("mobile_app", "mobile_browser", "desktop",
+                                                                   "agent_unknown"))
+        for name in ("first_event", "last_event"):  # BSON dates: milliseconds
+            assert doc[name].replace(tzinfo=UTC) == expected[name].replace(
+                microsecond=expected[name].microsecond // 1000 * 1000)
+        for name in ("time_on_task_5", "time_on_task_30", "video_time_5", "video_time_30", "problem_time_30",
+                     "forum_time_30", "other_time_30", "video_seconds_watched"):
+            assert doc[name] == pytest.approx(expected[name], abs=1e-3), (key, name)
+    checks = {(c.asset_key.path[-1], c.check_name): c.passed for c in run["daily_checks"]}
+    assert checks[("learner_day", "nevents_reconcile_with_eventos")] is True
+
+
+def test_person_course_activity_columns_are_learner_day_totals(run):
+    rows = {(r["course_id"], int(r["user_id"])): r for r in _read(run["dir"] / "person_course.csv")}
+    totals: dict[tuple[str, int], dict] = {}
+    for (day, course, user), r in LEARNER_DAYS.items():
+        t = totals.setdefault((course, user), {"days": set(), "videos": set(), "problems": set(), "sums": Counter(),
+                                               "first": r["first_event"], "last": r["last_event"]})
+        t["days"].add(day)
+        t["videos"] |= set(r["videos"])
+        t["problems"] |= set(r["problems"])
+        t["first"], t["last"] = min(t["first"], r["first_event"]), max(t["last"], r["last_event"])
+        for name in ("nevents", "sessions", "time_on_task_5", "time_on_task_30", "video_seconds_watched",
+                     "nplay_video", "nproblem_check", "nforum_threads"):
+            t["sums"][name] += r[name]
+    assert totals
+    for key, row in rows.items():
+        t = totals.get(key)
+        if t is None:  # enrolled, no event: zero counts, empty times
+            assert row["nevents"] == "0" and row["first_event"] == "" and row["time_on_task_30"] == "0.0"
+            continue
+        assert int(row["ndays_act"]) == len(t["days"])
+        assert int(row["nvideos"]) == len(t["videos"]) and int(row["nproblems"]) == len(t["problems"])
+        assert row["first_event"] == t["first"].strftime("%Y-%m-%d %H:%M:%S")
+        assert row["last_event"] == t["last"].strftime("%Y-%m-%d %H:%M:%S")
+        for name in ("nevents", "sessions", "nplay_video", "nproblem_check", "nforum_threads"):
+            assert int(row[name]) == t["sums"][name], (key, name)
+        for name in ("time_on_task_5", "time_on_task_30", "video_seconds_watched"):
+            assert float(row[name]) == pytest.approx(t["sums"][name], abs=1e-3), (key, name)
+    enrolled_with_events = {k for k in totals if k in rows}
+    assert len(enrolled_with_events) > len(rows) // 2

@@ -8,9 +8,9 @@ from edx_assets.defs.common import MONGO_POOL, TRANSIENT_RETRY, Build
 from edx_assets.defs.reports import checks
 from edx_assets.defs.reports.common import GROUP, KINDS, REPORT_OWNERS, publish
 from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceResource
-from edx_assets.edx import eventos_schema as ev
+from edx_assets.edx import learner_day as ld
 from edx_assets.edx.reports import activity
-from edx_assets.edx.reports.csv_out import write_csv
+from edx_assets.edx.reports.csv_out import write_frame
 
 
 def build(ctx: Build) -> dg.Definitions:
@@ -18,7 +18,7 @@ def build(ctx: Build) -> dg.Definitions:
 
     @dg.asset(
         partitions_def=ctx.daily,
-        deps=["eventos"],
+        deps=["learner_day"],
         group_name=GROUP,
         kinds=KINDS,
         owners=REPORT_OWNERS,
@@ -27,24 +27,26 @@ def build(ctx: Build) -> dg.Definitions:
         pool=MONGO_POOL,
         code_version="1",
         check_specs=[checks.spec(ctx, "activity_daily", "events_reconcile_with_eventos",
-                                 "Sum of events == the day's Eventos documents with a course and a username.",
+                                 "Sum of events == the day's Eventos documents with a course and a user id.",
                                  daily=True)],
     )
     def activity_daily(context: dg.AssetExecutionContext, mongo: MongoResource, workspace: WorkspaceResource,
                        reports: ReportsResource, s3: S3Resource):
         """`activity_daily.csv` (under reports/daily/{day}/) and the `activity_daily` collection: per course,
-        for the events filed under the day: active_users (distinct usernames), events, users_played_video,
-        users_attempted_problem (server-side checks), users_posted_forum.
+        from the day's `learner_day` rows (the events filed under the day with a course and a user id):
+        active_users (distinct user ids), events, users_played_video, users_attempted_problem (server-side
+        checks), users_posted_forum.
         """
         day = context.partition_key
         with mongo.get_database() as db:
-            rows = list(activity.activity_rows(db, config.events_collection, day))  # one per course
+            table = activity.activity_frame(db, day)  # one row per course
             db.activity_daily.delete_many({"day": day})
-            if rows:
-                db.activity_daily.insert_many([{"_id": f"{day}:{r['course_id']}", **r} for r in rows])  # stable ids
-            expected = db[config.events_collection].count_documents(
-                {ev.PARTITION: day, ev.COURSE_ID: {"$ne": None}, "username": {"$nin": ["", None]}})
-        result = write_csv(workspace.reports_dir(f"daily/{day}") / "activity_daily.csv", activity.ACTIVITY_COLUMNS, rows)
+            if table.height:
+                db.activity_daily.insert_many([{"_id": f"{day}:{r['course_id']}", **r}  # stable ids
+                                               for r in table.iter_rows(named=True)])
+            expected = ld.eventos_events(db, config.events_collection, day)
+        result = write_frame(workspace.reports_dir(f"daily/{day}") / "activity_daily.csv", table,
+                             activity.ACTIVITY_COLUMNS)
         yield dg.MaterializeResult(metadata=publish(result, reports, s3, f"daily/{day}", table="activity_daily"))
         frame = checks.read_back(result.path)
         written = int(frame.get_column("events").cast(pl.Int64).sum()) if frame.height else 0

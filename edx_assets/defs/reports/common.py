@@ -1,6 +1,6 @@
 """What every report asset shares: its partitions and deps, file publishing and metadata."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import dagster as dg
 from dagster_aws.s3 import S3Resource
@@ -16,9 +16,9 @@ GROUP = "reports"
 KINDS = {"mongodb", "csv"}
 REPORT_OWNERS = OWNERS
 
-# The weekly reports that read events read every event before the week's Sunday (the learner's whole
-# history, e.g. first event, days active), so that is what they declare: every `eventos` day before the
-# Sunday (a window reaching back further than any delivery; days that do not exist are left out).
+# The weekly reports that read events (or learner days) read every day before the week's Sunday (the
+# learner's whole history, e.g. first event, days active), so that is what they declare: every day before
+# the Sunday (a window reaching back further than any delivery; days that do not exist are left out).
 HISTORY_WEEKS = 52 * 30
 
 
@@ -28,14 +28,15 @@ def events_before_the_week() -> dg.TimeWindowPartitionMapping:
     )
 
 
-def weekly_report(ctx: Build, *, deps: list, uses_events: bool = False, kinds: set[str] | None = None,
-                  check_specs: list[dg.AssetCheckSpec] | None = None):
+def weekly_report(ctx: Build, *, deps: list, uses_events: bool = False, uses_learner_days: bool = False,
+                  kinds: set[str] | None = None, check_specs: list[dg.AssetCheckSpec] | None = None):
     """The asset decorator every weekly report shares: partitions, group, owners, freshness, retries and
-    the `mongodb` pool. `uses_events` adds the dependency on every `eventos` day before the week's Sunday."""
-    events = [dg.AssetDep("eventos", partition_mapping=events_before_the_week())] if uses_events else []
+    the `mongodb` pool. `uses_events` adds the dependency on every `eventos` day before the week's Sunday,
+    `uses_learner_days` the same on `learner_day`."""
+    daily = [name for name, used in (("eventos", uses_events), ("learner_day", uses_learner_days)) if used]
     return dg.asset(
         partitions_def=ctx.weekly,
-        deps=[*deps, *events],
+        deps=[*deps, *[dg.AssetDep(name, partition_mapping=events_before_the_week()) for name in daily]],
         group_name=GROUP,
         kinds=kinds or KINDS,
         owners=REPORT_OWNERS,
@@ -45,6 +46,11 @@ def weekly_report(ctx: Build, *, deps: list, uses_events: bool = False, kinds: s
         check_specs=check_specs,
         code_version="1",
     )
+
+
+def week_sunday(partition: str) -> date:
+    """The week's Sunday: learner days before it are counted."""
+    return partition_day(partition)
 
 
 def reference_time(partition: str) -> datetime:

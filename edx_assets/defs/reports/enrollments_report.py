@@ -8,7 +8,7 @@ from edx_assets.defs.reports import checks
 from edx_assets.defs.reports.common import courses_for, enrollment_documents, publish, weekly_report
 from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceResource
 from edx_assets.edx.reports import enrollments
-from edx_assets.edx.reports.csv_out import write_csv
+from edx_assets.edx.reports.csv_out import write_frame
 
 
 def build(ctx: Build) -> dg.Definitions:
@@ -24,8 +24,8 @@ def build(ctx: Build) -> dg.Definitions:
         week = context.partition_key
         with mongo.get_database() as db:
             courses = courses_for(db, reports)
-            result = write_csv(workspace.reports_dir(week) / "enrollments_report.csv", enrollments.COLUMNS,
-                               enrollments.enrollment_report_rows(db, courses))
+            result = write_frame(workspace.reports_dir(week) / "enrollments_report.csv",
+                                 enrollments.enrollment_report_table(db, courses), enrollments.COLUMNS)
             expected = enrollment_documents(db, courses)
         yield dg.MaterializeResult(metadata=publish(result, reports, s3, week))
         yield checks.equal("one_row_per_enrollment", checks.read_back(result.path).height, expected)

@@ -1,6 +1,7 @@
 """learners_master: the master file, one row per learner per course."""
 
 import dagster as dg
+import polars as pl
 from dagster_aws.s3 import S3Resource
 
 from edx_assets.defs.common import Build
@@ -12,8 +13,8 @@ from edx_assets.defs.reports.common import (
     weekly_report,
 )
 from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceResource
-from edx_assets.edx.reports import master
-from edx_assets.edx.reports.csv_out import write_csv
+from edx_assets.edx.reports import frames, locations, master
+from edx_assets.edx.reports.csv_out import write_frame
 
 
 def build(ctx: Build) -> dg.Definitions:
@@ -34,9 +35,11 @@ def build(ctx: Build) -> dg.Definitions:
         policy = reports.policy()
         with mongo.get_database() as db:
             courses = courses_for(db, reports)
-            rows = (policy.apply(r) for r in master.master_rows(db, courses))
-            result = write_csv(workspace.reports_dir(week) / f"learners_master_{week}.csv",
-                               policy.columns(master.COLUMNS), rows)
+            located = frames.locations(db, locations.COLLECTION)
+            table = pl.concat([master.master_frame(db, c, located).select(master.COLUMNS) for c in courses],
+                              how="vertical_relaxed")
+            result = write_frame(workspace.reports_dir(week) / f"learners_master_{week}.csv",
+                                 policy.apply_frame(table), policy.columns(master.COLUMNS))
             expected = enrollment_documents(db, courses)
         yield dg.MaterializeResult(metadata=publish(result, reports, s3, week))
         yield checks.one_row_per_enrollment(result.path, expected)

@@ -1,6 +1,7 @@
 """person_course: one row per learner per course (the MIT/Harvard person-course table)."""
 
 import dagster as dg
+import polars as pl
 from dagster_aws.s3 import S3Resource
 
 from edx_assets.defs.common import Build
@@ -9,18 +10,17 @@ from edx_assets.defs.reports.common import (
     courses_for,
     enrollment_documents,
     publish,
-    reference_time,
+    week_sunday,
     weekly_report,
 )
 from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceResource
+from edx_assets.edx.reports import frames, locations
 from edx_assets.edx.reports import person_course as pc
-from edx_assets.edx.reports.csv_out import write_csv
+from edx_assets.edx.reports.csv_out import write_frame
 
 
 def build(ctx: Build) -> dg.Definitions:
-    config = ctx.config
-
-    @weekly_report(ctx, deps=["course_collections", "learner_locations_report"], uses_events=True, check_specs=[
+    @weekly_report(ctx, deps=["course_collections", "learner_locations_report"], uses_learner_days=True, check_specs=[
         checks.spec(ctx, "person_course", "one_row_per_enrollment",
                     "Rows == enrollment documents, and no (course_id, user_id) twice."),
         checks.spec(ctx, "person_course", "flags_are_0_or_1",
@@ -35,16 +35,26 @@ def build(ctx: Build) -> dg.Definitions:
         edx.video.played), nproblem_check (server-side checks), nforum_posts (threads, responses, comments
         created), nchapters (chapters visited), gender, year_of_birth, level_of_education, country (profile),
         ip_country (registration IP's country) and ip_country_modal (most frequent IP's country, edx2bigquery's
-        modal_ip rule), both from the `learner_locations` collection. Events are counted up to the week's Sunday.
+        modal_ip rule), both from the `learner_locations` collection.
+
+        The activity columns are the `learner_day` rows of the days before the week's Sunday, summed per
+        learner and course (edx2bigquery's person_course_day totals; definitions on learner_day):
+        first_event, last_event, nevents, ndays_act (days with events, by the day the events were filed
+        under), nplay_video, nproblem_check (server-side checks), nforum_posts (threads + responses +
+        comments created), and, added: sessions, time_on_task_5 and time_on_task_30 (seconds),
+        video_seconds_watched, nvideos and nproblems (distinct over the course's life), nshow_answer,
+        nforum_threads, nforum_responses, nforum_comments. No raw event is read.
         """
         week = context.partition_key
         policy = reports.policy()
-        until = reference_time(week)
-        events = config.events_collection
+        until = week_sunday(week)
         with mongo.get_database() as db:
             courses = courses_for(db, reports)
-            rows = (policy.apply(r) for c in courses for r in pc.person_course_rows(db, events, c, until))
-            result = write_csv(workspace.reports_dir(week) / "person_course.csv", policy.columns(pc.COLUMNS), rows)
+            located = frames.locations(db, locations.COLLECTION)
+            table = pl.concat([pc.person_course_frame(db, c, until, located).select(pc.COLUMNS) for c in courses],
+                              how="vertical_relaxed")
+            result = write_frame(workspace.reports_dir(week) / "person_course.csv", policy.apply_frame(table),
+                                 policy.columns(pc.COLUMNS))
             expected = enrollment_documents(db, courses)
         yield dg.MaterializeResult(metadata=publish(result, reports, s3, week))
         yield checks.one_row_per_enrollment(result.path, expected)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime
-from typing import Any
+from datetime import date
 
+import polars as pl
 from pymongo.database import Database
 
 from edx_assets.edx.reports.courses import ReportCourse
-from edx_assets.edx.reports.learners import enrollment_rows, event_activity
+from edx_assets.edx.reports.learners import activity_totals, enrollment_frame, with_activity
 
 COLUMNS = [
     "course_id", "course_name", "user_id", "username", "name", "email", "enrollment_date", "mode",
@@ -18,19 +17,13 @@ COLUMNS = [
 ]
 
 
-def active_user_rows(db: Database, course: ReportCourse, events: str, until: datetime) -> Iterator[dict[str, Any]]:
+def active_users_frame(db: Database, course: ReportCourse, until: date) -> pl.DataFrame:
     """Enrolled, non-staff learners with at least one courseware record, one row each.
 
     `progress` is the share of the course's leaf blocks (videos, problems, html...) the learner has a
-    courseware record for; `courseware_records` is the old "Repetitions".
+    courseware record for; `courseware_records` is the old "Repetitions"; the event columns come from
+    `learner_day` (events filed in the 7 and 30 days before the week's Sunday).
     """
-    activity = event_activity(db, events, course, until)
-    for row in enrollment_rows(db, course, with_locations=False):  # no IP columns here
-        if row["courseware_records"] == 0 or row["is_staff"]:
-            continue
-        seen = activity.get(row["user_id"], {})
-        row["first_event"] = seen.get("first_event")
-        row["last_event"] = seen.get("last_event")
-        row["events_last_7_days"] = seen.get("events_last_7_days", 0)
-        row["events_last_30_days"] = seen.get("events_last_30_days", 0)
-        yield row
+    enrolled = enrollment_frame(db, course, None)  # no IP columns here
+    active = enrolled.filter((pl.col("courseware_records") > 0) & ~pl.col("is_staff"))
+    return with_activity(active, activity_totals(db, course, until))

@@ -1,4 +1,5 @@
-"""Daily activity per course (activity_daily) and daily enrollment flows (enrollment_daily), from Eventos."""
+"""Daily activity per course (activity_daily, from learner_day) and daily enrollment flows (enrollment_daily,
+from Eventos)."""
 
 from __future__ import annotations
 
@@ -6,41 +7,37 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+import polars as pl
+import pyarrow as pa
 from pymongo.database import Database
 
 from edx_assets.edx import eventos_schema as ev
-from edx_assets.edx.reports.learners import FORUM_POSTS, PLAY_VIDEO
+from edx_assets.edx import learner_day as ld
+from edx_assets.edx.reports import frames
 
 ACTIVITY_COLUMNS = ["course_id", "day", "active_users", "events", "users_played_video",
                     "users_attempted_problem", "users_posted_forum"]
 ENROLLMENT_COLUMNS = ["course_id", "day", "mode", "enrolled", "unenrolled", "net", "cumulative"]
 ACTIVATED = "edx.course.enrollment.activated"
 DEACTIVATED = "edx.course.enrollment.deactivated"
+ACTIVITY_READ = {"course_id": pa.string(), "nevents": pa.int64(), "nplay_video": pa.int64(),
+                 "nproblem_check": pa.int64(), "nforum_threads": pa.int64(), "nforum_responses": pa.int64(),
+                 "nforum_comments": pa.int64()}
 
 
-def activity_rows(db: Database, events: str, day: str) -> Iterator[dict[str, Any]]:
-    """Per course, for the events filed under `day` (the daily partition), with a known user."""
-
-    def users_where(condition: dict) -> dict:
-        return {"$addToSet": {"$cond": [condition, "$username", "$$REMOVE"]}}
-
-    pipeline = [
-        {"$match": {ev.PARTITION: day, ev.COURSE_ID: {"$ne": None}, "username": {"$nin": ["", None]}}},
-        {"$group": {
-            "_id": ev.ref(ev.COURSE_ID),
-            "users": {"$addToSet": "$username"},
-            "events": {"$sum": 1},
-            "video": users_where({"$in": [ev.ref(ev.EVENT_TYPE), PLAY_VIDEO]}),
-            "problem": users_where({"$and": [{"$eq": [ev.ref(ev.EVENT_TYPE), "problem_check"]},
-                                             {"$eq": ["$event_source", "server"]}]}),
-            "forum": users_where({"$in": [ev.ref(ev.EVENT_TYPE), FORUM_POSTS]}),
-        }},
-        {"$project": {"active_users": {"$size": "$users"}, "events": 1, "users_played_video": {"$size": "$video"},
-                      "users_attempted_problem": {"$size": "$problem"}, "users_posted_forum": {"$size": "$forum"}}},
-        {"$sort": {"_id": 1}},
-    ]
-    for row in db[events].aggregate(pipeline, allowDiskUse=True):
-        yield {"course_id": row.pop("_id"), "day": day, **row}
+def activity_frame(db: Database, day: str) -> pl.DataFrame:
+    """Per course, from the day's `learner_day` rows (the events filed under `day` with a course and a
+    user id): active learners, events, and learners who played a video, checked a problem (server-side)
+    or posted in the forum. Columns: ACTIVITY_COLUMNS, ordered by course."""
+    rows = frames.read(db, ld.COLLECTION, ACTIVITY_READ, {"day": day})
+    posted = pl.col("nforum_threads") + pl.col("nforum_responses") + pl.col("nforum_comments")
+    return rows.group_by("course_id").agg(
+        pl.len().alias("active_users"),
+        pl.col("nevents").sum().alias("events"),
+        (pl.col("nplay_video") > 0).sum().alias("users_played_video"),
+        (pl.col("nproblem_check") > 0).sum().alias("users_attempted_problem"),
+        (posted > 0).sum().alias("users_posted_forum"),
+    ).with_columns(pl.lit(day).alias("day")).sort("course_id").select(ACTIVITY_COLUMNS)
 
 
 def enrollment_daily_rows(db: Database, events: str, until: datetime) -> Iterator[dict[str, Any]]:

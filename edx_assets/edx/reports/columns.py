@@ -32,13 +32,23 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "units_visited": (INTEGER, "leaf blocks of the structure with a courseware record"),
     "units_total": (INTEGER, "leaf blocks in the course structure"),
     "courseware_records": (INTEGER, "courseware_studentmodule rows (the old 'Repetitions')"),
-    # activity from events
+    # activity: learner_day rows of the days before the week's Sunday (days = the day events were filed under)
     "first_event": (DATETIME, "first event before the week's Sunday (UTC)"),
     "last_event": (DATETIME, "last event before the week's Sunday (UTC)"),
-    "events_last_7_days": (INTEGER, "events in the 7 days before the week's Sunday"),
-    "events_last_30_days": (INTEGER, "events in the 30 days before the week's Sunday"),
+    "events_last_7_days": (INTEGER, "events filed in the 7 days before the week's Sunday"),
+    "events_last_30_days": (INTEGER, "events filed in the 30 days before the week's Sunday"),
     "nevents": (INTEGER, "events in the course before the week's Sunday"),
     "ndays_act": (INTEGER, "days with at least one event in the course"),
+    "sessions": (INTEGER, "sessions: a gap over 30 minutes between events starts a new one (per day)"),
+    "time_on_task_5": (FLOAT, "seconds: gaps under 5 minutes between consecutive events, summed (edx2bigquery)"),
+    "time_on_task_30": (FLOAT, "seconds: gaps under 30 minutes between consecutive events, summed (edx2bigquery)"),
+    "video_seconds_watched": (FLOAT, "seconds of video played: play to pause/stop/seek, capped at 2x wall clock"),
+    "nvideos": (INTEGER, "distinct videos with a video event"),
+    "nproblems": (INTEGER, "distinct problems with a server-side check"),
+    "nshow_answer": (INTEGER, "show-answer events"),
+    "nforum_threads": (INTEGER, "forum threads created"),
+    "nforum_responses": (INTEGER, "forum responses created"),
+    "nforum_comments": (INTEGER, "forum comments created"),
     "nplay_video": (INTEGER, "video plays (play_video, edx.video.played)"),
     "nproblem_check": (INTEGER, "server-side problem checks (submissions)"),
     "nforum_posts": (INTEGER, "forum threads, responses and comments created"),
@@ -121,7 +131,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
 
 # Columns whose meaning in one table differs from the shared one.
 PER_TABLE: dict[str, dict[str, tuple[str, str]]] = {
-    "activity_daily": {"active_users": (INTEGER, "distinct usernames with an event filed under the day")},
+    "activity_daily": {"active_users": (INTEGER, "learners (user ids) with an event filed under the day")},
     "enrollment_daily": {"unenrolled": (INTEGER, "enrollment deactivations that day")},
     "learner_locations": {"country": (STRING, "registration IP's country name")},
     "course_summary": {"registered": (INTEGER, "enrollments"), "viewed": (INTEGER, "with a courseware record"),

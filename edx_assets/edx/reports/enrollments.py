@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
+import polars as pl
 from pymongo.database import Database
 
+from edx_assets.edx.reports import frames
 from edx_assets.edx.reports.courses import ReportCourse
 
 COLUMNS = ["mooc_name", "mooc_id", "registration_date", "gender", "country",
            "user_id", "mode", "is_active"]
 
 
-def enrollment_report_rows(db: Database, courses: list[ReportCourse]) -> Iterator[dict[str, Any]]:
-    for course in courses:
-        pipeline = [
-            {"$lookup": {"from": course.collection("demographics"), "localField": "user_id",
-                         "foreignField": "user_id", "as": "p",
-                         "pipeline": [{"$limit": 1}, {"$project": {"gender": 1, "country": 1}}]}},
-            {"$sort": {"created": 1, "_id": 1}},
-        ]
-        for doc in db[course.collection("enrollments")].aggregate(pipeline, allowDiskUse=True):
-            profile = doc["p"][0] if doc["p"] else {}
-            yield {
-                "mooc_name": course.name, "mooc_id": course.course_id, "registration_date": doc.get("created"),
-                "gender": profile.get("gender") or None, "country": profile.get("country") or None,
-                "user_id": doc.get("user_id"), "mode": doc.get("mode"), "is_active": doc.get("is_active"),
-            }
+def enrollment_report_frame(db: Database, course: ReportCourse) -> pl.DataFrame:
+    """The course's enrollments in registration order, with the profile's gender and country (empty when
+    the learner has no profile or left them blank)."""
+    profiles = frames.first_per(frames.read(db, course.collection("demographics"), frames.PROFILES), "user_id")
+    return (frames.read(db, course.collection("enrollments"), frames.ENROLLMENTS)
+            .join(profiles.select("user_id", "gender", "country"), on="user_id", how="left")
+            .sort(["created", "id"], nulls_last=False)
+            .with_columns(frames.blank_to_null("gender", "country"))
+            .select(pl.lit(course.name, dtype=pl.String).alias("mooc_name"), pl.lit(course.course_id).alias("mooc_id"),
+                    pl.col("created").alias("registration_date"), "gender", "country", "user_id", "mode",
+                    "is_active"))
+
+
+def enrollment_report_table(db: Database, courses: list[ReportCourse]) -> pl.DataFrame:
+    return pl.concat([enrollment_report_frame(db, c) for c in courses], how="vertical_relaxed")

@@ -1,114 +1,122 @@
-"""One row per enrollment with everything the learner reports join: user, profile, certificate,
-courseware activity and progress. One aggregation per course, streamed from the server."""
+"""One row per enrollment with everything the learner reports join: user, profile, IP location, certificate
+and courseware progress. Each course collection is read once into polars and joined there (no `$lookup`);
+the activity columns come from `learner_day` (see `activity_totals`), never from the raw events."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import date, timedelta
 
+import polars as pl
+import pyarrow as pa
 from pymongo.database import Database
 
-from edx_assets.edx import eventos_schema as ev
-from edx_assets.edx.reports import locations
+from edx_assets.edx import learner_day as ld
+from edx_assets.edx.reports import frames
 from edx_assets.edx.reports.courses import ReportCourse
 
 CONTAINERS = {"course", "chapter", "sequential", "vertical"}
-PLAY_VIDEO = ["play_video", "edx.video.played"]
-FORUM_POSTS = ["edx.forum.thread.created", "edx.forum.response.created", "edx.forum.comment.created"]
+ENROLLMENT_COLUMNS = [
+    "course_id", "course_name", "user_id", "username", "first_name", "last_name", "name", "email", "is_staff",
+    "has_user", "enrollment_date", "mode", "is_active", "gender", "year_of_birth", "level_of_education",
+    "country", "ip_country", "ip_country_modal", "courseware_records", "units_visited", "units_total",
+    "progress", "grade", "certificate_status", "certificate_mode",
+]
 
 
-def course_units(db: Database, course: ReportCourse) -> set[str]:
+def course_units(structure: pl.DataFrame) -> pl.Series:
     """Leaf blocks of the course structure (videos, problems, html...): what progress counts."""
-    return {b["_id"] for b in db[course.collection("structure")].find(
-        {"category": {"$nin": sorted(CONTAINERS)}}, {"_id": 1})}
+    return structure.filter(~pl.col("category").is_in(sorted(CONTAINERS))).get_column("_id")
 
 
-def enrollment_rows(db: Database, course: ReportCourse, *, with_locations: bool = True) -> Iterator[dict[str, Any]]:
-    """Every enrollment joined to the learner's user, profile, IP location (`learner_locations`, unless
-    `with_locations` is false: then the IP columns are None and that collection is not read),
-    certificate and courseware records."""
-    units = course_units(db, course)
-    pipeline = [
-        {"$lookup": {"from": course.collection("users"), "localField": "user_id", "foreignField": "id",
-                     "as": "user", "pipeline": [{"$limit": 1}]}},
-        {"$lookup": {"from": course.collection("demographics"), "localField": "user_id",
-                     "foreignField": "user_id", "as": "profile", "pipeline": [{"$limit": 1}]}},
-        *([{"$lookup": {"from": locations.COLLECTION, "localField": "user_id", "foreignField": "_id",
-                        "as": "location"}}] if with_locations else []),
-        {"$lookup": {"from": course.collection("certificates"), "localField": "user_id",
-                     "foreignField": "user_id", "as": "certificate",
-                     "pipeline": [{"$sort": {"modified_date": -1}}, {"$limit": 1}]}},
-        {"$lookup": {"from": course.collection("courseware"), "localField": "user_id",
-                     "foreignField": "student_id", "as": "activity",
-                     "pipeline": [{"$group": {"_id": None, "records": {"$sum": 1},
-                                              "modules": {"$addToSet": "$module_id"}}}]}},
-        {"$sort": {"user_id": 1, "_id": 1}},
-    ]
-    for doc in db[course.collection("enrollments")].aggregate(pipeline, allowDiskUse=True):
-        user = doc["user"][0] if doc["user"] else {}
-        profile = doc["profile"][0] if doc["profile"] else {}
-        location = doc["location"][0] if doc.get("location") else {}
-        certificate = doc["certificate"][0] if doc["certificate"] else {}
-        activity = doc["activity"][0] if doc["activity"] else {"records": 0, "modules": []}
-        visited = len(units.intersection(activity["modules"]))
-        yield {
-            "course_id": course.course_id,
-            "course_name": course.name,
-            "user_id": doc.get("user_id"),
-            "username": user.get("username"),
-            "first_name": user.get("first_name"),
-            "last_name": user.get("last_name"),
-            "name": profile.get("name") or " ".join(
-                p for p in (user.get("first_name"), user.get("last_name")) if p) or None,
-            "email": user.get("email"),
-            "is_staff": bool(user.get("is_staff")),
-            "has_user": bool(user),
-            "enrollment_date": doc.get("created"),
-            "mode": doc.get("mode"),
-            "is_active": doc.get("is_active"),
-            "gender": profile.get("gender") or None,
-            "year_of_birth": profile.get("year_of_birth"),
-            "level_of_education": profile.get("level_of_education") or None,
-            "country": profile.get("country") or None,
-            "ip_country": location.get("country_code"),
-            "ip_country_modal": (location.get("modal") or {}).get("country_code"),
-            "courseware_records": activity["records"],
-            "units_visited": visited,
-            "units_total": len(units),
-            "progress": round(visited / len(units), 4) if units else None,
-            "grade": certificate.get("grade"),
-            "certificate_status": certificate.get("status"),
-            "certificate_mode": certificate.get("mode"),
-        }
+def courseware_by_user(courseware: pl.DataFrame, units: pl.Series) -> pl.DataFrame:
+    return courseware.group_by("student_id").agg(
+        pl.len().alias("courseware_records"),
+        pl.col("module_id").filter(pl.col("module_id").is_in(units.implode())).n_unique().alias("units_visited"),
+    ).rename({"student_id": "user_id"})
 
 
-def event_activity(db: Database, events: str, course: ReportCourse, until: datetime) -> dict[int, dict]:
-    """Per user of the course, from Eventos before `until`: first and last event, events (`nevents`),
-    active days (`ndays_act`), events in the 7 and 30 days before `until`, video plays, server-side
-    problem checks (the browser sends its own copy of each) and forum posts."""
-    week, month = until - timedelta(days=7), until - timedelta(days=30)
+def enrollment_frame(db: Database, course: ReportCourse, locations: pl.DataFrame | None,
+                     structure: pl.DataFrame | None = None, courseware: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Every enrollment of the course joined to the learner's user, profile, IP location (None: the IP
+    columns are empty and `learner_locations` is not read), latest certificate and courseware records;
+    ordered by user id. Columns: ENROLLMENT_COLUMNS."""
+    structure = frames.structure(db, course) if structure is None else structure
+    courseware = frames.read(db, course.collection("courseware"), frames.COURSEWARE) if courseware is None else courseware
+    units = course_units(structure)
+    enrollments = frames.read(db, course.collection("enrollments"), frames.ENROLLMENTS)
+    users = frames.first_per(frames.read(db, course.collection("users"), frames.USERS), "id").select(
+        pl.col("id").alias("user_id"), "username", "first_name", "last_name", "email", "is_staff",
+        pl.lit(True).alias("has_user"))
+    profiles = frames.first_per(frames.read(db, course.collection("demographics"), frames.PROFILES), "user_id").select(
+        "user_id", pl.col("name").alias("profile_name"), "gender", "year_of_birth", "level_of_education", "country")
+    # The latest certificate (modified last; the higher id on a tie), as the old `$sort` + `$limit` meant.
+    certificates = frames.first_per(
+        frames.read(db, course.collection("certificates"), frames.CERTIFICATES)
+        .sort(["modified_date", "id"], descending=True, nulls_last=True), "user_id").select(
+        "user_id", "grade", pl.col("status").alias("certificate_status"), pl.col("mode").alias("certificate_mode"))
+    located = locations if locations is not None else pl.DataFrame(
+        schema={"user_id": pl.Int64, "ip_country": pl.String, "ip_country_modal": pl.String})
+    n_units = units.len()
+    joined = (enrollments.join(users, on="user_id", how="left")
+              .join(profiles, on="user_id", how="left")
+              .join(located, on="user_id", how="left")
+              .join(certificates, on="user_id", how="left")
+              .join(courseware_by_user(courseware, units), on="user_id", how="left"))
+    first_last = pl.concat_str([pl.col("first_name"), pl.col("last_name")], separator=" ", ignore_nulls=True)
+    return joined.with_columns(frames.blank_to_null("first_name", "last_name", "profile_name", "gender",
+                                                    "level_of_education", "country")).with_columns(
+        pl.lit(course.course_id).alias("course_id"),
+        pl.lit(course.name, dtype=pl.String).alias("course_name"),
+        pl.coalesce(pl.col("profile_name"), pl.when(first_last != "").then(first_last)).alias("name"),
+        (pl.col("is_staff").fill_null(0) != 0).alias("is_staff"),
+        pl.col("has_user").fill_null(False),
+        pl.col("created").alias("enrollment_date"),
+        pl.col("courseware_records").fill_null(0).cast(pl.Int64),
+        pl.col("units_visited").fill_null(0).cast(pl.Int64),
+        pl.lit(n_units, dtype=pl.Int64).alias("units_total"),
+        (pl.col("units_visited").fill_null(0) / n_units).round(4).alias("progress") if n_units
+        else pl.lit(None, dtype=pl.Float64).alias("progress"),
+    ).sort(["user_id", "id"]).select(ENROLLMENT_COLUMNS)
 
-    def count_if(condition: dict) -> dict:
-        return {"$sum": {"$cond": [condition, 1, 0]}}
 
-    pipeline = [
-        {"$match": {ev.COURSE_ID: course.course_id, ev.USER_ID: {"$ne": None},
-                    ev.TIME: {"$lt": until}}},
-        {"$group": {
-            "_id": ev.ref(ev.USER_ID),
-            "first_event": {"$min": ev.ref(ev.TIME)},
-            "last_event": {"$max": ev.ref(ev.TIME)},
-            "nevents": {"$sum": 1},
-            "days": {"$addToSet": {"$dateToString": {"format": "%Y-%m-%d", "date": ev.ref(ev.TIME)}}},
-            "events_last_7_days": count_if({"$gte": [ev.ref(ev.TIME), week]}),
-            "events_last_30_days": count_if({"$gte": [ev.ref(ev.TIME), month]}),
-            "nplay_video": count_if({"$in": [ev.ref(ev.EVENT_TYPE), PLAY_VIDEO]}),
-            "nproblem_check": count_if({"$and": [{"$eq": [ev.ref(ev.EVENT_TYPE), "problem_check"]},
-                                                 {"$eq": ["$event_source", "server"]}]}),
-            "nforum_posts": count_if({"$in": [ev.ref(ev.EVENT_TYPE), FORUM_POSTS]}),
-        }},
-        {"$set": {"ndays_act": {"$size": "$days"}}},
-        {"$unset": "days"},
-    ]
-    return {row.pop("_id"): row for row in db[events].aggregate(pipeline, allowDiskUse=True)}
+LEARNER_DAY_READ = {"user_id": pa.int64(), "day": pa.string(), "first_event": pa.timestamp("ms"),
+                    "last_event": pa.timestamp("ms"), "nevents": pa.int64(), "sessions": pa.int64(),
+                    "time_on_task_5": pa.float64(), "time_on_task_30": pa.float64(), "nplay_video": pa.int64(),
+                    "video_seconds_watched": pa.float64(), "videos": pa.list_(pa.string()),
+                    "nproblem_check": pa.int64(), "problems": pa.list_(pa.string()), "nshow_answer": pa.int64(),
+                    "nforum_threads": pa.int64(), "nforum_responses": pa.int64(), "nforum_comments": pa.int64()}
+ACTIVITY_COLUMNS = ["first_event", "last_event", "nevents", "ndays_act", "sessions", "time_on_task_5",
+                    "time_on_task_30", "nplay_video", "video_seconds_watched", "nvideos", "nproblem_check",
+                    "nproblems", "nshow_answer", "nforum_threads", "nforum_responses", "nforum_comments",
+                    "nforum_posts", "events_last_7_days", "events_last_30_days"]
+
+
+def activity_totals(db: Database, course: ReportCourse, until: date) -> pl.DataFrame:
+    """Per user of the course, summed over its `learner_day` rows of the days before `until` (the week's
+    Sunday): first/last event, events, active days (days with events), sessions, time on task, video
+    plays and seconds, distinct videos and problems, problem checks, show-answer, forum posts, and the
+    events of the 7 and 30 days before `until` (by the day the events were filed under)."""
+    rows = frames.read(db, ld.COLLECTION, LEARNER_DAY_READ, {"course_id": course.course_id,
+                                                            "day": {"$lt": until.isoformat()}})
+    week, month = (until - timedelta(days=7)).isoformat(), (until - timedelta(days=30)).isoformat()
+    sums = ["nevents", "sessions", "nplay_video", "nproblem_check", "nshow_answer", "nforum_threads",
+            "nforum_responses", "nforum_comments"]
+    return rows.group_by("user_id").agg(
+        pl.col("first_event").min(), pl.col("last_event").max(),
+        *[pl.col(c).sum() for c in sums],
+        pl.col("day").n_unique().alias("ndays_act"),
+        # Seconds are stored to the millisecond: summed, then rounded so the float's noise never shows.
+        *[pl.col(c).sum().round(3) for c in ("time_on_task_5", "time_on_task_30", "video_seconds_watched")],
+        pl.col("videos").list.explode(keep_nulls=False, empty_as_null=False).n_unique().alias("nvideos"),
+        pl.col("problems").list.explode(keep_nulls=False, empty_as_null=False).n_unique().alias("nproblems"),
+        pl.col("nevents").filter(pl.col("day") >= week).sum().alias("events_last_7_days"),
+        pl.col("nevents").filter(pl.col("day") >= month).sum().alias("events_last_30_days"),
+    ).with_columns((pl.col("nforum_threads") + pl.col("nforum_responses") + pl.col("nforum_comments"))
+                   .alias("nforum_posts"))
+
+
+def with_activity(enrolled: pl.DataFrame, totals: pl.DataFrame) -> pl.DataFrame:
+    """Enrollments with their activity columns; a learner with no event has 0 counts, empty times."""
+    joined = enrolled.join(totals, on="user_id", how="left")
+    counts = [c for c in ACTIVITY_COLUMNS if c not in ("first_event", "last_event")]
+    return joined.with_columns([pl.col(c).fill_null(0) for c in counts])

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
+import polars as pl
 from pymongo.database import Database
 
 from edx_assets.edx.reports.courses import ReportCourse
-from edx_assets.edx.reports.learners import enrollment_rows
+from edx_assets.edx.reports.learners import enrollment_frame
 
 COLUMNS = [
     "course_id", "course_name", "user_id", "username", "name", "email", "gender", "year_of_birth",
@@ -18,6 +16,5 @@ COLUMNS = [
 ]
 
 
-def master_rows(db: Database, courses: list[ReportCourse]) -> Iterator[dict[str, Any]]:
-    for course in courses:
-        yield from enrollment_rows(db, course)
+def master_frame(db: Database, course: ReportCourse, locations: pl.DataFrame) -> pl.DataFrame:
+    return enrollment_frame(db, course, locations)

@@ -1,15 +1,16 @@
-"""person_course: one row per learner per course, the MIT/Harvard person-course layout."""
+"""person_course: one row per learner per course, the MIT/Harvard person-course layout (edx2bigquery's
+`person_course`), as a polars rollup of the course collections and `learner_day`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime
-from typing import Any
+from datetime import date
 
+import polars as pl
 from pymongo.database import Database
 
+from edx_assets.edx.reports import frames
 from edx_assets.edx.reports.courses import ReportCourse
-from edx_assets.edx.reports.learners import CONTAINERS, enrollment_rows, event_activity
+from edx_assets.edx.reports.learners import CONTAINERS, activity_totals, enrollment_frame, with_activity
 
 FLAGS = ("registered", "viewed", "explored", "certified", "completed")
 COLUMNS = [
@@ -17,19 +18,22 @@ COLUMNS = [
     "mode", "grade", "first_event", "last_event", "nevents", "ndays_act", "nplay_video", "nproblem_check",
     "nforum_posts", "nchapters", "gender", "year_of_birth", "level_of_education", "country", "ip_country",
     "ip_country_modal",  # added: the country of the learner's most frequent IP
+    # added (learner_day summed over the course's life): edx2bigquery's person_course_day totals
+    "sessions", "time_on_task_5", "time_on_task_30", "video_seconds_watched", "nvideos", "nproblems",
+    "nshow_answer", "nforum_threads", "nforum_responses", "nforum_comments",
 ]
 
 
-def chapter_of_blocks(db: Database, course: ReportCourse) -> tuple[dict[str, str], int]:
-    """Leaf block id -> its chapter's id, and the number of chapters, from the course structure."""
+def chapter_of_blocks(structure: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    """Leaf block id -> its chapter's id (module_id, chapter), and the number of chapters."""
+    category: dict[str, str] = dict(zip(structure.get_column("_id").to_list(),
+                                        structure.get_column("category").to_list(), strict=True))
     parent: dict[str, str] = {}
-    category: dict[str, str] = {}
-    for block in db[course.collection("structure")].find({}, {"children": 1, "category": 1}):
-        category[block["_id"]] = block.get("category")
-        for child in block.get("children") or []:
-            parent[child] = block["_id"]
-    chapters = sum(1 for c in category.values() if c == "chapter")
-    result = {}
+    for block, children in zip(structure.get_column("_id").to_list(), structure.get_column("children").to_list(),
+                                strict=True):
+        for child in children or []:
+            parent[child] = block
+    pairs = []
     for block_id, kind in category.items():
         if kind in CONTAINERS:
             continue
@@ -37,35 +41,32 @@ def chapter_of_blocks(db: Database, course: ReportCourse) -> tuple[dict[str, str
         while node in parent and category.get(node) != "chapter" and hops < 20:
             node, hops = parent[node], hops + 1
         if category.get(node) == "chapter":
-            result[block_id] = node
-    return result, chapters
+            pairs.append((block_id, node))
+    chapters = sum(1 for c in category.values() if c == "chapter")
+    return pl.DataFrame(pairs, schema={"module_id": pl.String, "chapter": pl.String}, orient="row"), chapters
 
 
-def person_course_rows(db: Database, events: str, course: ReportCourse, until: datetime) -> Iterator[dict[str, Any]]:
-    """registered: enrolled; viewed: any courseware record; explored: visited at least half the
-    chapters (None without a course structure); certified: a `downloadable` certificate; completed: grade >= the course's pass mark (None
-    when the course states no pass mark: unknown, not 0)."""
-    chapter_of, n_chapters = chapter_of_blocks(db, course)
-    counts = event_activity(db, events, course, until)
-    modules_by_user = {row["_id"]: row["modules"] for row in db[course.collection("courseware")].aggregate(
-        [{"$group": {"_id": "$student_id", "modules": {"$addToSet": "$module_id"}}}], allowDiskUse=True)}
-    for row in enrollment_rows(db, course):
-        modules = modules_by_user.get(row["user_id"], [])
-        chapters = {chapter_of[m] for m in modules if m in chapter_of}
-        seen = counts.get(row["user_id"], {})
-        grade = row["grade"]
-        yield {
-            **row,
-            "registered": 1,
-            "viewed": int(row["courseware_records"] > 0),
-            # No chapters known (no structure loaded): explored is unknown, not 0.
-            "explored": int(len(chapters) * 2 >= n_chapters) if n_chapters else None,
-            "certified": int(row["certificate_status"] == "downloadable"),
-            "completed": None if course.passing_grade is None
-            else int(isinstance(grade, (int, float)) and grade >= course.passing_grade),
-            "nchapters": len(chapters),
-            "first_event": seen.get("first_event"), "last_event": seen.get("last_event"),
-            "nevents": seen.get("nevents", 0), "ndays_act": seen.get("ndays_act", 0),
-            "nplay_video": seen.get("nplay_video", 0), "nproblem_check": seen.get("nproblem_check", 0),
-            "nforum_posts": seen.get("nforum_posts", 0),
-        }
+def person_course_frame(db: Database, course: ReportCourse, until: date, locations: pl.DataFrame) -> pl.DataFrame:
+    """registered: enrolled; viewed: any courseware record; explored: visited at least half the chapters
+    (None without a course structure); certified: a `downloadable` certificate; completed: grade >= the
+    course's pass mark (None when the course states no pass mark: unknown, not 0); the activity columns
+    are `learner_day` summed over the days before `until`."""
+    structure = frames.read(db, course.collection("structure"), {**frames.STRUCTURE, "children": frames.TEXT_LIST})
+    courseware = frames.read(db, course.collection("courseware"), frames.COURSEWARE)
+    chapter_of, n_chapters = chapter_of_blocks(structure)
+    chapters = (courseware.join(chapter_of, on="module_id", how="inner").group_by("student_id")
+                .agg(pl.col("chapter").n_unique().alias("nchapters")).rename({"student_id": "user_id"}))
+    enrolled = enrollment_frame(db, course, locations, structure=structure, courseware=courseware)
+    rows = with_activity(enrolled, activity_totals(db, course, until)).join(chapters, on="user_id", how="left")
+    grade, mark = pl.col("grade"), course.passing_grade
+    return rows.with_columns(
+        pl.lit(1).alias("registered"),
+        (pl.col("courseware_records") > 0).cast(pl.Int64).alias("viewed"),
+        # No chapters known (no structure loaded): explored is unknown, not 0.
+        ((pl.col("nchapters").fill_null(0) * 2 >= n_chapters).cast(pl.Int64) if n_chapters
+         else pl.lit(None, dtype=pl.Int64)).alias("explored"),
+        (pl.col("certificate_status") == "downloadable").fill_null(False).cast(pl.Int64).alias("certified"),
+        (pl.lit(None, dtype=pl.Int64) if mark is None
+         else (grade >= mark).fill_null(False).cast(pl.Int64)).alias("completed"),
+        pl.col("nchapters").fill_null(0),
+    )

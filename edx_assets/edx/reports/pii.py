@@ -7,6 +7,8 @@ import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import polars as pl
+
 PII_COLUMNS = ("username", "name", "first_name", "last_name", "email", "full_name")
 MODES = ("include", "pseudonymize", "drop")
 
@@ -42,3 +44,13 @@ class PiiPolicy:
                 else:
                     row[column] = self.pseudonym(row[column])
         return row
+
+    def apply_frame(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """`apply` for a whole frame: personal columns kept, pseudonymized or dropped."""
+        present = [c for c in PII_COLUMNS if c in frame.columns]
+        if self.mode == "include" or not present:
+            return frame
+        if self.mode == "drop":
+            return frame.drop(present)
+        return frame.with_columns([pl.col(c).cast(pl.String).map_elements(self.pseudonym, return_dtype=pl.String,
+                                                                       skip_nulls=True) for c in present])

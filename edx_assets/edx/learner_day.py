@@ -1,0 +1,299 @@
+"""learner_day: one row per course, learner and day, from that day's `Eventos` partition only.
+
+The day is the partition: the day of the file the events came in. Late mobile events (sent by the app
+after it was offline) count in the day they arrived, as in `Eventos`; their own times still show in
+`first_event`/`last_event`, which can therefore fall on the day before.
+
+Definitions (edx2bigquery's `time_on_task` / `person_course_day`, make_time_on_task.py):
+- events: those with a course and a user id, ordered by time, then by line in the file (ties).
+- sessions: 1 + the number of gaps over 30 minutes between the learner's consecutive events in the course.
+- time_on_task_5 / _30: the sum of the gaps between the learner's consecutive events in the course,
+  counting a gap only when it is shorter than the cutoff (5 or 30 minutes); a longer gap counts nothing
+  (the learner left). The last event of a session therefore adds nothing: nothing follows it. As
+  edx2bigquery does, implicit `/xblock/` handler calls (AJAX echoes of what the page already logged)
+  are left out of time on task, not out of the counts.
+- video/problem/forum/other time: the same sum over the chain of the learner's events of that kind only
+  (edx2bigquery: video `*_video`, `*_transcript`; problem `problem_*`; forum `edx.forum.*` or a
+  `/discussion/forum` URL; here the newer `edx.video.*` / `edx.problem.*` names count too, which
+  edx2bigquery predates). Gaps between events of different kinds count in the total only, so the parts
+  do not add up to the total.
+- video seconds watched: a segment runs from a play to the learner's next video event in the course, if it
+  is a pause or stop (its `currentTime`) or a seek (its `old_time`) of the same video; the seconds are
+  the advance of the position, capped at twice the wall-clock time between the two events (the player's
+  top speed is 2x) and counted only from 0.25 s (edx-analytics-pipeline's minimum viewing). A play with no
+  such closing event (a mobile play, a closed tab) counts its play, not seconds.
+- agent classes: mobile app (`event_source` mobile or an `edX/` agent), mobile browser (a browser agent
+  naming Mobi, Android, iPhone or iPad), desktop (any other agent), unknown (no agent).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import polars as pl
+import pyarrow as pa
+from pymongo import ASCENDING, IndexModel, ReplaceOne
+from pymongo.database import Database
+from pymongoarrow.api import Schema, aggregate_polars_all
+
+from edx_assets.edx import eventos_schema as ev
+
+COLLECTION = "learner_day"
+SESSION_GAP_MS = 30 * 60 * 1000
+CUTOFFS_MS = {"5": 5 * 60 * 1000, "30": 30 * 60 * 1000}
+MIN_SEGMENT_S = 0.25
+TOP_SPEED = 2.0
+WRITE_BATCH = 2000
+
+PLAYS = ["play_video", "edx.video.played"]
+PAUSES = ["pause_video", "edx.video.paused"]
+STOPS = ["stop_video", "edx.video.stopped"]
+SEEKS = ["seek_video", "edx.video.position.changed"]
+VIDEO_EVENTS = PLAYS + PAUSES + STOPS + SEEKS + ["load_video", "edx.video.loaded", "complete_video",
+                                                   "edx.video.completed"]
+SHOW_ANSWER = ["showanswer", "edx.problem.showanswer"]
+THREADS, RESPONSES, COMMENTS = ("edx.forum.thread.created", "edx.forum.response.created",
+                                "edx.forum.comment.created")
+NAVIGATION = ["seq_goto", "seq_next", "seq_prev", "edx.ui.lms.sequence.next_selected",
+              "edx.ui.lms.sequence.previous_selected", "edx.ui.lms.sequence.tab_selected",
+              "edx.ui.lms.outline.selected"]
+KIND_PATTERNS = {  # edx2bigquery's regular expressions (searched anywhere in the type), plus newer names
+    "video": r"\w+_video|\w+_transcript|^edx\.video\.",
+    "problem": r"problem_\w+|^edx\.problem\.",
+    "forum": r"^edx\.forum\.|/discussion/forum",
+}
+
+# The columns of a learner_day document, in order: (name, type, definition).
+COLUMNS: list[tuple[str, str, str]] = [
+    ("day", "date", "the partition day: the day of the file the events came in"),
+    ("course_id", "string", "course-v1 id"),
+    ("user_id", "integer", "the learner's user id"),
+    ("username", "string", "the username the events carry"),
+    ("nevents", "integer", "events of the learner in the course that day"),
+    ("first_event", "datetime", "time of the first of those events (UTC)"),
+    ("last_event", "datetime", "time of the last of those events (UTC)"),
+    ("sessions", "integer", "1 + gaps over 30 minutes between consecutive events"),
+    ("time_on_task_5", "float", "seconds: sum of gaps under 5 minutes between consecutive events (edx2bigquery)"),
+    ("time_on_task_30", "float", "seconds: sum of gaps under 30 minutes between consecutive events (edx2bigquery)"),
+    ("video_time_5", "float", "seconds: the same over the video events' own chain, 5-minute cutoff"),
+    ("video_time_30", "float", "seconds: the same over the video events' own chain, 30-minute cutoff"),
+    ("problem_time_5", "float", "seconds: over the problem events' chain, 5-minute cutoff"),
+    ("problem_time_30", "float", "seconds: over the problem events' chain, 30-minute cutoff"),
+    ("forum_time_5", "float", "seconds: over the forum events' chain, 5-minute cutoff"),
+    ("forum_time_30", "float", "seconds: over the forum events' chain, 30-minute cutoff"),
+    ("other_time_5", "float", "seconds: over the chain of all other events, 5-minute cutoff"),
+    ("other_time_30", "float", "seconds: over the chain of all other events, 30-minute cutoff"),
+    ("nplay_video", "integer", "video plays (play_video, edx.video.played)"),
+    ("npause_video", "integer", "video pauses"),
+    ("nseek_video", "integer", "video seeks"),
+    ("nvideos", "integer", "distinct videos with any video event"),
+    ("videos", "list", "those videos' short ids (what video events call them), sorted"),
+    ("video_seconds_watched", "float", "seconds of video played: play-to-pause/stop/seek segments, capped"),
+    ("nproblem_check", "integer", "server-side problem checks (one per submission)"),
+    ("nproblems", "integer", "distinct problems checked"),
+    ("problems", "list", "those problems' usage keys, sorted"),
+    ("nshow_answer", "integer", "show-answer events"),
+    ("nforum_threads", "integer", "forum threads created"),
+    ("nforum_responses", "integer", "forum responses created"),
+    ("nforum_comments", "integer", "forum comments created"),
+    ("nnavigation", "integer", "courseware navigation events (sequence and outline)"),
+    ("modal_ip", "string", "the day's most frequent IP (ties: seen first, then the smaller)"),
+    ("events_mobile_app", "integer", "events from the edX mobile app"),
+    ("events_mobile_browser", "integer", "events from a browser on a phone or tablet"),
+    ("events_desktop", "integer", "events from any other browser or client"),
+    ("events_agent_unknown", "integer", "events with no user agent"),
+]
+NAMES = [name for name, _, _ in COLUMNS]
+INDEXES = [
+    IndexModel([("day", ASCENDING), ("version", ASCENDING)], name="day_version"),
+    IndexModel([("course_id", ASCENDING), ("user_id", ASCENDING), ("day", ASCENDING)], name="course_user_day"),
+]
+
+# What is read of each event: flat scalars computed by the server (`event` may be an object, or a
+# string the loader decoded into `_edx.event`).
+READ_SCHEMA = Schema({
+    "line": pa.int64(), "course_id": pa.string(), "user_id": pa.int64(), "username": pa.string(),
+    "time": pa.timestamp("ms"), "type": pa.string(), "source": pa.string(), "ip": pa.string(),
+    "agent": pa.string(), "video": pa.string(), "position": pa.float64(), "old_time": pa.float64(),
+    "problem": pa.string(),
+})
+
+
+def _payload(field: str) -> dict:
+    return {"$ifNull": [f"${ev.EVENT}.{field}", f"$event.{field}"]}
+
+
+def _number(field: str) -> dict:
+    return {"$convert": {"input": _payload(field), "to": "double", "onError": None, "onNull": None}}
+
+
+def read_pipeline(day: str) -> list[dict]:
+    video = {"$last": {"$split": [{"$last": {"$split": [{"$toString": _payload("id")}, "@"]}}, "/"]}}
+    return [
+        {"$match": {ev.PARTITION: day, ev.COURSE_ID: {"$ne": None}, ev.USER_ID: {"$ne": None}}},
+        {"$project": {
+            "_id": 0, "line": ev.ref(ev.LINE), "course_id": ev.ref(ev.COURSE_ID), "user_id": ev.ref(ev.USER_ID),
+            "username": 1, "time": ev.ref(ev.TIME), "type": ev.ref(ev.EVENT_TYPE), "source": "$event_source",
+            "ip": 1, "agent": 1,
+            # Browsers send a video's short id, mobile apps sometimes its whole usage key.
+            "video": {"$cond": [{"$in": [ev.ref(ev.EVENT_TYPE), VIDEO_EVENTS]}, video, None]},
+            "position": {"$cond": [{"$in": [ev.ref(ev.EVENT_TYPE), VIDEO_EVENTS]}, _number("currentTime"), None]},
+            "old_time": {"$cond": [{"$in": [ev.ref(ev.EVENT_TYPE), SEEKS]}, _number("old_time"), None]},
+            "problem": {"$cond": [{"$in": [ev.ref(ev.EVENT_TYPE), ["problem_check", *SHOW_ANSWER]]},
+                                  {"$toString": _payload("problem_id")}, None]},
+        }},
+    ]
+
+
+def read_day(db: Database, events: str, day: str) -> pl.DataFrame:
+    """The day's events with a course and a user, as a polars frame (server-side projection)."""
+    frame = aggregate_polars_all(db[events], read_pipeline(day), schema=READ_SCHEMA, allowDiskUse=True)
+    return frame.with_columns(pl.col("time").dt.replace_time_zone("UTC"))
+
+
+def _chain_time(frame: pl.DataFrame, keys: list[str], prefix: str) -> pl.DataFrame:
+    """Per key: the sum of gaps (ms) under each cutoff between consecutive events of `frame`."""
+    gap = (pl.col("ms") - pl.col("ms").shift(1)).over(keys)
+    with_gap = frame.with_columns(gap.alias("gap"))
+    return with_gap.group_by(keys).agg(
+        [pl.col("gap").filter(pl.col("gap") < ms).sum().alias(f"{prefix}_{name}") for name, ms in CUTOFFS_MS.items()])
+
+
+def compute(events: pl.DataFrame, day: str) -> pl.DataFrame:
+    """learner_day rows (columns NAMES) from one day's events (READ_SCHEMA), sorted by course and user."""
+    keys = ["course_id", "user_id"]
+    if events.height == 0:
+        return pl.DataFrame(schema=_empty_schema())
+    frame = events.with_columns(pl.col("time").dt.epoch("ms").alias("ms")).sort([*keys, "ms", "line"])
+    kind = pl.lit("other")
+    for name, pattern in reversed(KIND_PATTERNS.items()):
+        kind = pl.when(pl.col("type").str.contains(pattern)).then(pl.lit(name)).otherwise(kind)
+    frame = frame.with_columns(kind.alias("kind"), pl.col("type").str.contains("/xblock/", literal=True).alias("xblock"))
+
+    gap_all = (pl.col("ms") - pl.col("ms").shift(1)).over(keys)
+    agent = pl.col("agent").fill_null("")
+    mobile_app = (pl.col("source") == "mobile") | agent.str.starts_with("edX/")
+    mobile_browser = ~mobile_app & agent.str.contains(r"Mobi|Android|iPhone|iPad")
+    counts = frame.with_columns(gap_all.alias("gap")).group_by(keys).agg(
+        pl.col("username").filter(pl.col("username").fill_null("") != "").max().alias("username"),
+        pl.len().alias("nevents"),
+        pl.col("time").min().alias("first_event"),
+        pl.col("time").max().alias("last_event"),
+        (pl.col("gap") > SESSION_GAP_MS).sum().add(1).alias("sessions"),
+        pl.col("type").is_in(PLAYS).sum().alias("nplay_video"),
+        pl.col("type").is_in(PAUSES).sum().alias("npause_video"),
+        pl.col("type").is_in(SEEKS).sum().alias("nseek_video"),
+        pl.col("video").drop_nulls().unique().sort().alias("videos"),
+        ((pl.col("type") == "problem_check") & (pl.col("source") == "server")).sum().alias("nproblem_check"),
+        pl.col("problem").filter((pl.col("type") == "problem_check") & (pl.col("source") == "server"))
+        .drop_nulls().unique().sort().alias("problems"),
+        pl.col("type").is_in(SHOW_ANSWER).sum().alias("nshow_answer"),
+        (pl.col("type") == THREADS).sum().alias("nforum_threads"),
+        (pl.col("type") == RESPONSES).sum().alias("nforum_responses"),
+        (pl.col("type") == COMMENTS).sum().alias("nforum_comments"),
+        pl.col("type").is_in(NAVIGATION).sum().alias("nnavigation"),
+        mobile_app.sum().alias("events_mobile_app"),
+        mobile_browser.sum().alias("events_mobile_browser"),
+        (~mobile_app & ~mobile_browser & (agent != "")).sum().alias("events_desktop"),
+        (~mobile_app & (agent == "")).sum().alias("events_agent_unknown"),
+    )
+    timed = frame.filter(~pl.col("xblock"))
+    parts = [_chain_time(timed, keys, "time_on_task")]
+    for name in (*KIND_PATTERNS, "other"):
+        parts.append(_chain_time(timed.filter(pl.col("kind") == name), keys, f"{name}_time"))
+    rows = counts
+    for part in [*parts, _watched(frame, keys), _modal_ip(frame, keys)]:
+        rows = rows.join(part, on=keys, how="left")
+    seconds = [c for c in NAMES if "_time_" in c or c.startswith("time_on_task")]
+    return rows.with_columns(
+        pl.lit(day).alias("day"),
+        *[(pl.col(c).fill_null(0) / 1000).alias(c) for c in seconds],
+        pl.col("video_seconds_watched").fill_null(0.0).round(3),
+        pl.col("videos").list.len().alias("nvideos"),
+        pl.col("problems").list.len().alias("nproblems"),
+    ).select(NAMES).sort(keys)
+
+
+def _watched(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    videos = frame.filter(pl.col("type").is_in(VIDEO_EVENTS))
+    nxt = {c: pl.col(c).shift(-1).over(keys) for c in ("type", "video", "position", "old_time", "ms")}
+    end = (pl.when(nxt["type"].is_in(PAUSES + STOPS)).then(nxt["position"])
+           .when(nxt["type"].is_in(SEEKS)).then(nxt["old_time"]).otherwise(None))
+    advance = end - pl.col("position")
+    cap = (nxt["ms"] - pl.col("ms")) / 1000 * TOP_SPEED
+    seconds = (pl.when(pl.col("type").is_in(PLAYS) & (nxt["video"] == pl.col("video")) & (advance >= MIN_SEGMENT_S))
+               .then(pl.min_horizontal(advance, cap)).otherwise(0.0))
+    return videos.group_by(keys).agg(seconds.sum().alias("video_seconds_watched"))
+
+
+def _modal_ip(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    ips = frame.filter(pl.col("ip").fill_null("") != "").group_by([*keys, "ip"]).agg(
+        pl.len().alias("n"), pl.col("ms").min().alias("first"))
+    return (ips.sort([*keys, "n", "first", "ip"], descending=[False, False, True, False, False])
+            .group_by(keys, maintain_order=True).first().select([*keys, pl.col("ip").alias("modal_ip")]))
+
+
+def _empty_schema() -> dict[str, pl.DataType]:
+    types = {"integer": pl.Int64, "float": pl.Float64, "string": pl.String, "date": pl.String,
+             "datetime": pl.Datetime("ms", "UTC"), "list": pl.List(pl.String)}
+    return {name: types[kind] for name, kind, _ in COLUMNS}
+
+
+@dataclass
+class DayWrite:
+    day: str
+    rows: int
+    learners: int
+    courses: int
+    nevents: int
+    version: str
+    removed_stale: int
+
+
+def version_of(rows: pl.DataFrame) -> str:
+    """A fingerprint of the day's rows: identical inputs give identical rows, hence the same version."""
+    digest = hashlib.sha256()
+    for row in rows.iter_rows():
+        digest.update(repr(row).encode())
+    return digest.hexdigest()[:16]
+
+
+def documents(rows: pl.DataFrame, version: str) -> Iterator[dict]:
+    for row in rows.iter_rows(named=True):
+        yield {"_id": f"{row['day']}|{row['course_id']}|{row['user_id']}", **row, "version": version}
+
+
+def write_day(db: Database, rows: pl.DataFrame, day: str) -> DayWrite:
+    """Replace the day's rows: upsert every row by its stable id, then delete the day's rows of another
+    version. Readers never see a row twice; a crash leaves a mix that the re-run completes."""
+    collection = db[COLLECTION]
+    collection.create_indexes(INDEXES)
+    version = version_of(rows)
+    batch: list[ReplaceOne] = []
+    for doc in documents(rows, version):
+        batch.append(ReplaceOne({"_id": doc["_id"]}, doc, upsert=True))
+        if len(batch) >= WRITE_BATCH:
+            collection.bulk_write(batch, ordered=False)
+            batch.clear()
+    if batch:
+        collection.bulk_write(batch, ordered=False)
+    removed = collection.delete_many({"day": day, "version": {"$ne": version}}).deleted_count
+    return DayWrite(day=day, rows=rows.height, learners=rows.get_column("user_id").n_unique() if rows.height else 0,
+                    courses=rows.get_column("course_id").n_unique() if rows.height else 0,
+                    nevents=int(rows.get_column("nevents").sum()) if rows.height else 0,
+                    version=version, removed_stale=removed)
+
+
+def stored_events(db: Database, day: str) -> int:
+    """The nevents sum stored for the day (what the check compares with Eventos)."""
+    rows = list(db[COLLECTION].aggregate([{"$match": {"day": day}},
+                                          {"$group": {"_id": None, "n": {"$sum": "$nevents"}}}]))
+    return int(rows[0]["n"]) if rows else 0
+
+
+def eventos_events(db: Database, events: str, day: str) -> int:
+    """The day's stored events with a course and a user id: what learner_day must account for."""
+    return db[events].count_documents({ev.PARTITION: day, ev.COURSE_ID: {"$ne": None}, ev.USER_ID: {"$ne": None}})
+

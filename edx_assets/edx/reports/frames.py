@@ -1,0 +1,60 @@
+"""The reports' inputs as polars frames: each course collection read once, with a projection, through
+pymongoarrow (MongoDB -> Arrow -> polars, no Python object per document).
+
+Datetimes stay naive UTC, as pymongo returns them and as the CSV files print them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import polars as pl
+import pyarrow as pa
+from pymongo.database import Database
+from pymongoarrow.api import Schema, find_polars_all
+
+from edx_assets.edx.reports.courses import ReportCourse
+
+INT, FLOAT, TEXT, TIME = pa.int64(), pa.float64(), pa.string(), pa.timestamp("ms")
+TEXT_LIST = pa.list_(pa.string())
+
+ENROLLMENTS = {"id": INT, "user_id": INT, "created": TIME, "mode": TEXT, "is_active": INT}
+USERS = {"id": INT, "username": TEXT, "first_name": TEXT, "last_name": TEXT, "email": TEXT, "is_staff": INT}
+PROFILES = {"user_id": INT, "name": TEXT, "gender": TEXT, "year_of_birth": INT, "level_of_education": TEXT,
+            "country": TEXT}
+CERTIFICATES = {"id": INT, "user_id": INT, "grade": FLOAT, "status": TEXT, "mode": TEXT, "modified_date": TIME}
+COURSEWARE = {"student_id": INT, "module_id": TEXT}
+STRUCTURE = {"_id": TEXT, "category": TEXT, "display_name": TEXT}
+LOCATIONS = {"_id": INT, "country_code": TEXT, "modal": pa.struct([("country_code", TEXT)])}
+
+
+def read(db: Database, collection: str, schema: Mapping[str, pa.DataType], query: dict | None = None) -> pl.DataFrame:
+    """The collection's documents matching `query`, only the schema's fields (missing ones are null)."""
+    projection = {name: 1 for name in schema}
+    if "_id" not in schema:
+        projection["_id"] = 0
+    frame = find_polars_all(db[collection], query or {}, schema=Schema(dict(schema)), projection=projection)
+    return frame if isinstance(frame, pl.DataFrame) else pl.DataFrame(frame)
+
+
+def blank_to_null(*columns: str) -> list[pl.Expr]:
+    """Empty strings are unknown values, as the old reports wrote them (`or None`)."""
+    return [pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in columns]
+
+
+def first_per(frame: pl.DataFrame, key: str) -> pl.DataFrame:
+    """One row per key: the first in the collection's order (as `$lookup` with `$limit: 1` took it)."""
+    return frame.unique(subset=[key], keep="first", maintain_order=True)
+
+
+def locations(db: Database, collection: str) -> pl.DataFrame:
+    """user_id -> ip_country (registration IP) and ip_country_modal, from `learner_locations`."""
+    frame = read(db, collection, LOCATIONS)
+    if frame.height == 0:
+        return pl.DataFrame(schema={"user_id": pl.Int64, "ip_country": pl.String, "ip_country_modal": pl.String})
+    return frame.select(pl.col("_id").alias("user_id"), pl.col("country_code").alias("ip_country"),
+                        pl.col("modal").struct.field("country_code").alias("ip_country_modal"))
+
+
+def structure(db: Database, course: ReportCourse) -> pl.DataFrame:
+    return read(db, course.collection("structure"), STRUCTURE)
