@@ -33,7 +33,7 @@ WORLD = SampleWorld(SPEC)
 WEEK = "2026-10-11"
 SUNDAY = date(2026, 10, 11)
 DAYS = [f"2026-10-{d:02d}" for d in range(4, 11)]
-REPORTS = ("general_report", "enrollments_report", "active_users_report", "learner_locations_report",
+REPORTS = ("learner_totals", "general_report", "enrollments_report", "active_users_report", "learner_locations_report",
            "learners_master", "person_course", "course_summary", "enrollment_daily", "video_engagement",
            "problem_analysis")
 UPSTREAM = ("raw_event_log", "decrypted_event_log", "eventos", "raw_course_package", "decrypted_course_package",
@@ -126,7 +126,8 @@ def test_all_report_checks_pass_and_files_exist(run):
                       "pass_mark_known": True, "rows_join_enrollments": True, "one_row_per_enrollment": True,
                       "one_row_per_learner": True, "flags_are_0_or_1": True,
                       "registered_reconciles_with_person_course": True, "shares_within_0_1": True,
-                      "totals_reconcile_with_eventos": True, "shares_within_0_1_and_viewers_within_plays": True}
+                      "totals_reconcile_with_eventos": True, "shares_within_0_1_and_viewers_within_plays": True,
+                      "nevents_reconcile_with_learner_day": True}
     # Each of them ran: the per-enrollment check on all three files, the share check on two.
     names = [c.check_name for c in run["result"].get_asset_check_evaluations()]
     assert names.count("one_row_per_enrollment") == 3 and names.count("shares_within_0_1") == 2
@@ -303,7 +304,8 @@ def test_personal_data_settings_leave_no_name_email_or_username(run, mode, tmp_p
         assert all(by_user[r["user_id"]] == r["username"] for r in rows)  # stable across files
 
 
-REPORT_COLLECTIONS = ["reports", "course_summary", "learner_locations", "activity_daily", "learner_day"]
+REPORT_COLLECTIONS = ["reports", "course_summary", "learner_locations", "activity_daily", "learner_day",
+                      "learner_totals"]
 
 
 def _report_collections(db) -> dict[str, list]:
@@ -620,3 +622,23 @@ def test_person_course_activity_columns_are_learner_day_totals(run):
             assert float(row[name]) == pytest.approx(t["sums"][name], abs=1e-3), (key, name)
     enrolled_with_events = {k for k in totals if k in rows}
     assert len(enrolled_with_events) > len(rows) // 2
+
+
+def test_learner_totals_kept_incrementally_equal_the_totals_over_every_day(run):
+    """Totals of the days before 10-07 (computed over every day), carried to 10-14 with the days 10-07..10
+    only, equal the week 10-11's totals the asset computed over every day (the same days are loaded)."""
+    from edx_assets.edx import learner_totals as lt
+
+    db = run["db"]
+    try:
+        first = lt.compute(db, date(2026, 10, 7))
+        lt.write_week(db, date(2026, 10, 7), first.frame)
+        carried = lt.compute(db, date(2026, 10, 14))
+        assert (first.mode, carried.mode) == ("full", "incremental")
+        assert carried.days_read == sum(1 for k in LEARNER_DAYS if k[0] >= "2026-10-07")
+        stored = lt.read_week(db, SUNDAY)
+        assert stored.height == len({(c, u) for _, c, u in LEARNER_DAYS})
+        assert carried.frame.equals(stored)
+    finally:
+        db.learner_totals.delete_many({"week": {"$in": ["2026-10-07", "2026-10-14"]}})
+        db.learner_totals_weeks.delete_many({"_id": {"$in": ["2026-10-07", "2026-10-14"]}})

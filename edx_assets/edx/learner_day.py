@@ -28,31 +28,30 @@ Definitions (edx2bigquery's `time_on_task` / `person_course_day`, make_time_on_t
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import polars as pl
 import pyarrow as pa
-from pymongo import ASCENDING, IndexModel, ReplaceOne
+from pymongo import ASCENDING, IndexModel
 from pymongo.database import Database
 from pymongoarrow.api import Schema, aggregate_polars_all
 
 from edx_assets.edx import eventos_schema as ev
+from edx_assets.edx import partition_store
 
 COLLECTION = "learner_day"
 SESSION_GAP_MS = 30 * 60 * 1000
 CUTOFFS_MS = {"5": 5 * 60 * 1000, "30": 30 * 60 * 1000}
 MIN_SEGMENT_S = 0.25
 TOP_SPEED = 2.0
-WRITE_BATCH = 2000
 
 PLAYS = ["play_video", "edx.video.played"]
 PAUSES = ["pause_video", "edx.video.paused"]
 STOPS = ["stop_video", "edx.video.stopped"]
 SEEKS = ["seek_video", "edx.video.position.changed"]
-VIDEO_EVENTS = PLAYS + PAUSES + STOPS + SEEKS + ["load_video", "edx.video.loaded", "complete_video",
-                                                   "edx.video.completed"]
+COMPLETES = ["complete_video", "edx.video.completed"]
+ENDS = STOPS + COMPLETES  # the viewer reached the end (video_engagement's share_watched_to_end)
+VIDEO_EVENTS = PLAYS + PAUSES + STOPS + SEEKS + COMPLETES + ["load_video", "edx.video.loaded"]
 SHOW_ANSWER = ["showanswer", "edx.problem.showanswer"]
 THREADS, RESPONSES, COMMENTS = ("edx.forum.thread.created", "edx.forum.response.created",
                                 "edx.forum.comment.created")
@@ -91,9 +90,12 @@ COLUMNS: list[tuple[str, str, str]] = [
     ("nvideos", "integer", "distinct videos with any video event"),
     ("videos", "list", "those videos' short ids (what video events call them), sorted"),
     ("video_seconds_watched", "float", "seconds of video played: play-to-pause/stop/seek segments, capped"),
+    ("video_detail", "list", "per video: plays, furthest position (seconds) and whether it ended (stop/complete)"),
     ("nproblem_check", "integer", "server-side problem checks (one per submission)"),
     ("nproblems", "integer", "distinct problems checked"),
     ("problems", "list", "those problems' usage keys, sorted"),
+    ("problem_detail", "list", "per problem: checks, right on attempt 1, best score (grade / max grade), "
+                               "show-answers"),
     ("nshow_answer", "integer", "show-answer events"),
     ("nforum_threads", "integer", "forum threads created"),
     ("nforum_responses", "integer", "forum responses created"),
@@ -117,7 +119,8 @@ READ_SCHEMA = Schema({
     "line": pa.int64(), "course_id": pa.string(), "user_id": pa.int64(), "username": pa.string(),
     "time": pa.timestamp("ms"), "type": pa.string(), "source": pa.string(), "ip": pa.string(),
     "agent": pa.string(), "video": pa.string(), "position": pa.float64(), "old_time": pa.float64(),
-    "problem": pa.string(),
+    "new_time": pa.float64(), "problem": pa.string(), "attempts": pa.int64(), "success": pa.string(),
+    "score": pa.float64(),
 })
 
 
@@ -131,6 +134,7 @@ def _number(field: str) -> dict:
 
 def read_pipeline(day: str) -> list[dict]:
     video = {"$last": {"$split": [{"$last": {"$split": [{"$toString": _payload("id")}, "@"]}}, "/"]}}
+    checked = {"$and": [{"$eq": [ev.ref(ev.EVENT_TYPE), "problem_check"]}, {"$eq": ["$event_source", "server"]}]}
     return [
         {"$match": {ev.PARTITION: day, ev.COURSE_ID: {"$ne": None}, ev.USER_ID: {"$ne": None}}},
         {"$project": {
@@ -141,8 +145,14 @@ def read_pipeline(day: str) -> list[dict]:
             "video": {"$cond": [{"$in": [ev.ref(ev.EVENT_TYPE), VIDEO_EVENTS]}, video, None]},
             "position": {"$cond": [{"$in": [ev.ref(ev.EVENT_TYPE), VIDEO_EVENTS]}, _number("currentTime"), None]},
             "old_time": {"$cond": [{"$in": [ev.ref(ev.EVENT_TYPE), SEEKS]}, _number("old_time"), None]},
+            "new_time": {"$cond": [{"$in": [ev.ref(ev.EVENT_TYPE), SEEKS]}, _number("new_time"), None]},
             "problem": {"$cond": [{"$in": [ev.ref(ev.EVENT_TYPE), ["problem_check", *SHOW_ANSWER]]},
                                   {"$toString": _payload("problem_id")}, None]},
+            "attempts": {"$cond": [checked, {"$convert": {"input": _payload("attempts"), "to": "long",
+                                                          "onError": None, "onNull": None}}, None]},
+            "success": {"$cond": [checked, {"$toString": _payload("success")}, None]},
+            "score": {"$cond": [{"$and": [checked, {"$gt": [_number("max_grade"), 0]}]},
+                                {"$divide": [_number("grade"), _number("max_grade")]}, None]},
         }},
     ]
 
@@ -204,7 +214,8 @@ def compute(events: pl.DataFrame, day: str) -> pl.DataFrame:
     for name in (*KIND_PATTERNS, "other"):
         parts.append(_chain_time(timed.filter(pl.col("kind") == name), keys, f"{name}_time"))
     rows = counts
-    for part in [*parts, _watched(frame, keys), _modal_ip(frame, keys)]:
+    for part in [*parts, _watched(frame, keys), _modal_ip(frame, keys), _video_detail(frame, keys),
+                 _problem_detail(frame, keys)]:
         rows = rows.join(part, on=keys, how="left")
     seconds = [c for c in NAMES if "_time_" in c or c.startswith("time_on_task")]
     return rows.with_columns(
@@ -213,7 +224,41 @@ def compute(events: pl.DataFrame, day: str) -> pl.DataFrame:
         pl.col("video_seconds_watched").fill_null(0.0).round(3),
         pl.col("videos").list.len().alias("nvideos"),
         pl.col("problems").list.len().alias("nproblems"),
-    ).select(NAMES).sort(keys)
+        pl.col("video_detail").fill_null(pl.lit([], dtype=VIDEO_DETAIL)),
+        pl.col("problem_detail").fill_null(pl.lit([], dtype=PROBLEM_DETAIL)),
+    ).select(NAMES).cast(_empty_schema()).sort(keys)
+
+
+VIDEO_DETAIL = pl.List(pl.Struct({"video": pl.String, "plays": pl.Int64, "furthest": pl.Float64, "ended": pl.Boolean}))
+PROBLEM_DETAIL = pl.List(pl.Struct({"problem": pl.String, "checks": pl.Int64, "first_correct": pl.Boolean,
+                                    "best_score": pl.Float64, "show_answers": pl.Int64}))
+
+
+def _video_detail(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Per learner and video: plays, the furthest position any video event reported, and whether a stop or
+    complete event came (what video_engagement rolls up)."""
+    per_video = frame.filter(pl.col("video").is_not_null()).group_by([*keys, "video"]).agg(
+        pl.col("type").is_in(PLAYS).sum().cast(pl.Int64).alias("plays"),
+        pl.coalesce("position", "new_time").max().alias("furthest"),
+        pl.col("type").is_in(ENDS).any().alias("ended"),
+    ).sort([*keys, "video"])
+    return per_video.group_by(keys, maintain_order=True).agg(
+        pl.struct("video", "plays", "furthest", "ended").alias("video_detail"))
+
+
+def _problem_detail(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Per learner and problem: server-side checks, right on the first attempt, best score, show-answers
+    (what problem_analysis rolls up)."""
+    checks = (pl.col("type") == "problem_check") & (pl.col("source") == "server")
+    per_problem = frame.filter(pl.col("problem").is_not_null() & (checks | pl.col("type").is_in(SHOW_ANSWER))).group_by(
+        [*keys, "problem"]).agg(
+        checks.sum().cast(pl.Int64).alias("checks"),
+        (checks & (pl.col("attempts") == 1) & (pl.col("success") == "correct")).any().alias("first_correct"),
+        pl.col("score").filter(checks).max().alias("best_score"),
+        pl.col("type").is_in(SHOW_ANSWER).sum().cast(pl.Int64).alias("show_answers"),
+    ).sort([*keys, "problem"])
+    return per_problem.group_by(keys, maintain_order=True).agg(
+        pl.struct("problem", "checks", "first_correct", "best_score", "show_answers").alias("problem_detail"))
 
 
 def _watched(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
@@ -238,7 +283,8 @@ def _modal_ip(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
 def _empty_schema() -> dict[str, pl.DataType]:
     types = {"integer": pl.Int64, "float": pl.Float64, "string": pl.String, "date": pl.String,
              "datetime": pl.Datetime("ms", "UTC"), "list": pl.List(pl.String)}
-    return {name: types[kind] for name, kind, _ in COLUMNS}
+    nested = {"video_detail": VIDEO_DETAIL, "problem_detail": PROBLEM_DETAIL}
+    return {name: nested.get(name, types[kind]) for name, kind, _ in COLUMNS}
 
 
 @dataclass
@@ -252,38 +298,14 @@ class DayWrite:
     removed_stale: int
 
 
-def version_of(rows: pl.DataFrame) -> str:
-    """A fingerprint of the day's rows: identical inputs give identical rows, hence the same version."""
-    digest = hashlib.sha256()
-    for row in rows.iter_rows():
-        digest.update(repr(row).encode())
-    return digest.hexdigest()[:16]
-
-
-def documents(rows: pl.DataFrame, version: str) -> Iterator[dict]:
-    for row in rows.iter_rows(named=True):
-        yield {"_id": f"{row['day']}|{row['course_id']}|{row['user_id']}", **row, "version": version}
-
-
 def write_day(db: Database, rows: pl.DataFrame, day: str) -> DayWrite:
-    """Replace the day's rows: upsert every row by its stable id, then delete the day's rows of another
-    version. Readers never see a row twice; a crash leaves a mix that the re-run completes."""
-    collection = db[COLLECTION]
-    collection.create_indexes(INDEXES)
-    version = version_of(rows)
-    batch: list[ReplaceOne] = []
-    for doc in documents(rows, version):
-        batch.append(ReplaceOne({"_id": doc["_id"]}, doc, upsert=True))
-        if len(batch) >= WRITE_BATCH:
-            collection.bulk_write(batch, ordered=False)
-            batch.clear()
-    if batch:
-        collection.bulk_write(batch, ordered=False)
-    removed = collection.delete_many({"day": day, "version": {"$ne": version}}).deleted_count
+    """Replace the day's rows (partition_store: upsert by stable id, then drop other versions)."""
+    done = partition_store.replace_partition(db, COLLECTION, "day", day, rows,
+                                             lambda r: f"{r['day']}|{r['course_id']}|{r['user_id']}", INDEXES)
     return DayWrite(day=day, rows=rows.height, learners=rows.get_column("user_id").n_unique() if rows.height else 0,
                     courses=rows.get_column("course_id").n_unique() if rows.height else 0,
                     nevents=int(rows.get_column("nevents").sum()) if rows.height else 0,
-                    version=version, removed_stale=removed)
+                    version=done.version, removed_stale=done.removed_stale)
 
 
 def stored_events(db: Database, day: str) -> int:

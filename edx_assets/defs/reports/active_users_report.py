@@ -4,7 +4,7 @@ import dagster as dg
 import polars as pl
 from dagster_aws.s3 import S3Resource
 
-from edx_assets.defs.common import Build
+from edx_assets.defs.common import Build, permanent_failures
 from edx_assets.defs.reports import checks
 from edx_assets.defs.reports.common import (
     courses_for,
@@ -22,8 +22,8 @@ JOINS_ENROLLMENTS = "rows_join_enrollments"
 def build(ctx: Build) -> dg.Definitions:
     @weekly_report(
         ctx,
-        deps=["course_collections"],
-        uses_learner_days=True,
+        deps=["course_collections", "learner_totals"],
+        recent_learner_days=True,
         check_specs=[dg.AssetCheckSpec(JOINS_ENROLLMENTS, asset="active_users_report", partitions_def=ctx.weekly,
                                        description="Every row of active_users.csv is an enrollment of its course.")],
     )
@@ -44,7 +44,7 @@ def build(ctx: Build) -> dg.Definitions:
         until = week_sunday(week)
         folder = workspace.reports_dir(week)
         per_course, tables = {}, []
-        with mongo.get_database() as db:
+        with mongo.get_database() as db, permanent_failures():
             courses = courses_for(db, reports)
             for course in courses:
                 table = policy.apply_frame(active_users.active_users_frame(db, course, until))

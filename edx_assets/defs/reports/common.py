@@ -28,15 +28,21 @@ def events_before_the_week() -> dg.TimeWindowPartitionMapping:
     )
 
 
-def weekly_report(ctx: Build, *, deps: list, uses_events: bool = False, uses_learner_days: bool = False,
+def the_week_before(weeks: int = 1) -> dg.TimeWindowPartitionMapping:
+    """The days of the `weeks` weeks before the week's Sunday (a weekly partition's key is its Sunday)."""
+    return dg.TimeWindowPartitionMapping(start_offset=-weeks, end_offset=-1, allow_nonexistent_upstream_partitions=True)
+
+
+def weekly_report(ctx: Build, *, deps: list, uses_events: bool = False, recent_learner_days: bool = False,
                   kinds: set[str] | None = None, check_specs: list[dg.AssetCheckSpec] | None = None):
     """The asset decorator every weekly report shares: partitions, group, owners, freshness, retries and
-    the `mongodb` pool. `uses_events` adds the dependency on every `eventos` day before the week's Sunday,
-    `uses_learner_days` the same on `learner_day`."""
-    daily = [name for name, used in (("eventos", uses_events), ("learner_day", uses_learner_days)) if used]
+    the `mongodb` pool. `uses_events` adds the dependency on every `eventos` day before the week's Sunday;
+    `recent_learner_days` on the `learner_day` days of the five weeks before it (the 30-day counts)."""
+    events = [dg.AssetDep("eventos", partition_mapping=events_before_the_week())] if uses_events else []
+    recent = [dg.AssetDep("learner_day", partition_mapping=the_week_before(5))] if recent_learner_days else []
     return dg.asset(
         partitions_def=ctx.weekly,
-        deps=[*deps, *[dg.AssetDep(name, partition_mapping=events_before_the_week()) for name in daily]],
+        deps=[*deps, *events, *recent],
         group_name=GROUP,
         kinds=kinds or KINDS,
         owners=REPORT_OWNERS,

@@ -4,7 +4,7 @@ import dagster as dg
 import polars as pl
 from dagster_aws.s3 import S3Resource
 
-from edx_assets.defs.common import Build
+from edx_assets.defs.common import Build, permanent_failures
 from edx_assets.defs.reports import checks
 from edx_assets.defs.reports.common import (
     courses_for,
@@ -20,7 +20,7 @@ from edx_assets.edx.reports.csv_out import write_frame
 
 
 def build(ctx: Build) -> dg.Definitions:
-    @weekly_report(ctx, deps=["course_collections", "learner_locations_report"], uses_learner_days=True, check_specs=[
+    @weekly_report(ctx, deps=["course_collections", "learner_locations_report", "learner_totals"], check_specs=[
         checks.spec(ctx, "person_course", "one_row_per_enrollment",
                     "Rows == enrollment documents, and no (course_id, user_id) twice."),
         checks.spec(ctx, "person_course", "flags_are_0_or_1",
@@ -37,18 +37,19 @@ def build(ctx: Build) -> dg.Definitions:
         ip_country (registration IP's country) and ip_country_modal (most frequent IP's country, edx2bigquery's
         modal_ip rule), both from the `learner_locations` collection.
 
-        The activity columns are the `learner_day` rows of the days before the week's Sunday, summed per
-        learner and course (edx2bigquery's person_course_day totals; definitions on learner_day):
+        The activity columns are the week's `learner_totals`: the `learner_day` rows of the days before the
+        week's Sunday summed per learner and course (edx2bigquery's person_course_day totals; definitions on
+        learner_day):
         first_event, last_event, nevents, ndays_act (days with events, by the day the events were filed
         under), nplay_video, nproblem_check (server-side checks), nforum_posts (threads + responses +
         comments created), and, added: sessions, time_on_task_5 and time_on_task_30 (seconds),
         video_seconds_watched, nvideos and nproblems (distinct over the course's life), nshow_answer,
-        nforum_threads, nforum_responses, nforum_comments. No raw event is read.
+        nforum_threads, nforum_responses, nforum_comments. No raw event and no old learner day is read.
         """
         week = context.partition_key
         policy = reports.policy()
         until = week_sunday(week)
-        with mongo.get_database() as db:
+        with mongo.get_database() as db, permanent_failures():
             courses = courses_for(db, reports)
             located = frames.locations(db, locations.COLLECTION)
             table = pl.concat([pc.person_course_frame(db, c, until, located).select(pc.COLUMNS) for c in courses],

@@ -3,23 +3,22 @@
 import dagster as dg
 from dagster_aws.s3 import S3Resource
 
-from edx_assets.defs.common import Build
+from edx_assets.defs.common import Build, permanent_failures
 from edx_assets.defs.reports import checks
 from edx_assets.defs.reports.common import (
     courses_for,
     publish,
-    reference_time,
+    week_sunday,
     weekly_report,
 )
 from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceResource
 from edx_assets.edx.reports import engagement
 from edx_assets.edx.reports.csv_out import write_csv
+from edx_assets.edx.reports.learners import week_totals
 
 
 def build(ctx: Build) -> dg.Definitions:
-    config = ctx.config
-
-    @weekly_report(ctx, deps=["course_collections"], uses_events=True, check_specs=[
+    @weekly_report(ctx, deps=["course_collections", "learner_totals"], check_specs=[
         checks.spec(ctx, "problem_analysis", "shares_within_0_1",
                     "share_correct_first_attempt and mean_score lie in [0, 1].")])
     def problem_analysis(context: dg.AssetExecutionContext, mongo: MongoResource, workspace: WorkspaceResource,
@@ -27,15 +26,14 @@ def build(ctx: Build) -> dg.Definitions:
         """`problem_analysis.csv`: per course and problem of the structure (and problems the events name
         but the structure does not, with an empty name): learners_attempted, attempts_per_learner,
         share_correct_first_attempt, mean_score (mean over learners of their best score / max grade, from an
-        exact decimal sum), and showanswer_count, from server-side problem_check and showanswer events up
-        to the week's Sunday.
+        exact decimal sum), and showanswer_count, from server-side problem_check and showanswer events of
+        every learner day before the week's Sunday (the week's learner_totals).
         """
         week = context.partition_key
-        until = reference_time(week)
-        events = config.events_collection
-        with mongo.get_database() as db:
+        until = week_sunday(week)
+        with mongo.get_database() as db, permanent_failures():
             courses = courses_for(db, reports)
-            rows = (r for c in courses for r in engagement.problem_rows(db, events, c, until))
+            rows = (r for c in courses for r in engagement.problem_rows(db, c, week_totals(db, c, until)))
             result = write_csv(workspace.reports_dir(week) / "problem_analysis.csv", engagement.PROBLEM_COLUMNS, rows)
         yield dg.MaterializeResult(metadata=publish(result, reports, s3, week))
         yield checks.shares_within_unit("shares_within_0_1", checks.read_back(result.path),

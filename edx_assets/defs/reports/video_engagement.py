@@ -4,23 +4,22 @@ import dagster as dg
 import polars as pl
 from dagster_aws.s3 import S3Resource
 
-from edx_assets.defs.common import Build
+from edx_assets.defs.common import Build, permanent_failures
 from edx_assets.defs.reports import checks
 from edx_assets.defs.reports.common import (
     courses_for,
     publish,
-    reference_time,
+    week_sunday,
     weekly_report,
 )
 from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceResource
 from edx_assets.edx.reports import engagement
 from edx_assets.edx.reports.csv_out import write_csv
+from edx_assets.edx.reports.learners import week_totals
 
 
 def build(ctx: Build) -> dg.Definitions:
-    config = ctx.config
-
-    @weekly_report(ctx, deps=["course_collections"], uses_events=True, check_specs=[
+    @weekly_report(ctx, deps=["course_collections", "learner_totals"], check_specs=[
         checks.spec(ctx, "video_engagement", "shares_within_0_1_and_viewers_within_plays",
                     "share_watched_to_end lies in [0, 1], and no video has more viewers than plays.")])
     def video_engagement(context: dg.AssetExecutionContext, mongo: MongoResource, workspace: WorkspaceResource,
@@ -29,14 +28,13 @@ def build(ctx: Build) -> dg.Definitions:
         events name but the structure does not (empty name, never dropped): viewers (learners with a
         play), plays, mean_furthest_position (seconds, over viewers whose events carry a position; from an
         exact decimal sum, so re-runs give the same digits), share_watched_to_end (viewers with a stop or
-        complete event). Events up to the week's Sunday.
+        complete event). From the week's learner_totals: every learner day before the week's Sunday.
         """
         week = context.partition_key
-        until = reference_time(week)
-        events = config.events_collection
-        with mongo.get_database() as db:
+        until = week_sunday(week)
+        with mongo.get_database() as db, permanent_failures():
             courses = courses_for(db, reports)
-            rows = (r for c in courses for r in engagement.video_rows(db, events, c, until))
+            rows = (r for c in courses for r in engagement.video_rows(db, c, week_totals(db, c, until)))
             result = write_csv(workspace.reports_dir(week) / "video_engagement.csv", engagement.VIDEO_COLUMNS, rows)
         yield dg.MaterializeResult(metadata=publish(result, reports, s3, week))
         frame = checks.read_back(result.path)

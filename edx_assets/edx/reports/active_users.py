@@ -8,7 +8,7 @@ import polars as pl
 from pymongo.database import Database
 
 from edx_assets.edx.reports.courses import ReportCourse
-from edx_assets.edx.reports.learners import activity_totals, enrollment_frame, with_activity
+from edx_assets.edx.reports.learners import activity_totals, enrollment_frame, recent_events, with_activity
 
 COLUMNS = [
     "course_id", "course_name", "user_id", "username", "name", "email", "enrollment_date", "mode",
@@ -21,9 +21,11 @@ def active_users_frame(db: Database, course: ReportCourse, until: date) -> pl.Da
     """Enrolled, non-staff learners with at least one courseware record, one row each.
 
     `progress` is the share of the course's leaf blocks (videos, problems, html...) the learner has a
-    courseware record for; `courseware_records` is the old "Repetitions"; the event columns come from
-    `learner_day` (events filed in the 7 and 30 days before the week's Sunday).
+    courseware record for; `courseware_records` is the old "Repetitions"; first/last event come from
+    `learner_totals`, the recent event counts from the `learner_day` rows of the 30 days before the
+    week's Sunday (a bounded read).
     """
     enrolled = enrollment_frame(db, course, None)  # no IP columns here
     active = enrolled.filter((pl.col("courseware_records") > 0) & ~pl.col("is_staff"))
-    return with_activity(active, activity_totals(db, course, until))
+    times = activity_totals(db, course, until).select("user_id", "first_event", "last_event")
+    return with_activity(active.join(times, on="user_id", how="left"), recent_events(db, course, until))

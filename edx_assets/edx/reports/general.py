@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import polars as pl
 from pymongo.database import Database
 
+from edx_assets.edx.reports import frames
 from edx_assets.edx.reports.courses import ReportCourse
 
 CSV_COLUMNS = [
@@ -23,54 +25,31 @@ CSV_COLUMNS = [
 GENDERS = {"m": "male", "f": "female", "o": "other"}
 
 
-def _count(db: Database, name: str, pipeline: list[dict]) -> int:
-    rows = list(db[name].aggregate([*pipeline, {"$count": "n"}], allowDiskUse=True))
-    return rows[0]["n"] if rows else 0
-
-
-def _breakdown(db: Database, course: ReportCourse, field: str) -> dict[str, int]:
-    """Distinct enrolled learners by a profile field (learners without a profile count as unknown)."""
-    pipeline = [
-        {"$group": {"_id": "$user_id"}},
-        {"$lookup": {"from": course.collection("demographics"), "localField": "_id", "foreignField": "user_id",
-                     "as": "p", "pipeline": [{"$limit": 1}, {"$project": {field: 1}}]}},
-        {"$group": {"_id": {"$ifNull": [{"$first": f"$p.{field}"}, None]}, "n": {"$sum": 1}}},
-    ]
-    out: dict[str, int] = {}
-    for row in db[course.collection("enrollments")].aggregate(pipeline, allowDiskUse=True):
-        key = row["_id"] if row["_id"] not in (None, "") else "unknown"
-        out[str(key)] = out.get(str(key), 0) + row["n"]
-    return dict(sorted(out.items()))  # $group returns groups in no fixed order: fix it for the document
+def _breakdown(enrolled: pl.DataFrame, profiles: pl.DataFrame, field: str) -> dict[str, int]:
+    """Distinct enrolled learners by a profile field (no profile, or an empty value, counts as unknown)."""
+    counts = (enrolled.join(profiles.select("user_id", field), on="user_id", how="left")
+              .with_columns(pl.col(field).cast(pl.String).fill_null("").replace("", "unknown"))
+              .group_by(field).len())
+    return dict(sorted(zip(counts.get_column(field).to_list(), counts.get_column("len").to_list(), strict=True)))
 
 
 def course_summary(db: Database, course: ReportCourse) -> dict[str, Any]:
-    """The `reports` document of one course (the old structure, with verified definitions)."""
-    enrollments = course.collection("enrollments")
-    total = db[enrollments].count_documents({})
+    """The `reports` document of one course (the old structure, with verified definitions), computed in
+    polars from the course's enrollments, courseware, certificates and demographics."""
+    enrollments = frames.read(db, course.collection("enrollments"), frames.ENROLLMENTS)
+    enrolled = enrollments.select("user_id").unique()
+    profiles = frames.first_per(frames.read(db, course.collection("demographics"), frames.PROFILES), "user_id")
     # Active: enrolled learners with at least one courseware record.
-    active = _count(db, course.collection("courseware"), [
-        {"$group": {"_id": "$student_id"}},
-        {"$lookup": {"from": enrollments, "localField": "_id", "foreignField": "user_id", "as": "e",
-                     "pipeline": [{"$limit": 1}]}},
-        {"$match": {"e.0": {"$exists": True}}},
-    ])
-    # Approved: the grade reaches the course's pass mark (the old code counted every row). With no
-    # known pass mark the figure is unknown (None, an empty CSV cell), not computed against a guess.
+    studied = frames.read(db, course.collection("courseware"), {"student_id": frames.INT}).get_column("student_id")
+    active = enrolled.filter(pl.col("user_id").is_in(studied.unique().implode())).height
+    certificates = frames.read(db, course.collection("certificates"), frames.CERTIFICATES)
+    status = certificates.get_column("status")
+    # Approved: the grade reaches the course's pass mark (the old code counted every row). With no known
+    # pass mark the figure is unknown (None, an empty CSV cell), not computed against a guess.
     mark = course.passing_grade
-    certs = list(db[course.collection("certificates")].aggregate([{"$group": {
-        "_id": None,
-        "total": {"$sum": 1},
-        "failed": {"$sum": {"$cond": [{"$eq": ["$status", "notpassing"]}, 1, 0]}},
-        "certified": {"$sum": {"$cond": [{"$eq": ["$status", "downloadable"]}, 1, 0]}},
-        "approved": {"$sum": {"$cond": [{"$gte": [{"$ifNull": ["$grade", -1]}, mark if mark is not None else 2]},
-                                        1, 0]}},
-    }}]))
-    certs_row = certs[0] if certs else {"total": 0, "failed": 0, "certified": 0, "approved": 0}
-    if mark is None:
-        certs_row["approved"] = None
-    gender_raw = _breakdown(db, course, "gender")
+    approved = None if mark is None else int((certificates.get_column("grade").fill_null(-1.0) >= mark).sum())
     gender: dict[str, int] = {}
-    for key, n in gender_raw.items():
+    for key, n in _breakdown(enrolled, profiles, "gender").items():
         label = GENDERS.get(key, "unknown")
         gender[label] = gender.get(label, 0) + n
     return {
@@ -81,16 +60,16 @@ def course_summary(db: Database, course: ReportCourse) -> dict[str, Any]:
                      "passing_grade_source": course.passing_grade_source},
         "report": {
             "users": {
-                "total": total,
+                "total": enrollments.height,
                 "active": active,
-                "active_enrollments": db[enrollments].count_documents({"is_active": 1}),
-                "verified_enrollments": db[enrollments].count_documents({"mode": "verified"}),
-                "certificates": {"total": certs_row["total"], "failed": certs_row["failed"],
-                                 "approved": certs_row["approved"], "certified": certs_row["certified"]},
+                "active_enrollments": int((enrollments.get_column("is_active") == 1).sum()),
+                "verified_enrollments": int((enrollments.get_column("mode") == "verified").sum()),
+                "certificates": {"total": certificates.height, "failed": int((status == "notpassing").sum()),
+                                 "approved": approved, "certified": int((status == "downloadable").sum())},
             },
             "gender": gender,
-            "education": _breakdown(db, course, "level_of_education"),
-            "countries": {k: v for k, v in _breakdown(db, course, "country").items()},
+            "education": _breakdown(enrolled, profiles, "level_of_education"),
+            "countries": _breakdown(enrolled, profiles, "country"),
         },
         "in_latest_package": course.in_latest_package,
     }

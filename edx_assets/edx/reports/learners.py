@@ -1,6 +1,6 @@
 """One row per enrollment with everything the learner reports join: user, profile, IP location, certificate
 and courseware progress. Each course collection is read once into polars and joined there (no `$lookup`);
-the activity columns come from `learner_day` (see `activity_totals`), never from the raw events."""
+the activity columns come from `learner_totals` and `learner_day`, never from the raw events."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pyarrow as pa
 from pymongo.database import Database
 
 from edx_assets.edx import learner_day as ld
+from edx_assets.edx import learner_totals as lt
 from edx_assets.edx.reports import frames
 from edx_assets.edx.reports.courses import ReportCourse
 
@@ -79,44 +80,52 @@ def enrollment_frame(db: Database, course: ReportCourse, locations: pl.DataFrame
     ).sort(["user_id", "id"]).select(ENROLLMENT_COLUMNS)
 
 
-LEARNER_DAY_READ = {"user_id": pa.int64(), "day": pa.string(), "first_event": pa.timestamp("ms"),
-                    "last_event": pa.timestamp("ms"), "nevents": pa.int64(), "sessions": pa.int64(),
-                    "time_on_task_5": pa.float64(), "time_on_task_30": pa.float64(), "nplay_video": pa.int64(),
-                    "video_seconds_watched": pa.float64(), "videos": pa.list_(pa.string()),
-                    "nproblem_check": pa.int64(), "problems": pa.list_(pa.string()), "nshow_answer": pa.int64(),
-                    "nforum_threads": pa.int64(), "nforum_responses": pa.int64(), "nforum_comments": pa.int64()}
 ACTIVITY_COLUMNS = ["first_event", "last_event", "nevents", "ndays_act", "sessions", "time_on_task_5",
                     "time_on_task_30", "nplay_video", "video_seconds_watched", "nvideos", "nproblem_check",
                     "nproblems", "nshow_answer", "nforum_threads", "nforum_responses", "nforum_comments",
-                    "nforum_posts", "events_last_7_days", "events_last_30_days"]
+                    "nforum_posts"]
+RECENT_COLUMNS = ["events_last_7_days", "events_last_30_days"]
+
+
+class TotalsMissingError(ValueError):
+    """The week's learner_totals were never computed: the reports would show activity as zero."""
+
+
+def week_totals(db: Database, course: ReportCourse, until: date) -> pl.DataFrame:
+    """The course's `learner_totals` of the week whose Sunday is `until`; a week never computed is an error
+    naming what to materialize (activity would otherwise read as zero)."""
+    totals = lt.read_week(db, until, course.course_id)
+    if totals is None:
+        raise TotalsMissingError(f"learner_totals of the week {until} are not computed: materialize learner_totals "
+                                 "for this week first")
+    return totals
 
 
 def activity_totals(db: Database, course: ReportCourse, until: date) -> pl.DataFrame:
-    """Per user of the course, summed over its `learner_day` rows of the days before `until` (the week's
-    Sunday): first/last event, events, active days (days with events), sessions, time on task, video
-    plays and seconds, distinct videos and problems, problem checks, show-answer, forum posts, and the
-    events of the 7 and 30 days before `until` (by the day the events were filed under)."""
-    rows = frames.read(db, ld.COLLECTION, LEARNER_DAY_READ, {"course_id": course.course_id,
-                                                            "day": {"$lt": until.isoformat()}})
+    """Per user of the course: the week's `learner_totals` (learner_day summed over the days before `until`,
+    the week's Sunday): first/last event, events, active days, sessions, time on task, video plays and
+    seconds, distinct videos and problems, problem checks, show-answer and forum posts."""
+    return week_totals(db, course, until).with_columns(
+        pl.col("videos").list.len().cast(pl.Int64).alias("nvideos"),
+        pl.col("problems").list.len().cast(pl.Int64).alias("nproblems"),
+        (pl.col("nforum_threads") + pl.col("nforum_responses") + pl.col("nforum_comments")).alias("nforum_posts"),
+    ).select("user_id", *ACTIVITY_COLUMNS)
+
+
+def recent_events(db: Database, course: ReportCourse, until: date) -> pl.DataFrame:
+    """Per user of the course: events filed in the 7 and the 30 days before `until` (learner_day rows of
+    those days only: a bounded read)."""
     week, month = (until - timedelta(days=7)).isoformat(), (until - timedelta(days=30)).isoformat()
-    sums = ["nevents", "sessions", "nplay_video", "nproblem_check", "nshow_answer", "nforum_threads",
-            "nforum_responses", "nforum_comments"]
+    rows = frames.read(db, ld.COLLECTION, {"user_id": pa.int64(), "day": pa.string(), "nevents": pa.int64()},
+                       {"course_id": course.course_id, "day": {"$gte": month, "$lt": until.isoformat()}})
     return rows.group_by("user_id").agg(
-        pl.col("first_event").min(), pl.col("last_event").max(),
-        *[pl.col(c).sum() for c in sums],
-        pl.col("day").n_unique().alias("ndays_act"),
-        # Seconds are stored to the millisecond: summed, then rounded so the float's noise never shows.
-        *[pl.col(c).sum().round(3) for c in ("time_on_task_5", "time_on_task_30", "video_seconds_watched")],
-        pl.col("videos").list.explode(keep_nulls=False, empty_as_null=False).n_unique().alias("nvideos"),
-        pl.col("problems").list.explode(keep_nulls=False, empty_as_null=False).n_unique().alias("nproblems"),
         pl.col("nevents").filter(pl.col("day") >= week).sum().alias("events_last_7_days"),
-        pl.col("nevents").filter(pl.col("day") >= month).sum().alias("events_last_30_days"),
-    ).with_columns((pl.col("nforum_threads") + pl.col("nforum_responses") + pl.col("nforum_comments"))
-                   .alias("nforum_posts"))
+        pl.col("nevents").sum().alias("events_last_30_days"),
+    )
 
 
-def with_activity(enrolled: pl.DataFrame, totals: pl.DataFrame) -> pl.DataFrame:
+def with_activity(enrolled: pl.DataFrame, activity: pl.DataFrame) -> pl.DataFrame:
     """Enrollments with their activity columns; a learner with no event has 0 counts, empty times."""
-    joined = enrolled.join(totals, on="user_id", how="left")
-    counts = [c for c in ACTIVITY_COLUMNS if c not in ("first_event", "last_event")]
+    joined = enrolled.join(activity, on="user_id", how="left")
+    counts = [c for c in activity.columns if c not in ("user_id", "first_event", "last_event")]
     return joined.with_columns([pl.col(c).fill_null(0) for c in counts])

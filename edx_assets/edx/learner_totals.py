@@ -1,0 +1,123 @@
+"""learner_totals: each learner's activity in each course over its whole life up to a week's Sunday, kept
+incrementally so the weekly reports cost the same in week 100 as in week 1.
+
+totals(week W) = fold(totals(W - 7 days) + the learner_day rows of the 7 days before W). Without the
+previous week's totals (the first week, or a week never materialized) the fold runs once over every
+learner_day row before W: the same function, the same result, a cost paid once.
+
+Sums add, first/last events take the min/max, active days add (a learner_day row is one day), distinct
+videos and problems are unions, and the per-video and per-problem detail (plays, furthest position, ended;
+checks, right first time, best score, show-answers) merges per video / problem. Seconds are kept to the
+millisecond (rounded to 3 decimals at each fold) so that a sum does not depend on the order it was added in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import polars as pl
+import pyarrow as pa
+from pymongo import ASCENDING, IndexModel
+from pymongo.database import Database
+
+from edx_assets.edx import learner_day as ld
+from edx_assets.edx import partition_store
+from edx_assets.edx.reports import frames
+
+COLLECTION = "learner_totals"
+KEYS = ["course_id", "user_id"]
+SUMS = ["nevents", "ndays_act", "sessions", "nplay_video", "nproblem_check", "nshow_answer", "nforum_threads",
+        "nforum_responses", "nforum_comments"]
+SECONDS = ["time_on_task_5", "time_on_task_30", "video_seconds_watched"]
+INDEXES = [IndexModel([("week", ASCENDING), ("course_id", ASCENDING), ("user_id", ASCENDING)], name="week_course_user")]
+
+_VIDEO = pa.struct([("video", pa.string()), ("plays", pa.int64()), ("furthest", pa.float64()), ("ended", pa.bool_())])
+_PROBLEM = pa.struct([("problem", pa.string()), ("checks", pa.int64()), ("first_correct", pa.bool_()),
+                      ("best_score", pa.float64()), ("show_answers", pa.int64())])
+TOTALS_SCHEMA = {
+    "course_id": pa.string(), "user_id": pa.int64(), "username": pa.string(), "first_event": pa.timestamp("ms"),
+    **{c: pa.int64() for c in SUMS}, **{c: pa.float64() for c in SECONDS},
+    "videos": pa.list_(pa.string()), "problems": pa.list_(pa.string()),
+    "video_detail": pa.list_(_VIDEO), "problem_detail": pa.list_(_PROBLEM), "last_event": pa.timestamp("ms"),
+}
+DAY_SCHEMA = {name: kind for name, kind in TOTALS_SCHEMA.items() if name != "ndays_act"}
+COLUMNS = list(TOTALS_SCHEMA)
+
+
+def week_start(sunday: date) -> date:
+    return sunday - timedelta(days=7)
+
+
+def read_days(db: Database, before: date, since: date | None = None) -> pl.DataFrame:
+    """learner_day rows of the days in [since, before), as one-day totals (ndays_act = 1)."""
+    days = {"$lt": before.isoformat(), **({"$gte": since.isoformat()} if since else {})}
+    rows = frames.read(db, ld.COLLECTION, DAY_SCHEMA, {"day": days})
+    return rows.with_columns(pl.lit(1, dtype=pl.Int64).alias("ndays_act")).select(COLUMNS)
+
+
+def read_week(db: Database, sunday: date, course_id: str | None = None) -> pl.DataFrame | None:
+    """The stored totals of the week ending before `sunday`, or None when that week was never computed."""
+    marker = db[COLLECTION + "_weeks"].find_one({"_id": sunday.isoformat()})
+    if marker is None:
+        return None
+    query = {"week": sunday.isoformat(), **({"course_id": course_id} if course_id else {})}
+    return frames.read(db, COLLECTION, TOTALS_SCHEMA, query).select(COLUMNS)
+
+
+def fold(parts: pl.DataFrame) -> pl.DataFrame:
+    """One row per (course, learner) from rows of the same shape (stored totals and/or learner days)."""
+    if parts.height == 0:
+        return parts
+    videos = _merge_detail(parts, "video_detail", "video", [
+        pl.col("plays").sum(), pl.col("furthest").max(), pl.col("ended").any()])
+    problems = _merge_detail(parts, "problem_detail", "problem", [
+        pl.col("checks").sum(), pl.col("first_correct").any(), pl.col("best_score").max(),
+        pl.col("show_answers").sum()])
+    union = {"keep_nulls": False, "empty_as_null": False}
+    totals = parts.group_by(KEYS).agg(
+        pl.col("username").drop_nulls().max(),
+        pl.col("first_event").min(), pl.col("last_event").max(),
+        *[pl.col(c).sum() for c in SUMS],
+        *[pl.col(c).sum().round(3) for c in SECONDS],
+        pl.col("videos").list.explode(**union).unique().sort(),
+        pl.col("problems").list.explode(**union).unique().sort(),
+    )
+    return (totals.join(videos, on=KEYS, how="left").join(problems, on=KEYS, how="left")
+            .with_columns(pl.col("video_detail").fill_null(pl.lit([], dtype=ld.VIDEO_DETAIL)),
+                          pl.col("problem_detail").fill_null(pl.lit([], dtype=ld.PROBLEM_DETAIL)))
+            .select(COLUMNS).sort(KEYS))
+
+
+def _merge_detail(parts: pl.DataFrame, column: str, key: str, aggregations: list[pl.Expr]) -> pl.DataFrame:
+    exploded = parts.select(*KEYS, pl.col(column)).explode(column).drop_nulls(column).unnest(column)
+    merged = exploded.group_by([*KEYS, key]).agg(aggregations).sort([*KEYS, key])
+    fields = [key, *[c for c in merged.columns if c not in (*KEYS, key)]]
+    return merged.group_by(KEYS, maintain_order=True).agg(pl.struct(fields).alias(column))
+
+
+@dataclass(frozen=True)
+class WeekTotals:
+    frame: pl.DataFrame
+    mode: str  # "incremental" (last week's totals + this week's days) or "full" (every day before)
+    days_read: int  # learner_day rows read
+
+
+def compute(db: Database, sunday: date) -> WeekTotals:
+    previous = read_week(db, week_start(sunday))
+    if previous is None:
+        days = read_days(db, sunday)
+        return WeekTotals(fold(days), "full", days.height)
+    days = read_days(db, sunday, since=week_start(sunday))
+    return WeekTotals(fold(pl.concat([previous, days], how="vertical_relaxed")), "incremental", days.height)
+
+
+def write_week(db: Database, sunday: date, totals: pl.DataFrame) -> partition_store.Replaced:
+    """Store the week's totals, then mark the week computed (what `read_week` of the next week looks for)."""
+    week = sunday.isoformat()
+    frame = totals.with_columns(pl.lit(week).alias("week"))
+    done = partition_store.replace_partition(db, COLLECTION, "week", week, frame,
+                                             lambda r: f"{week}|{r['course_id']}|{r['user_id']}", INDEXES)
+    db[COLLECTION + "_weeks"].replace_one({"_id": week}, {"_id": week, "version": done.version, "rows": done.rows},
+                                          upsert=True)
+    return done
