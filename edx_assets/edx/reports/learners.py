@@ -84,7 +84,7 @@ ACTIVITY_COLUMNS = ["first_event", "last_event", "nevents", "ndays_act", "sessio
                     "time_on_task_30", "nplay_video", "video_seconds_watched", "nvideos", "nproblem_check",
                     "nproblems", "nshow_answer", "nforum_threads", "nforum_responses", "nforum_comments",
                     "nforum_posts"]
-RECENT_COLUMNS = ["events_last_7_days", "events_last_30_days"]
+LEARNER_DAY_RECENT = {"user_id": pa.int64(), "day": pa.string(), "nevents": pa.int64()}
 
 
 class TotalsMissingError(ValueError):
@@ -116,7 +116,7 @@ def recent_events(db: Database, course: ReportCourse, until: date) -> pl.DataFra
     """Per user of the course: events filed in the 7 and the 30 days before `until` (learner_day rows of
     those days only: a bounded read)."""
     week, month = (until - timedelta(days=7)).isoformat(), (until - timedelta(days=30)).isoformat()
-    rows = frames.read(db, ld.COLLECTION, {"user_id": pa.int64(), "day": pa.string(), "nevents": pa.int64()},
+    rows = frames.read(db, ld.COLLECTION, LEARNER_DAY_RECENT,
                        {"course_id": course.course_id, "day": {"$gte": month, "$lt": until.isoformat()}})
     return rows.group_by("user_id").agg(
         pl.col("nevents").filter(pl.col("day") >= week).sum().alias("events_last_7_days"),
