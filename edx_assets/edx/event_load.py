@@ -9,6 +9,7 @@ readers keep seeing the previous good day until the new one is complete.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
@@ -105,6 +106,15 @@ def load_id_for(sha256: str) -> str:
 def ensure_indexes(events: Collection, rejected: Collection) -> None:
     events.create_indexes(EVENT_INDEXES)
     rejected.create_indexes(REJECTED_INDEXES)
+
+
+def id_ranges(partition: str, load_id: str, parts: int = 2) -> list[dict]:
+    """`_id` conditions splitting one load's documents into `parts` disjoint ranges that cover them all
+    (ids are `{partition}:{load}:{line}`: the line's first digits split them, `;` sorts after every digit),
+    for reading a day with several cursors at once."""
+    cuts = {1: ["0"], 2: ["0", "5"], 3: ["0", "3", "6"], 4: ["0", "25", "5", "75"]}[parts] + [";"]
+    prefix = f"{partition}:{load_id}:"
+    return [{"_id": {"$gte": prefix + low, "$lt": prefix + high}} for low, high in itertools.pairwise(cuts)]
 
 
 def _marker_id(collection: str, partition: str) -> str:

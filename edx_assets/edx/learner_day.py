@@ -28,6 +28,7 @@ Definitions (edx2bigquery's `time_on_task` / `person_course_day`, make_time_on_t
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import polars as pl
@@ -36,8 +37,8 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.database import Database
 from pymongoarrow.api import Schema, aggregate_polars_all
 
+from edx_assets.edx import event_load, partition_store
 from edx_assets.edx import eventos_schema as ev
-from edx_assets.edx import partition_store
 
 COLLECTION = "learner_day"
 SESSION_GAP_MS = 30 * 60 * 1000
@@ -58,6 +59,8 @@ THREADS, RESPONSES, COMMENTS = ("edx.forum.thread.created", "edx.forum.response.
 NAVIGATION = ["seq_goto", "seq_next", "seq_prev", "edx.ui.lms.sequence.next_selected",
               "edx.ui.lms.sequence.previous_selected", "edx.ui.lms.sequence.tab_selected",
               "edx.ui.lms.outline.selected"]
+AGENT_CLASSES = ["mobile_app", "mobile_browser", "desktop", "agent_unknown"]
+READ_CURSORS = 2
 KIND_PATTERNS = {  # edx2bigquery's regular expressions (searched anywhere in the type), plus newer names
     "video": r"\w+_video|\w+_transcript|^edx\.video\.",
     "problem": r"problem_\w+|^edx\.problem\.",
@@ -158,10 +161,41 @@ def read_pipeline(day: str) -> list[dict]:
     ]
 
 
-def read_day(db: Database, events: str, day: str) -> pl.DataFrame:
-    """The day's events with a course and a user, as a polars frame (server-side projection)."""
-    frame = aggregate_polars_all(db[events], read_pipeline(day), schema=READ_SCHEMA, allowDiskUse=True)
-    return frame.with_columns(pl.col("time").dt.replace_time_zone("UTC"))
+def read_day(db: Database, events: str, day: str, cursors: int = READ_CURSORS) -> pl.DataFrame:
+    """The day's events with a course and a user, as a polars frame (server-side projection). The day is
+    read in quarters (disjoint `_id` ranges), `cursors` at once, so the server's work and the decoding
+    overlap; each quarter is made compact as it arrives (the agent becomes its class, repeated texts
+    categorical), which bounds memory to about the frame itself."""
+    loads = db[events].distinct(ev.LOAD, {ev.PARTITION: day})
+    ranges = [r for load in sorted(loads) for r in event_load.id_ranges(day, load, parts=4)]
+
+    def part(where: dict) -> pl.DataFrame:
+        raw = aggregate_polars_all(db[events], [{"$match": where}, *read_pipeline(day)], schema=READ_SCHEMA,
+                                   allowDiskUse=True)
+        return _compact(raw)
+
+    if not ranges:
+        return _compact(pl.DataFrame(schema=READ_SCHEMA.to_arrow()))
+    with ThreadPoolExecutor(max_workers=cursors) as pool:
+        parts = list(pool.map(part, ranges))
+    return pl.concat(parts, how="vertical")
+
+
+def _compact(raw: pl.DataFrame) -> pl.DataFrame:
+    agent = pl.col("agent").fill_null("")
+    mobile_app = (pl.col("source") == "mobile") | agent.str.starts_with("edX/")
+    agent_class = (pl.when(mobile_app).then(pl.lit(AGENT_CLASSES.index("mobile_app")))
+                   .when(agent.str.contains(r"Mobi|Android|iPhone|iPad")).then(pl.lit(AGENT_CLASSES.index("mobile_browser")))
+                   .when(agent != "").then(pl.lit(AGENT_CLASSES.index("desktop")))
+                   .otherwise(pl.lit(AGENT_CLASSES.index("agent_unknown"))).cast(pl.UInt8))
+    kind = pl.lit("other")
+    for name, pattern in reversed(KIND_PATTERNS.items()):
+        kind = pl.when(pl.col("type").str.contains(pattern)).then(pl.lit(name)).otherwise(kind)
+    texts = ["course_id", "username", "type", "source", "ip", "video", "problem", "success", "kind"]
+    return raw.with_columns(
+        agent_class.alias("agent_class"), pl.col("time").dt.replace_time_zone("UTC"), kind.alias("kind"),
+        pl.col("type").str.contains("/xblock/", literal=True).alias("xblock"),
+    ).with_columns([pl.col(c).cast(pl.Categorical) for c in texts]).drop("agent")
 
 
 def _chain_time(frame: pl.DataFrame, keys: list[str], prefix: str) -> pl.DataFrame:
@@ -178,17 +212,10 @@ def compute(events: pl.DataFrame, day: str) -> pl.DataFrame:
     if events.height == 0:
         return pl.DataFrame(schema=_empty_schema())
     frame = events.with_columns(pl.col("time").dt.epoch("ms").alias("ms")).sort([*keys, "ms", "line"])
-    kind = pl.lit("other")
-    for name, pattern in reversed(KIND_PATTERNS.items()):
-        kind = pl.when(pl.col("type").str.contains(pattern)).then(pl.lit(name)).otherwise(kind)
-    frame = frame.with_columns(kind.alias("kind"), pl.col("type").str.contains("/xblock/", literal=True).alias("xblock"))
 
     gap_all = (pl.col("ms") - pl.col("ms").shift(1)).over(keys)
-    agent = pl.col("agent").fill_null("")
-    mobile_app = (pl.col("source") == "mobile") | agent.str.starts_with("edX/")
-    mobile_browser = ~mobile_app & agent.str.contains(r"Mobi|Android|iPhone|iPad")
     counts = frame.with_columns(gap_all.alias("gap")).group_by(keys).agg(
-        pl.col("username").filter(pl.col("username").fill_null("") != "").max().alias("username"),
+        pl.col("username").cast(pl.String).filter(pl.col("username").cast(pl.String) != "").max().alias("username"),
         pl.len().alias("nevents"),
         pl.col("time").min().alias("first_event"),
         pl.col("time").max().alias("last_event"),
@@ -196,19 +223,16 @@ def compute(events: pl.DataFrame, day: str) -> pl.DataFrame:
         pl.col("type").is_in(PLAYS).sum().alias("nplay_video"),
         pl.col("type").is_in(PAUSES).sum().alias("npause_video"),
         pl.col("type").is_in(SEEKS).sum().alias("nseek_video"),
-        pl.col("video").drop_nulls().unique().sort().alias("videos"),
+        pl.col("video").drop_nulls().cast(pl.String).unique().sort().alias("videos"),
         ((pl.col("type") == "problem_check") & (pl.col("source") == "server")).sum().alias("nproblem_check"),
         pl.col("problem").filter((pl.col("type") == "problem_check") & (pl.col("source") == "server"))
-        .drop_nulls().unique().sort().alias("problems"),
+        .drop_nulls().cast(pl.String).unique().sort().alias("problems"),
         pl.col("type").is_in(SHOW_ANSWER).sum().alias("nshow_answer"),
         (pl.col("type") == THREADS).sum().alias("nforum_threads"),
         (pl.col("type") == RESPONSES).sum().alias("nforum_responses"),
         (pl.col("type") == COMMENTS).sum().alias("nforum_comments"),
         pl.col("type").is_in(NAVIGATION).sum().alias("nnavigation"),
-        mobile_app.sum().alias("events_mobile_app"),
-        mobile_browser.sum().alias("events_mobile_browser"),
-        (~mobile_app & ~mobile_browser & (agent != "")).sum().alias("events_desktop"),
-        (~mobile_app & (agent == "")).sum().alias("events_agent_unknown"),
+        *[(pl.col("agent_class") == i).sum().alias(f"events_{name}") for i, name in enumerate(AGENT_CLASSES)],
     )
     timed = frame.filter(~pl.col("xblock"))
     parts = [_chain_time(timed, keys, "time_on_task")]
@@ -227,7 +251,7 @@ def compute(events: pl.DataFrame, day: str) -> pl.DataFrame:
         pl.col("problems").list.len().alias("nproblems"),
         pl.col("video_detail").fill_null(pl.lit([], dtype=VIDEO_DETAIL)),
         pl.col("problem_detail").fill_null(pl.lit([], dtype=PROBLEM_DETAIL)),
-    ).select(NAMES).cast(_empty_schema()).sort(keys)
+    ).select(NAMES).cast(_empty_schema()).sort(keys)  # categorical texts back to strings, then sorted
 
 
 VIDEO_DETAIL = pl.List(pl.Struct({"video": pl.String, "plays": pl.Int64, "furthest": pl.Float64, "ended": pl.Boolean}))
@@ -238,7 +262,8 @@ PROBLEM_DETAIL = pl.List(pl.Struct({"problem": pl.String, "checks": pl.Int64, "f
 def _video_detail(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     """Per learner and video: plays, the furthest position any video event reported, and whether a stop or
     complete event came (what video_engagement rolls up)."""
-    per_video = frame.filter(pl.col("video").is_not_null()).group_by([*keys, "video"]).agg(
+    per_video = frame.filter(pl.col("video").is_not_null()).with_columns(pl.col("video").cast(pl.String)).group_by(
+        [*keys, "video"]).agg(
         pl.col("type").is_in(PLAYS).sum().cast(pl.Int64).alias("plays"),
         pl.coalesce("position", "new_time").max().alias("furthest"),
         pl.col("type").is_in(ENDS).any().alias("ended"),
@@ -251,8 +276,8 @@ def _problem_detail(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     """Per learner and problem: server-side checks, right on the first attempt, best score, show-answers
     (what problem_analysis rolls up)."""
     checks = (pl.col("type") == "problem_check") & (pl.col("source") == "server")
-    per_problem = frame.filter(pl.col("problem").is_not_null() & (checks | pl.col("type").is_in(SHOW_ANSWER))).group_by(
-        [*keys, "problem"]).agg(
+    per_problem = frame.filter(pl.col("problem").is_not_null() & (checks | pl.col("type").is_in(SHOW_ANSWER))).with_columns(
+        pl.col("problem").cast(pl.String)).group_by([*keys, "problem"]).agg(
         checks.sum().cast(pl.Int64).alias("checks"),
         (checks & (pl.col("attempts") == 1) & (pl.col("success") == "correct")).any().alias("first_correct"),
         pl.col("score").filter(checks).max().alias("best_score"),
@@ -275,8 +300,8 @@ def _watched(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
 
 
 def _modal_ip(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
-    ips = frame.filter(pl.col("ip").fill_null("") != "").group_by([*keys, "ip"]).agg(
-        pl.len().alias("n"), pl.col("ms").min().alias("first"))
+    ips = frame.filter(pl.col("ip").cast(pl.String).fill_null("") != "").group_by([*keys, "ip"]).agg(
+        pl.len().alias("n"), pl.col("ms").min().alias("first")).with_columns(pl.col("ip").cast(pl.String))
     return (ips.sort([*keys, "n", "first", "ip"], descending=[False, False, True, False, False])
             .group_by(keys, maintain_order=True).first().select([*keys, pl.col("ip").alias("modal_ip")]))
 

@@ -109,7 +109,11 @@ def compute(db: Database, sunday: date) -> WeekTotals:
         days = read_days(db, sunday)
         return WeekTotals(fold(days), "full", days.height)
     days = read_days(db, sunday, since=week_start(sunday))
-    return WeekTotals(fold(pl.concat([previous, days], how="vertical_relaxed")), "incremental", days.height)
+    # Only the learners active this week change: the others' rows carry over as they are.
+    active = days.select(KEYS).unique()
+    carried = previous.join(active, on=KEYS, how="anti")
+    merged = fold(pl.concat([previous.join(active, on=KEYS, how="semi"), days], how="vertical_relaxed"))
+    return WeekTotals(pl.concat([carried, merged], how="vertical_relaxed").sort(KEYS), "incremental", days.height)
 
 
 def write_week(db: Database, sunday: date, totals: pl.DataFrame) -> partition_store.Replaced:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import polars as pl
 from pymongo import IndexModel, ReplaceOne
 from pymongo.database import Database
+from pymongo.errors import BulkWriteError
 
 BATCH = 2000
 
@@ -40,13 +41,26 @@ def replace_partition(db: Database, collection: str, field: str, value: str, fra
     target = db[collection]
     target.create_indexes(indexes)
     version = version_of(frame)
-    batch: list[ReplaceOne] = []
-    for row in frame.iter_rows(named=True):
-        batch.append(ReplaceOne({"_id": id_of(row)}, {"_id": id_of(row), **row, "version": version}, upsert=True))
-        if len(batch) >= BATCH:
+    # A partition written for the first time is inserted (cheaper than upserts); a re-run replaces by id.
+    fresh = target.find_one({field: value}, {"_id": 1}) is None
+    batch: list = []
+
+    def flush() -> None:
+        if not fresh:
             target.bulk_write(batch, ordered=False)
-            batch.clear()
+        else:
+            try:
+                target.insert_many(batch, ordered=False)
+            except BulkWriteError:  # another run inserted some of them meanwhile: replace by id instead
+                target.bulk_write([ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in batch], ordered=False)
+        batch.clear()
+
+    for row in frame.iter_rows(named=True):
+        doc = {"_id": id_of(row), **row, "version": version}
+        batch.append(doc if fresh else ReplaceOne({"_id": doc["_id"]}, doc, upsert=True))
+        if len(batch) >= BATCH:
+            flush()
     if batch:
-        target.bulk_write(batch, ordered=False)
+        flush()
     removed = target.delete_many({field: value, "version": {"$ne": version}}).deleted_count
     return Replaced(rows=frame.height, version=version, removed_stale=removed)
