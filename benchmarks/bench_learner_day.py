@@ -72,7 +72,7 @@ def main() -> None:
          f"{load['peak_rss_mb']:.0f}"],
         ["`learner_day`: read (projection -> polars)", f"{value['events']:,}", f"{value['read_seconds']:.1f}", ""],
         ["`learner_day`: compute (polars)", f"{value['rows']:,} rows", f"{value['compute_seconds']:.1f}", ""],
-        ["`learner_day`: write (upsert by id)", f"{value['rows']:,} rows", f"{value['write_seconds']:.1f}", ""],
+        ["`learner_day`: write (by stable id)", f"{value['rows']:,} rows", f"{value['write_seconds']:.1f}", ""],
         ["**`learner_day` in all**", f"{value['learners']:,} learners", f"{day['seconds']:.1f}",
          f"{day['peak_rss_mb']:.0f}"],
         ["`learner_day` re-run", "", f"{again['seconds']:.1f}", f"{again['peak_rss_mb']:.0f}"],

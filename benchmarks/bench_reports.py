@@ -179,8 +179,10 @@ def run_report(uri: str, db_name: str, name: str, week_sunday: str, out: str) ->
 def _course_side(db, course, *tables: str) -> int:
     schemas = {"enrollments": frames.ENROLLMENTS, "users": frames.USERS, "demographics": frames.PROFILES,
                "certificates": frames.CERTIFICATES, "courseware": frames.COURSEWARE,
-               "structure": {**frames.STRUCTURE, "children": frames.TEXT_LIST}}
-    return sum(frames.read(db, course.collection(t), schemas[t]).height for t in tables)
+               "structure": {**frames.STRUCTURE, "children": frames.TEXT_LIST},
+               "learners_with_courseware": {"student_id": frames.INT}}  # general_report's one column
+    collection = {"learners_with_courseware": "courseware"}
+    return sum(frames.read(db, course.collection(collection.get(t, t)), schemas[t]).height for t in tables)
 
 
 def read_inputs(uri: str, db_name: str, name: str, week_sunday: str, out: str) -> int:
@@ -201,7 +203,7 @@ def read_inputs(uri: str, db_name: str, name: str, week_sunday: str, out: str) -
         read += frames.read(db, locations.COLLECTION, frames.LOCATIONS).height
     for course in courses:
         if name == "general_report":
-            read += _course_side(db, course, "enrollments", "demographics", "certificates", "courseware")
+            read += _course_side(db, course, "enrollments", "demographics", "certificates", "learners_with_courseware")
         elif name == "enrollments_report":
             read += _course_side(db, course, "enrollments", "demographics")
         elif name in ("active_users_report", "learners_master", "person_course"):

@@ -4,9 +4,9 @@ import dagster as dg
 import polars as pl
 from dagster_aws.s3 import S3Resource
 
-from edx_assets.defs.common import MONGO_POOL, TRANSIENT_RETRY, Build
+from edx_assets.defs.common import Build
 from edx_assets.defs.reports import checks
-from edx_assets.defs.reports.common import GROUP, KINDS, REPORT_OWNERS, publish
+from edx_assets.defs.reports.common import KINDS, daily_table, publish
 from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceResource
 from edx_assets.edx import learner_day as ld
 from edx_assets.edx.reports import activity
@@ -16,20 +16,9 @@ from edx_assets.edx.reports.csv_out import write_frame
 def build(ctx: Build) -> dg.Definitions:
     config = ctx.config
 
-    @dg.asset(
-        partitions_def=ctx.daily,
-        deps=["learner_day"],
-        group_name=GROUP,
-        kinds=KINDS,
-        owners=REPORT_OWNERS,
-        freshness_policy=ctx.events_freshness,
-        retry_policy=TRANSIENT_RETRY,
-        pool=MONGO_POOL,
-        code_version="1",
-        check_specs=[checks.spec(ctx, "activity_daily", "events_reconcile_with_eventos",
-                                 "Sum of events == the day's Eventos documents with a course and a user id.",
-                                 daily=True)],
-    )
+    @daily_table(ctx, deps=["learner_day"], kinds=KINDS, check_specs=[
+        checks.spec(ctx, "activity_daily", "events_reconcile_with_eventos",
+                    "Sum of events == the day's Eventos documents with a course and a user id.", daily=True)])
     def activity_daily(context: dg.AssetExecutionContext, mongo: MongoResource, workspace: WorkspaceResource,
                        reports: ReportsResource, s3: S3Resource):
         """`activity_daily.csv` (under reports/daily/{day}/) and the `activity_daily` collection: per course,

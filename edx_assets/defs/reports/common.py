@@ -59,6 +59,14 @@ def week_sunday(partition: str) -> date:
     return partition_day(partition)
 
 
+def daily_table(ctx: Build, *, deps: list, kinds: set[str], check_specs: list[dg.AssetCheckSpec]):
+    """The asset decorator of the daily tables made from a day's events (learner_day, activity_daily): daily
+    partitions, the reports group, owners, the events' freshness, retries and the `mongodb` pool."""
+    return dg.asset(partitions_def=ctx.daily, deps=deps, group_name=GROUP, kinds=kinds, owners=REPORT_OWNERS,
+                    freshness_policy=ctx.events_freshness, retry_policy=TRANSIENT_RETRY, pool=MONGO_POOL,
+                    check_specs=check_specs, code_version="1")
+
+
 def reference_time(partition: str) -> datetime:
     """Activity is measured up to the start of the week's Sunday (events loaded by then)."""
     day = partition_day(partition)

@@ -2,8 +2,8 @@
 
 import dagster as dg
 
-from edx_assets.defs.common import MONGO_POOL, TRANSIENT_RETRY, Build, markdown_table, table_schema
-from edx_assets.defs.reports.common import GROUP, REPORT_OWNERS
+from edx_assets.defs.common import Build, markdown_table, table_schema
+from edx_assets.defs.reports.common import daily_table
 from edx_assets.defs.resources import MongoResource
 from edx_assets.edx import learner_day as ld
 
@@ -13,20 +13,9 @@ RECONCILES = "nevents_reconcile_with_eventos"
 def build(ctx: Build) -> dg.Definitions:
     config = ctx.config
 
-    @dg.asset(
-        partitions_def=ctx.daily,
-        deps=["eventos"],
-        group_name=GROUP,
-        kinds={"mongodb", "polars"},
-        owners=REPORT_OWNERS,
-        freshness_policy=ctx.events_freshness,
-        retry_policy=TRANSIENT_RETRY,
-        pool=MONGO_POOL,
-        code_version="1",
-        check_specs=[dg.AssetCheckSpec(
-            RECONCILES, asset="learner_day", partitions_def=ctx.daily, blocking=True,
-            description="Sum of nevents == the day's Eventos documents that carry a course and a user id.")],
-    )
+    @daily_table(ctx, deps=["eventos"], kinds={"mongodb", "polars"}, check_specs=[dg.AssetCheckSpec(
+        RECONCILES, asset="learner_day", partitions_def=ctx.daily, blocking=True,
+        description="Sum of nevents == the day's Eventos documents that carry a course and a user id.")])
     def learner_day(context: dg.AssetExecutionContext, mongo: MongoResource):
         """The `learner_day` collection: one document per course, learner (user id) and partition day,
         computed with polars from that day's `Eventos` documents with a course and a user id, and nothing
