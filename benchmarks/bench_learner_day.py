@@ -85,6 +85,7 @@ def main() -> None:
         f"the day's `eventos` load ({load['seconds']:.1f} s; target < 0.5x)",
         f"- its nevents sum reconciles with the day's `Eventos`: {value['reconciles']}",
     ])
+    text += f"\n\nCommand: `python benchmarks/{Path(__file__).name}` (part of `make bench`)."
     print(text)
     save_section("learner_day: a 1M-event day", text)
 

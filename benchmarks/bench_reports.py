@@ -286,6 +286,7 @@ def main() -> None:
         "- not in this table: learner_locations_report and enrollment_daily, which still read `Eventos` (through "
         "its indexes); this benchmark has no events, so they are not measured here",
     ])
+    text += f"\n\nCommand: `python benchmarks/{Path(__file__).name}` (part of `make bench`)."
     print(text)
     save_section("Reports: 100k learners across 50 courses", text)
 
