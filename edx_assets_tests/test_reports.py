@@ -33,7 +33,7 @@ WORLD = SampleWorld(SPEC)
 WEEK = "2026-10-11"
 SUNDAY = date(2026, 10, 11)
 DAYS = [f"2026-10-{d:02d}" for d in range(4, 11)]
-REPORTS = ("learner_totals", "general_report", "enrollments_report", "active_users_report", "learner_locations_report",
+REPORTS = ("learner_totals", "learner_ips", "general_report", "enrollments_report", "active_users_report", "learner_locations_report",
            "learners_master", "person_course", "course_summary", "enrollment_daily", "video_engagement",
            "problem_analysis")
 UPSTREAM = ("raw_event_log", "decrypted_event_log", "eventos", "raw_course_package", "decrypted_course_package",
@@ -127,7 +127,7 @@ def test_all_report_checks_pass_and_files_exist(run):
                       "one_row_per_learner": True, "flags_are_0_or_1": True,
                       "registered_reconciles_with_person_course": True, "shares_within_0_1": True,
                       "totals_reconcile_with_eventos": True, "shares_within_0_1_and_viewers_within_plays": True,
-                      "nevents_reconcile_with_learner_day": True}
+                      "nevents_reconcile_with_learner_day": True, "events_reconcile_with_eventos": True}
     # Each of them ran: the per-enrollment check on all three files, the share check on two.
     names = [c.check_name for c in run["result"].get_asset_check_evaluations()]
     assert names.count("one_row_per_enrollment") == 3 and names.count("shares_within_0_1") == 2
@@ -305,7 +305,7 @@ def test_personal_data_settings_leave_no_name_email_or_username(run, mode, tmp_p
 
 
 REPORT_COLLECTIONS = ["reports", "course_summary", "learner_locations", "activity_daily", "learner_day",
-                      "learner_totals"]
+                      "learner_totals", "learner_ips"]
 
 
 def _report_collections(db) -> dict[str, list]:
@@ -642,3 +642,23 @@ def test_learner_totals_kept_incrementally_equal_the_totals_over_every_day(run):
     finally:
         db.learner_totals.delete_many({"week": {"$in": ["2026-10-07", "2026-10-14"]}})
         db.learner_totals_weeks.delete_many({"_id": {"$in": ["2026-10-07", "2026-10-14"]}})
+
+
+def test_learner_ips_kept_incrementally_equal_the_ips_of_every_day(run):
+    """As for learner_totals: IPs of the days before 10-07 carried to 10-14 with the days 10-07..10 equal the
+    week 10-11's, grouped over every day; and they give each learner the registration and modal IPs that the
+    raw events give."""
+    from edx_assets.edx import learner_ips as li
+
+    db, events = run["db"], "Eventos"
+    try:
+        first = li.compute(db, events, date(2026, 10, 7))
+        li.write_week(db, date(2026, 10, 7), first.frame)
+        carried = li.compute(db, events, date(2026, 10, 14))
+        assert (first.mode, carried.mode) == ("full", "incremental")
+        assert carried.frame.equals(li.read_week(db, SUNDAY))
+    finally:
+        db.learner_ips.delete_many({"week": {"$in": ["2026-10-07", "2026-10-14"]}})
+        db.learner_ips_weeks.delete_many({"_id": {"$in": ["2026-10-07", "2026-10-14"]}})
+    chosen = {r["user_id"]: (r["ip"], r["modal_ip"]) for r in li.choose(carried.frame).iter_rows(named=True)}
+    assert chosen == _expected_ips()

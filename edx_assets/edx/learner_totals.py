@@ -62,7 +62,7 @@ def read_week(db: Database, sunday: date, course_id: str | None = None) -> pl.Da
     if marker is None:
         return None
     query = {"week": sunday.isoformat(), **({"course_id": course_id} if course_id else {})}
-    return frames.read(db, COLLECTION, TOTALS_SCHEMA, query).select(COLUMNS)
+    return frames.read(db, COLLECTION, TOTALS_SCHEMA, query).select(COLUMNS).sort(KEYS)
 
 
 def fold(parts: pl.DataFrame) -> pl.DataFrame:

@@ -67,6 +67,15 @@ def daily_table(ctx: Build, *, deps: list, kinds: set[str], check_specs: list[dg
                     check_specs=check_specs, code_version="1")
 
 
+def carried_week(ctx: Build, *, asset: str, daily: str, check: str, description: str):
+    """The decorator of a weekly table kept incrementally: it reads the `daily` asset's days of the week and
+    its own previous week (declared as such), with one blocking reconciliation check."""
+    return weekly_report(ctx, deps=[dg.AssetDep(daily, partition_mapping=the_week_before(1)),
+                                    dg.AssetDep(asset, partition_mapping=the_week_before(1))],
+                         kinds={"mongodb", "polars"}, check_specs=[dg.AssetCheckSpec(
+                             check, asset=asset, partitions_def=ctx.weekly, blocking=True, description=description)])
+
+
 def reference_time(partition: str) -> datetime:
     """Activity is measured up to the start of the week's Sunday (events loaded by then)."""
     day = partition_day(partition)

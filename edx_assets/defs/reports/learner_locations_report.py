@@ -8,19 +8,18 @@ from edx_assets.defs.reports import checks
 from edx_assets.defs.reports.common import (
     courses_for,
     publish,
-    reference_time,
+    week_sunday,
     weekly_report,
 )
 from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceResource
+from edx_assets.edx import learner_ips
 from edx_assets.edx.geo import GeoLocator
 from edx_assets.edx.reports import locations
 from edx_assets.edx.reports.csv_out import write_csv
 
 
 def build(ctx: Build) -> dg.Definitions:
-    config = ctx.config
-
-    @weekly_report(ctx, deps=["course_collections"], uses_events=True, check_specs=[
+    @weekly_report(ctx, deps=["course_collections", "learner_ips"], check_specs=[
         checks.spec(ctx, "learner_locations_report", "one_row_per_learner",
                     "No user_id twice in learner_locations.csv, and the `learner_locations` collection holds "
                     "the same learners.")])
@@ -36,15 +35,21 @@ def build(ctx: Build) -> dg.Definitions:
         modal_country_code, modal_country, modal_ip_events (events that carried the modal IP).
         The `learner_locations` collection holds the same per user id (`_id`), without username; it is this
         asset's own (built aside, renamed over the live one), so re-loading course data never loses it.
-        IPs are not written out.
+        IPs are not written out. Read from the week's `learner_ips` (every event filed before the Sunday,
+        kept week by week), not from the events' history.
         """
         week = context.partition_key
         policy = reports.policy()
         locator = GeoLocator()
+        sunday = week_sunday(week)
         with mongo.get_database() as db:
             courses = courses_for(db, reports)
-            rows = (policy.apply(r) for r in locations.locate_learners(
-                db, config.events_collection, courses, locator, week, reference_time(week)))
+            ips = learner_ips.read_week(db, sunday)
+            if ips is None:
+                raise dg.Failure(description=f"learner_ips of the week {sunday} are not computed: materialize "
+                                             "learner_ips for this week first", allow_retries=False)
+            chosen = learner_ips.choose(ips).iter_rows(named=True)
+            rows = (policy.apply(r) for r in locations.locate_learners(db, chosen, courses, locator, week))
             result = write_csv(workspace.reports_dir(week) / "learner_locations.csv",
                                policy.columns(locations.COLUMNS), rows)
             located = db[locations.COLLECTION].count_documents({"country_code": {"$ne": None}})

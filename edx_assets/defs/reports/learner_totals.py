@@ -3,7 +3,7 @@
 import dagster as dg
 
 from edx_assets.defs.common import Build, markdown_table, table_schema
-from edx_assets.defs.reports.common import the_week_before, week_sunday, weekly_report
+from edx_assets.defs.reports.common import carried_week, week_sunday
 from edx_assets.defs.resources import MongoResource
 from edx_assets.edx import learner_day as ld
 from edx_assets.edx import learner_totals as lt
@@ -13,12 +13,9 @@ DESCRIBED = {name: (kind, text) for name, kind, text in ld.COLUMNS}
 
 
 def build(ctx: Build) -> dg.Definitions:
-    @weekly_report(ctx, deps=[dg.AssetDep("learner_day", partition_mapping=the_week_before(1)),
-                              dg.AssetDep("learner_totals", partition_mapping=the_week_before(1))],
-                   kinds={"mongodb", "polars"}, check_specs=[dg.AssetCheckSpec(
-        RECONCILES, asset="learner_totals", partitions_def=ctx.weekly, blocking=True,
-        description="Sum of nevents == last week's totals + the week's learner_day events (counted by MongoDB, "
-                    "not polars); on a full computation, == every learner_day event before the Sunday.")])
+    @carried_week(ctx, asset="learner_totals", daily="learner_day", check=RECONCILES, description=(
+        "Sum of nevents == last week's totals + the week's learner_day events (counted by MongoDB, not "
+        "polars); on a full computation, == every learner_day event before the Sunday."))
     def learner_totals(context: dg.AssetExecutionContext, mongo: MongoResource):
         """The `learner_totals` collection: per week (its Sunday), course and learner, the learner's
         `learner_day` rows of every day before the Sunday, summed: what person_course, active_users_report,

@@ -1,6 +1,7 @@
 """Learner location from IP addresses, looked up offline.
 
-Two rules, both per learner over every stored event with an IP before the week's Sunday:
+Two rules, both per learner over every stored event with an IP filed before the week's Sunday (kept week
+by week in `learner_ips`, see edx/learner_ips.py):
 - registration IP (the primary `ip_country`): the IP of the learner's earliest enrollment-activation
   event, else of the earliest event with an IP. Where the learner was when signing up; it does not
   move when a learner travels or uses a VPN later.
@@ -15,53 +16,18 @@ reports join `learner_locations` by user id.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from pymongo.database import Database
 
-from edx_assets.edx import eventos_schema as ev
 from edx_assets.edx.geo import GeoLocator, Location
 from edx_assets.edx.reports.courses import ReportCourse
 
 COLUMNS = ["user_id", "username", "source", "country_code", "country", "city", "courses",
            # Added: the country of the learner's most frequent IP, and how many events carried that IP.
            "modal_country_code", "modal_country", "modal_ip_events"]
-ACTIVATION = "edx.course.enrollment.activated"
 COLLECTION = "learner_locations"
-
-
-def learner_ips(db: Database, events: str, until: datetime) -> Iterator[dict[str, Any]]:
-    """Per user id, from the events before `until`: the registration IP with its source, and the modal IP
-    with its event count, streamed in user id order."""
-    pipeline = [
-        {"$match": {ev.USER_ID: {"$ne": None}, "ip": {"$nin": ["", None]}, ev.TIME: {"$lt": until}}},
-        {"$group": {
-            "_id": {"user": ev.ref(ev.USER_ID), "ip": "$ip"},
-            "n": {"$sum": 1},
-            "first": {"$min": ev.ref(ev.TIME)},
-            "activated": {"$min": {"$cond": [{"$eq": [ev.ref(ev.EVENT_TYPE), ACTIVATION]}, ev.ref(ev.TIME), None]}},
-            "username": {"$max": "$username"},
-        }},
-        # $first below takes the most frequent IP: ties go to the IP seen first, then the smaller one.
-        {"$sort": {"_id.user": 1, "n": -1, "first": 1, "_id.ip": 1}},
-        {"$group": {
-            "_id": "$_id.user",
-            "username": {"$max": "$username"},
-            "modal": {"$first": {"ip": "$_id.ip", "n": "$n"}},
-            # $min over {t, ip} documents picks the earliest (then the smaller IP); nulls are ignored.
-            "activation": {"$min": {"$cond": [{"$ne": ["$activated", None]},
-                                              {"t": "$activated", "ip": "$_id.ip"}, None]}},
-            "earliest": {"$min": {"t": "$first", "ip": "$_id.ip"}},
-        }},
-        {"$sort": {"_id": 1}},
-    ]
-    for row in db[events].aggregate(pipeline, allowDiskUse=True):
-        chosen, source = (row["activation"], "enrollment_activation") if row.get("activation") else (
-            row["earliest"], "earliest_event")
-        yield {"user_id": row["_id"], "username": row.get("username"), "ip": chosen["ip"], "source": source,
-               "modal_ip": row["modal"]["ip"], "modal_ip_events": row["modal"]["n"]}
 
 
 def _fields(location: Location | None) -> dict[str, str | None]:
@@ -70,15 +36,16 @@ def _fields(location: Location | None) -> dict[str, str | None]:
             "city": location.city if location else None}
 
 
-def locate_learners(db: Database, events: str, courses: list[ReportCourse], locator: GeoLocator,
-                    week: str, until: datetime, batch: int = 1000) -> Iterator[dict[str, Any]]:
-    """Yield one CSV row per learner while writing the `learner_locations` collection aside; it
-    replaces the live collection (one atomic rename) once every learner was located."""
+def locate_learners(db: Database, learners: Iterable[dict[str, Any]], courses: list[ReportCourse],
+                    locator: GeoLocator, week: str, batch: int = 1000) -> Iterator[dict[str, Any]]:
+    """Yield one CSV row per learner (`learners`: learner_ips.choose's rows) while writing the
+    `learner_locations` collection aside; it replaces the live collection (one atomic rename) once every
+    learner was located."""
     staging = db[f"{COLLECTION}__staging_{week}"]
     staging.drop()
     pending: list[dict] = []
     enrolled_in = _courses_by_user(db, courses)
-    for learner in learner_ips(db, events, until):
+    for learner in learners:
         registration = _fields(locator.locate(learner["ip"]))
         modal = _fields(locator.locate(learner["modal_ip"]))
         pending.append({"_id": learner["user_id"], "week": week, "source": learner["source"], **registration,
