@@ -204,7 +204,8 @@ def test_lineage_and_asset_pages_render_in_chromium(ui, tmp_path):
     url = ui["url"]
     with sync_playwright() as p:
         browser = _browser(p)
-        page = browser.new_page(viewport={"width": 2400, "height": 1300})
+        # Square and large: the graph is fitted to the page, and a smaller zoom shortens the names it shows.
+        page = browser.new_page(viewport={"width": 2600, "height": 2600})
         page.goto(f"{url}/assets/learners_master?view=lineage&lineageScope=upstream&lineageDepth=7")
         page.get_by_text("learners_master", exact=True).first.wait_for(state="visible", timeout=90_000)
         for name in ("s3_event_log", "raw_event_log", "decrypted_event_log", "eventos", "s3_course_package",
