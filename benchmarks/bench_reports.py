@@ -120,7 +120,7 @@ def write_learner_days(uri: str, db_name: str, weeks: int) -> dict:
                                      (pl.col("nproblem_check") / 4).alias("best_score"),
                                      pl.lit(0, dtype=pl.Int64).alias("show_answers"))).alias("problem_detail"),
         ).with_columns(pl.col("videos").list.len().alias("nvideos"), pl.col("problems").list.len().alias("nproblems"))
-        learner_day.write_day(db, frame.select(learner_day.NAMES).cast(learner_day._empty_schema()), day.isoformat())
+        learner_day.write_day(db, frame.select(learner_day.NAMES).cast(learner_day.column_types()), day.isoformat())
         rows += n
     return {"rows": rows}
 

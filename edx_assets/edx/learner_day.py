@@ -210,7 +210,7 @@ def compute(events: pl.DataFrame, day: str) -> pl.DataFrame:
     """learner_day rows (columns NAMES) from one day's events (READ_SCHEMA), sorted by course and user."""
     keys = ["course_id", "user_id"]
     if events.height == 0:
-        return pl.DataFrame(schema=_empty_schema())
+        return pl.DataFrame(schema=column_types())
     frame = events.with_columns(pl.col("time").dt.epoch("ms").alias("ms")).sort([*keys, "ms", "line"])
 
     gap_all = (pl.col("ms") - pl.col("ms").shift(1)).over(keys)
@@ -251,7 +251,7 @@ def compute(events: pl.DataFrame, day: str) -> pl.DataFrame:
         pl.col("problems").list.len().alias("nproblems"),
         pl.col("video_detail").fill_null(pl.lit([], dtype=VIDEO_DETAIL)),
         pl.col("problem_detail").fill_null(pl.lit([], dtype=PROBLEM_DETAIL)),
-    ).select(NAMES).cast(_empty_schema()).sort(keys)  # categorical texts back to strings, then sorted
+    ).select(NAMES).cast(column_types()).sort(keys)  # categorical texts back to strings, then sorted
 
 
 VIDEO_DETAIL = pl.List(pl.Struct({"video": pl.String, "plays": pl.Int64, "furthest": pl.Float64, "ended": pl.Boolean}))
@@ -306,7 +306,8 @@ def _modal_ip(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
             .group_by(keys, maintain_order=True).first().select([*keys, pl.col("ip").alias("modal_ip")]))
 
 
-def _empty_schema() -> dict[str, pl.DataType]:
+def column_types() -> dict[str, pl.DataType]:
+    """The polars type of each learner_day column (what an empty day has, and what a computed day is cast to)."""
     types = {"integer": pl.Int64, "float": pl.Float64, "string": pl.String, "date": pl.String,
              "datetime": pl.Datetime("ms", "UTC"), "list": pl.List(pl.String)}
     nested = {"video_detail": VIDEO_DETAIL, "problem_detail": PROBLEM_DETAIL}

@@ -8,7 +8,7 @@ import polars as pl
 from pymongo.database import Database
 
 from edx_assets.edx.reports.courses import ReportCourse
-from edx_assets.edx.reports.learners import activity_totals, enrollment_frame, recent_events, with_activity
+from edx_assets.edx.reports.learners import enrollment_frame, recent_events, week_totals, with_activity
 
 COLUMNS = [
     "course_id", "course_name", "user_id", "username", "name", "email", "enrollment_date", "mode",
@@ -27,5 +27,5 @@ def active_users_frame(db: Database, course: ReportCourse, until: date) -> pl.Da
     """
     enrolled = enrollment_frame(db, course, None)  # no IP columns here
     active = enrolled.filter((pl.col("courseware_records") > 0) & ~pl.col("is_staff"))
-    times = activity_totals(db, course, until).select("user_id", "first_event", "last_event")
+    times = week_totals(db, course, until).select("user_id", "first_event", "last_event")
     return with_activity(active.join(times, on="user_id", how="left"), recent_events(db, course, until))

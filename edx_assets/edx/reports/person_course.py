@@ -1,5 +1,5 @@
 """person_course: one row per learner per course, the MIT/Harvard person-course layout (edx2bigquery's
-`person_course`), as a polars rollup of the course collections and `learner_day`."""
+`person_course`), as a polars rollup of the course collections and `learner_totals`."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def person_course_frame(db: Database, course: ReportCourse, until: date, locatio
     """registered: enrolled; viewed: any courseware record; explored: visited at least half the chapters
     (None without a course structure); certified: a `downloadable` certificate; completed: grade >= the
     course's pass mark (None when the course states no pass mark: unknown, not 0); the activity columns
-    are `learner_day` summed over the days before `until`."""
+    are the week's `learner_totals` (every learner day before `until`, summed)."""
     structure = frames.read(db, course.collection("structure"), {**frames.STRUCTURE, "children": frames.TEXT_LIST})
     courseware = frames.read(db, course.collection("courseware"), frames.COURSEWARE)
     chapter_of, n_chapters = chapter_of_blocks(structure)
