@@ -31,18 +31,25 @@ from benchmarks.common import local_stack, measure, save_section, table
 from edx_assets.edx import course_load, course_package, learner_day, learner_totals
 from edx_assets.edx.reports import (
     active_users,
+    answers,
     course_summary,
+    demographics,
     enrollments,
+    forum,
     frames,
     general,
+    geography,
     locations,
     master,
     person_course,
+    retention,
+    risk,
+    roles,
 )
 from edx_assets.edx.reports import engagement as eng
 from edx_assets.edx.reports.courses import report_courses
 from edx_assets.edx.reports.csv_out import write_csv, write_frame
-from edx_assets.edx.reports.learners import LEARNER_DAY_RECENT, week_totals
+from edx_assets.edx.reports.learners import LEARNER_DAY_RECENT, enrollment_frame, week_totals, with_activity
 from edx_assets.local.sample_package import PackageWriter
 from edx_assets.local.sample_world import SampleSpec, SampleWorld
 
@@ -114,7 +121,18 @@ def write_learner_days(uri: str, db_name: str, weeks: int) -> dict:
             pl.concat_list("problem").list.drop_nulls().alias("problems"),
             pl.concat_list(pl.struct(pl.col("video"), pl.col("nplay_video").alias("plays"),
                                      (pl.col("seconds") / 10).alias("furthest"),
-                                     (pl.col("nplay_video") > 2).alias("ended"))).alias("video_detail"),
+                                     (pl.col("nplay_video") > 2).alias("ended"),
+                                     (pl.col("seconds") / 12).round(3).alias("seconds"),
+                                     pl.lit(300.0).alias("duration"))).alias("video_detail"),
+            pl.concat_list(pl.struct(pl.col("video"), pl.lit(0.0).alias("start"),
+                                     (pl.col("seconds") / 12).round(3).alias("end"))).alias("video_viewings"),
+            pl.concat_list(pl.struct(
+                pl.col("problem"), pl.format("{}_2_1", pl.col("problem")).alias("part"),
+                pl.lit("¿Cuál es el resultado?").alias("question"), start.alias("first_time"),
+                pl.format("choice_{}", pl.col("nproblem_check")).alias("first_value"),
+                (pl.col("nproblem_check") == 1).alias("first_correct"), pl.lit(None, dtype=pl.String).alias("first_variant"),
+                start.alias("last_time"), pl.lit("choice_1").alias("last_value"), pl.lit(True).alias("last_correct"),
+                pl.lit(None, dtype=pl.String).alias("last_variant"))).alias("answer_detail"),
             pl.concat_list(pl.struct(pl.col("problem"), pl.col("nproblem_check").alias("checks"),
                                      (pl.col("nproblem_check") == 1).alias("first_correct"),
                                      (pl.col("nproblem_check") / 4).alias("best_score"),
@@ -171,6 +189,41 @@ def run_report(uri: str, db_name: str, name: str, week_sunday: str, out: str) ->
     if name == "problem_analysis":
         rows = (r for c in courses for r in eng.problem_rows(db, c, week_totals(db, c, until)))
         return write_csv(folder / "problem_analysis.csv", eng.PROBLEM_COLUMNS, rows).rows
+    return run_field_table(db, courses, name, until, folder)
+
+
+def run_field_table(db, courses, name: str, until: date, folder: Path) -> int:
+    """The field's tables (issue 15), as their assets compute them (course team left out)."""
+    def learners(course):
+        return roles.learners_only(week_totals(db, course, until), roles.team_ids(db, course))
+
+    def stacked(make, columns):
+        return write_frame(folder / f"{name}.csv", pl.concat([make(c) for c in courses], how="vertical_relaxed"),
+                           columns).rows
+
+    if name == "video_segments":
+        return stacked(lambda c: eng.segment_frame(db, c, learners(c)), eng.SEGMENT_COLUMNS)
+    if name == "answer_distribution":
+        return stacked(lambda c: answers.distribution(db, c, learners(c)), answers.COLUMNS)
+    if name == "at_risk_learners":
+        return stacked(lambda c: risk.at_risk(c, with_activity(enrollment_frame(db, c, None), week_totals(
+            db, c, until).select("user_id", "first_event", "last_event", "nevents")), until), risk.AT_RISK_COLUMNS)
+    if name == "engagement_segments":
+        return stacked(lambda c: risk.segments(c, enrollment_frame(db, c, None), risk.week_metrics(db, c, until),
+                                               until.isoformat()), risk.SEGMENT_COLUMNS)
+    if name == "enrollment_by_demographics_daily":
+        return stacked(lambda c: demographics.daily(c, demographics.values(db, c, roles.team_ids(db, c), until)),
+                       demographics.COLUMNS)
+    if name == "geography":
+        return write_frame(folder / "geography.csv", geography.by_country(folder / "person_course.csv", False),
+                           geography.COLUMNS).rows
+    if name == "forum_activity":
+        return stacked(lambda c: forum.activity(c, forum.posts(db, c), week_totals(db, c, until),
+                                                enrollment_frame(db, c, None)), forum.COLUMNS)
+    if name == "retention_by_cohort":
+        first_day = retention.first_loaded_day(db)
+        return stacked(lambda c: retention.retention(db, c, week_totals(db, c, until), roles.team_ids(db, c), until,
+                                                     first_day), retention.COLUMNS)
     raise ValueError(name)
 
 
@@ -197,7 +250,7 @@ def read_inputs(uri: str, db_name: str, name: str, week_sunday: str, out: str) -
         read += previous.height if previous is not None else 0
         since = learner_totals.week_start(until) if previous is not None else None
         return read + learner_totals.read_days(db, until, since).height
-    if name == "course_summary":
+    if name in ("course_summary", "geography"):
         return pl.read_csv(Path(out) / "person_course.csv", infer_schema_length=0).height
     if name in ("person_course", "learners_master"):
         read += frames.read(db, locations.COLLECTION, frames.LOCATIONS).height
@@ -208,11 +261,22 @@ def read_inputs(uri: str, db_name: str, name: str, week_sunday: str, out: str) -
             read += _course_side(db, course, "enrollments", "demographics")
         elif name in ("active_users_report", "learners_master", "person_course"):
             read += _course_side(db, course, *every)
-        elif name in ("video_engagement", "problem_analysis"):
-            read += _course_side(db, course, "structure")
-        if name in ("active_users_report", "person_course", "video_engagement", "problem_analysis"):
+        elif name in ("video_engagement", "problem_analysis", "video_segments", "answer_distribution"):
+            read += _course_side(db, course, "structure", "users") + _roles(db, course)
+        elif name in ("at_risk_learners", "engagement_segments", "forum_activity"):
+            read += _course_side(db, course, *every) + _roles(db, course)
+        elif name in ("enrollment_by_demographics_daily", "retention_by_cohort"):
+            read += _course_side(db, course, "enrollments", "users", "demographics") + _roles(db, course)
+        if name == "forum_activity":
+            read += forum.posts(db, course).height
+        if name in ("active_users_report", "person_course", "video_engagement", "problem_analysis", "video_segments",
+                    "answer_distribution", "at_risk_learners", "forum_activity", "retention_by_cohort"):
             read += frames.read(db, learner_totals.COLLECTION, learner_totals.TOTALS_SCHEMA,
                                 {**totals, "course_id": course.course_id}).height
+        if name == "engagement_segments":
+            read += frames.read(db, learner_day.COLLECTION, risk.WEEK_DAYS, {
+                "course_id": course.course_id, "day": {"$gte": (until - timedelta(days=14)).isoformat(),
+                                                       "$lt": until.isoformat()}}).height
         if name == "active_users_report":
             read += frames.read(db, learner_day.COLLECTION, LEARNER_DAY_RECENT, {
                 "course_id": course.course_id, "day": {"$gte": (until - timedelta(days=30)).isoformat(),
@@ -221,7 +285,13 @@ def read_inputs(uri: str, db_name: str, name: str, week_sunday: str, out: str) -
 
 
 REPORTS = ["learner_totals", "general_report", "enrollments_report", "active_users_report", "learners_master",
-           "person_course", "course_summary", "video_engagement", "problem_analysis"]
+           "person_course", "course_summary", "video_engagement", "problem_analysis", "video_segments",
+           "answer_distribution", "at_risk_learners", "engagement_segments", "enrollment_by_demographics_daily",
+           "geography", "forum_activity", "retention_by_cohort"]
+
+
+def _roles(db, course) -> int:
+    return frames.read(db, course.collection("roles"), roles.ROLES).height
 
 
 def measure_week(uri: str, week_sunday: date, out: Path) -> dict[str, dict]:

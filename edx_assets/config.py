@@ -61,6 +61,7 @@ class EdxConfig:
     reports_bucket: str | None = None
     reports_prefix: str = "reports"
     course_metadata_file: str | None = None
+    reports_include_course_team: bool = False  # per-course aggregates count the course team too
     # which optional secrets the environment holds (their values stay there)
     secrets_set: frozenset[str] = field(default_factory=frozenset)
 
@@ -124,5 +125,6 @@ class EdxConfig:
             reports_bucket=text("EDX_REPORTS_BUCKET"),
             reports_prefix=text("EDX_REPORTS_PREFIX", "reports"),
             course_metadata_file=text("EDX_COURSE_METADATA_FILE"),
+            reports_include_course_team=text("EDX_REPORTS_INCLUDE_COURSE_TEAM", "false").lower() in {"1", "true", "yes"},
             secrets_set=frozenset(name for name in OPTIONAL_SECRETS if text(name)),
         )

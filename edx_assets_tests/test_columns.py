@@ -6,14 +6,20 @@ import pytest
 from edx_assets.edx.reports import (
     active_users,
     activity,
+    answers,
     columns,
     course_summary,
+    demographics,
     engagement,
     enrollments,
+    forum,
     general,
+    geography,
     locations,
     master,
     person_course,
+    retention,
+    risk,
 )
 
 TABLES = {
@@ -22,6 +28,10 @@ TABLES = {
     "person_course": person_course.COLUMNS, "course_summary": course_summary.COLUMNS,
     "activity_daily": activity.ACTIVITY_COLUMNS, "enrollment_daily": activity.ENROLLMENT_COLUMNS,
     "video_engagement": engagement.VIDEO_COLUMNS, "problem_analysis": engagement.PROBLEM_COLUMNS,
+    "video_segments": engagement.SEGMENT_COLUMNS, "answer_distribution": answers.COLUMNS,
+    "at_risk_learners": risk.AT_RISK_COLUMNS, "engagement_segments": risk.SEGMENT_COLUMNS,
+    "enrollment_by_demographics_daily": demographics.COLUMNS, "geography": geography.COLUMNS,
+    "forum_activity": forum.COLUMNS, "retention_by_cohort": retention.COLUMNS,
 }
 TYPES = {"string", "integer", "float", "0/1", "datetime", "date", "boolean"}
 

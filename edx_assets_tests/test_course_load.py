@@ -49,7 +49,12 @@ def test_collections_hold_exactly_the_worlds_rows(db, packages):
             "certificates": sum(1 for e in enrollments if WORLD.certificate(e, day)),
             "courseware": sum(len(e.visits_until(day)) for e in enrollments),
             "structure": len(course.blocks),
-            "forum": sum(len(WORLD.forum_posts(e, day)) for e in enrollments),
+            # The instructor's welcome thread and response, then the learners' threads, responses, comments.
+            "forum": 2 + sum(len(WORLD.forum_posts(e, day)) + len(WORLD.forum_replies(e, day, "response"))
+                             + len(WORLD.forum_replies(e, day, "comment")) for e in enrollments),
+            # Course access roles, and the forum roles of the learners the package carries.
+            "roles": sum(1 for uid, table, _ in WORLD.roles(course)
+                         if table == "course" or uid in {lr.user_id for lr in learners}),
         }
         counts = {suffix: db[f"{prefix}.{suffix}"].count_documents({}) for suffix in expected}
         assert counts == expected, prefix
@@ -214,3 +219,26 @@ def test_a_primary_key_twice_in_a_table_names_the_member(db, tmp_path, public_ke
                        match=r"A-B-C-student_courseenrollment-prod-analytics\.sql\.gpg: the id 7 appears on more"):
         course_load.load_package(db, manifest, tmp_path / "out", date(2026, 10, 4), "A")
     assert db.list_collection_names() == []
+
+
+def test_role_tables_load_into_one_roles_collection(db, tmp_path, public_key, private_key, passphrase):
+    """Both role tables land in `<course>.roles`, tagged by source; a forum table that names its roles only by
+    id keeps them (`role_id:<n>`); a role table naming no role at all is refused, naming the member."""
+    access = b"id\tuser_id\torg\tcourse_id\trole\n1\t7\tA\tA/B/C\tinstructor\n2\t8\tA\tA/B/C\tbeta_testers\n"
+    forum = b"id\trole_id\tuser_id\n1\t3\t7\n2\t4\t9\n"
+    package = make_package(tmp_path / "p.zip", {"A-B-C-student_courseaccessrole-prod-analytics.sql": access,
+                                                "A-B-C-django_comment_client_role_users-prod-analytics.sql": forum},
+                           public_key)
+    with crypto.keyring(private_key, passphrase) as ring:
+        manifest = course_package.extract_and_decrypt(package, tmp_path / "out", ring)
+    result = course_load.load_package(db, manifest, tmp_path / "out", date(2026, 10, 4), "A")
+    docs = sorted((d["source"], d["user_id"], d["role"]) for d in db[f"{result.courses[0].prefix}.roles"].find())
+    assert docs == [("course", 7, "instructor"), ("course", 8, "beta_testers"), ("forum", 7, "role_id:3"),
+                    ("forum", 9, "role_id:4")]
+    assert result.courses[0].rows["roles"] == 4
+    bad = make_package(tmp_path / "q.zip", {"A-B-C-django_comment_client_role_users-prod-analytics.sql":
+                                            b"id\tuser_id\n1\t7\n"}, public_key)
+    with crypto.keyring(private_key, passphrase) as ring:
+        manifest = course_package.extract_and_decrypt(bad, tmp_path / "out2", ring)
+    with pytest.raises(ValueError, match=r"django_comment_client_role_users-prod-analytics\.sql\.gpg: header names no role"):
+        course_load.load_package(db, manifest, tmp_path / "out2", date(2026, 10, 11), "A")

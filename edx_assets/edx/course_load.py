@@ -50,6 +50,7 @@ INDEXES: dict[str, list[IndexModel]] = {
                 IndexModel([("username", ASCENDING)], name="username")],
     STRUCTURE_SUFFIX: [IndexModel([("category", ASCENDING)], name="category")],
     FORUM_SUFFIX: [IndexModel([("author_id", ASCENDING)], name="author_id")],
+    layout.ROLES_SUFFIX: [IndexModel([("user_id", ASCENDING)], name="user_id")],
 }
 # Columns each loaded table must have (a wrong header is refused).
 REQUIRED_COLUMNS = {
@@ -59,6 +60,8 @@ REQUIRED_COLUMNS = {
     "courseware_studentmodule": ["student_id", "module_id"],
     "student_courseenrollment": ["user_id", "course_id"],
     "user_id_map": ["user_id", "username"],
+    "student_courseaccessrole": ["user_id", "role"],
+    "django_comment_client_role_users": ["user_id"],
 }
 STAGING_RE = re.compile(r"__staging_[0-9a-f]+$")
 
@@ -127,6 +130,21 @@ def _table_docs(path: Path, table: str, load: CourseLoad) -> Iterator[dict]:
     for column, n in stats.untyped_values.items():
         key = f"{table}.{column}"
         load.untyped_values[key] = load.untyped_values.get(key, 0) + n
+
+
+def _role_docs(folder: Path, files: dict, load: CourseLoad) -> Iterator[dict]:
+    """Both role tables as one collection: `source` (course / forum), `role` (the forum table's `name`; a
+    forum row carrying only a `role_id` keeps it as `role_id:<n>`, never dropped), `user_id`, and the row."""
+    for table, source in layout.ROLE_TABLES.items():
+        entry = files.get(table)
+        if entry is None:
+            continue
+        header = sql_dump.read_header(folder / entry.path)
+        if not {"role", "name", "role_id"} & set(header):
+            raise sql_dump.HeaderError(f"{entry.member}: header names no role (role, name or role_id); got {header[:12]}")
+        for row in _table_docs(folder / entry.path, table, load):
+            role = row.get("role") or row.get("name") or f"role_id:{row.get('role_id')}"
+            yield {**row, "_id": f"{source}:{row['_id']}", "source": source, "role": role}
 
 
 def _structure_docs(path: Path, load: CourseLoad) -> Iterator[dict]:
@@ -278,6 +296,10 @@ def load_package(db: Database, manifest: Manifest, folder: Path, package_date: d
                 load.rows[suffix] = _insert(db, name, docs, entry.member if entry else name)
                 load.seconds[suffix] = round(time.perf_counter() - started, 3)
                 course_staged[suffix] = name
+            name = f"{prefix}.{layout.ROLES_SUFFIX}__staging_{token}"
+            db.create_collection(name)
+            load.rows[layout.ROLES_SUFFIX] = _insert(db, name, _role_docs(folder, files, load), name)
+            course_staged[layout.ROLES_SUFFIX] = name
             for table, suffix, make in (
                 (layout.STRUCTURE_TABLE, STRUCTURE_SUFFIX, lambda p, ld: _structure_docs(p, ld)),
                 (layout.FORUM_TABLE, FORUM_SUFFIX, lambda p, ld: _forum_docs(p, ld, rejected)),

@@ -16,6 +16,10 @@ LOADED_TABLES: dict[str, str] = {
     "student_courseenrollment": "enrollments",
     "user_id_map": "userIDs",
 }
+# Tables loaded together into `<course>.roles` (each row tagged with its `source`): course team access roles
+# (instructor, staff, beta_testers, ...) and forum roles (Administrator, Moderator, Community TA, Student).
+ROLE_TABLES: dict[str, str] = {"student_courseaccessrole": "course", "django_comment_client_role_users": "forum"}
+ROLES_SUFFIX = "roles"
 STRUCTURE_TABLE = "course_structure"
 FORUM_TABLE = "forum"
 
@@ -167,7 +171,7 @@ class PackageFile:
 
     @property
     def kind(self) -> str:
-        if self.table in LOADED_TABLES:
+        if self.table in LOADED_TABLES or self.table in ROLE_TABLES:
             return "table"
         if self.table == STRUCTURE_TABLE:
             return "structure"
@@ -203,7 +207,7 @@ def parse_package_file(name: str) -> PackageFile | None:
     else:
         return None
     # Known tables first (their names may contain what looks like a course part), then any name.
-    for table in sorted((*LOADED_TABLES, STRUCTURE_TABLE), key=len, reverse=True):
+    for table in sorted((*LOADED_TABLES, *ROLE_TABLES, STRUCTURE_TABLE), key=len, reverse=True):
         if rest.endswith("-" + table):
             return PackageFile(rest[: -len(table) - 1], table, env, ext)
     prefix, sep, table = rest.rpartition("-")

@@ -22,6 +22,13 @@ Definitions (edx2bigquery's `time_on_task` / `person_course_day`, make_time_on_t
   the advance of the position, capped at twice the wall-clock time between the two events (the player's
   top speed is 2x) and counted only from 0.25 s (edx-analytics-pipeline's minimum viewing). A play with no
   such closing event (a mobile play, a closed tab) counts its play, not seconds.
+- per video (video_detail): plays, the furthest position any of its events reported, whether it ended,
+  the seconds watched (the segments above) and the duration its events reported (their median); the
+  viewings themselves (video_viewings: from, to positions of each counted segment) are what the video
+  timeline (video_segments) counts.
+- answers (answer_detail): per problem and response part, the learner's first and last answer of the day
+  (value, correct, variant, time) from server-side problem_check events, with the question text the
+  event's `submission` carries (edx-analytics-pipeline's answer distribution inputs).
 - agent classes: mobile app (`event_source` mobile or an `edX/` agent), mobile browser (a browser agent
   naming Mobi, Android, iPhone or iPad), desktop (any other agent), unknown (no agent).
 """
@@ -93,12 +100,16 @@ COLUMNS: list[tuple[str, str, str]] = [
     ("nvideos", "integer", "distinct videos with any video event"),
     ("videos", "list", "those videos' short ids (what video events call them), sorted"),
     ("video_seconds_watched", "float", "seconds of video played: play-to-pause/stop/seek segments, capped"),
-    ("video_detail", "list", "per video: plays, furthest position (seconds) and whether it ended (stop/complete)"),
+    ("video_detail", "list", "per video: plays, furthest position (seconds), whether it ended (stop/complete), "
+                             "seconds watched and the duration its events reported (median)"),
+    ("video_viewings", "list", "per counted viewing segment: video, from and to position (seconds)"),
     ("nproblem_check", "integer", "server-side problem checks (one per submission)"),
     ("nproblems", "integer", "distinct problems checked"),
     ("problems", "list", "those problems' usage keys, sorted"),
     ("problem_detail", "list", "per problem: checks, right on attempt 1, best score (grade / max grade), "
                                "show-answers"),
+    ("answer_detail", "list", "per problem and response part: first and last answer of the day (value, "
+                              "correct, variant, time) and the question text"),
     ("nshow_answer", "integer", "show-answer events"),
     ("nforum_threads", "integer", "forum threads created"),
     ("nforum_responses", "integer", "forum responses created"),
@@ -124,8 +135,36 @@ READ_SCHEMA = Schema({
     "time": pa.timestamp("ms"), "type": pa.string(), "source": pa.string(), "ip": pa.string(),
     "agent": pa.string(), "video": pa.string(), "position": pa.float64(), "old_time": pa.float64(),
     "new_time": pa.float64(), "problem": pa.string(), "attempts": pa.int64(), "success": pa.string(),
-    "score": pa.float64(),
+    "score": pa.float64(), "duration": pa.float64(),
+    "answers": pa.list_(pa.struct([("part", pa.string()), ("value", pa.string()), ("correct", pa.bool_()),
+                                   ("variant", pa.string()), ("question", pa.string())])),
 })
+
+
+def _answers(checked: dict) -> dict:
+    """A server problem_check's answers, one item per response part: the value as text (a list of choices
+    as `[a|b]`, edx-analytics-pipeline's form), correct per `correct_map`, and the `submission`'s variant and
+    question text when the event carries them."""
+    def entries(field: str) -> dict:
+        return {"$objectToArray": {"$ifNull": [_payload(field), {}]}}
+
+    def of_part(array: str, value: str) -> dict:
+        return {"$first": {"$map": {"input": {"$filter": {"input": array, "as": "e", "cond": {"$eq": ["$$e.k", "$$a.k"]}}},
+                                    "as": "e", "in": value}}}
+
+    text = {"$convert": {"input": "$$this", "to": "string", "onError": "", "onNull": ""}}
+    value = {"$cond": [{"$isArray": "$$a.v"},
+                       {"$concat": ["[", {"$reduce": {"input": "$$a.v", "initialValue": None, "in": {
+                           "$cond": [{"$eq": ["$$value", None]}, text, {"$concat": ["$$value", "|", text]}]}}}, "]"]},
+                       {"$convert": {"input": "$$a.v", "to": "string", "onError": None, "onNull": None}}]}
+    variant = {"$convert": {"input": "$$e.v.variant", "to": "string", "onError": None, "onNull": None}}
+    return {"$cond": [checked, {"$let": {"vars": {"cm": entries("correct_map"), "sub": entries("submission")}, "in": {
+        "$map": {"input": entries("answers"), "as": "a", "in": {
+            "part": "$$a.k", "value": value,
+            "correct": {"$eq": [of_part("$$cm", "$$e.v.correctness"), "correct"]},
+            "variant": of_part("$$sub", variant),
+            "question": of_part("$$sub", {"$convert": {"input": "$$e.v.question", "to": "string", "onError": None,
+                                                       "onNull": None}})}}}}}, None]}
 
 
 def _payload(field: str) -> dict:
@@ -157,6 +196,8 @@ def read_pipeline(day: str) -> list[dict]:
             "success": {"$cond": [checked, {"$toString": _payload("success")}, None]},
             "score": {"$cond": [{"$and": [checked, {"$gt": [_number("max_grade"), 0]}]},
                                 {"$divide": [_number("grade"), _number("max_grade")]}, None]},
+            "duration": {"$cond": [{"$in": [ev.ref(ev.EVENT_TYPE), VIDEO_EVENTS]}, _number("duration"), None]},
+            "answers": _answers(checked),
         }},
     ]
 
@@ -239,8 +280,9 @@ def compute(events: pl.DataFrame, day: str) -> pl.DataFrame:
     for name in (*KIND_PATTERNS, "other"):
         parts.append(_chain_time(timed.filter(pl.col("kind") == name), keys, f"{name}_time"))
     rows = counts
-    for part in [*parts, _watched(frame, keys), _modal_ip(frame, keys), _video_detail(frame, keys),
-                 _problem_detail(frame, keys)]:
+    segments = _segments(frame, keys)
+    for part in [*parts, _watched(segments, keys), _modal_ip(frame, keys), _video_detail(frame, segments, keys),
+                 _viewings(segments, keys), _problem_detail(frame, keys), _answer_detail(frame, keys)]:
         rows = rows.join(part, on=keys, how="left")
     seconds = [c for c in NAMES if "_time_" in c or c.startswith("time_on_task")]
     return rows.with_columns(
@@ -251,25 +293,59 @@ def compute(events: pl.DataFrame, day: str) -> pl.DataFrame:
         pl.col("problems").list.len().alias("nproblems"),
         pl.col("video_detail").fill_null(pl.lit([], dtype=VIDEO_DETAIL)),
         pl.col("problem_detail").fill_null(pl.lit([], dtype=PROBLEM_DETAIL)),
+        pl.col("video_viewings").fill_null(pl.lit([], dtype=VIDEO_VIEWINGS)),
+        pl.col("answer_detail").fill_null(pl.lit([], dtype=ANSWER_DETAIL)),
     ).select(NAMES).cast(column_types()).sort(keys)  # categorical texts back to strings, then sorted
 
 
-VIDEO_DETAIL = pl.List(pl.Struct({"video": pl.String, "plays": pl.Int64, "furthest": pl.Float64, "ended": pl.Boolean}))
+VIDEO_DETAIL = pl.List(pl.Struct({"video": pl.String, "plays": pl.Int64, "furthest": pl.Float64, "ended": pl.Boolean,
+                                  "seconds": pl.Float64, "duration": pl.Float64}))
+VIDEO_VIEWINGS = pl.List(pl.Struct({"video": pl.String, "start": pl.Float64, "end": pl.Float64}))
+ANSWER_DETAIL = pl.List(pl.Struct({
+    "problem": pl.String, "part": pl.String, "question": pl.String,
+    "first_time": pl.Datetime("ms", "UTC"), "first_value": pl.String, "first_correct": pl.Boolean,
+    "first_variant": pl.String, "last_time": pl.Datetime("ms", "UTC"), "last_value": pl.String,
+    "last_correct": pl.Boolean, "last_variant": pl.String}))
 PROBLEM_DETAIL = pl.List(pl.Struct({"problem": pl.String, "checks": pl.Int64, "first_correct": pl.Boolean,
                                     "best_score": pl.Float64, "show_answers": pl.Int64}))
 
 
-def _video_detail(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
-    """Per learner and video: plays, the furthest position any video event reported, and whether a stop or
-    complete event came (what video_engagement rolls up)."""
+def _video_detail(frame: pl.DataFrame, segments: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Per learner and video: plays, the furthest position any video event reported, whether a stop or
+    complete event came, the seconds watched and the reported duration (what video_engagement rolls up)."""
+    watched = segments.group_by([*keys, "video"]).agg(pl.col("seconds").sum().round(3))
     per_video = frame.filter(pl.col("video").is_not_null()).with_columns(pl.col("video").cast(pl.String)).group_by(
         [*keys, "video"]).agg(
         pl.col("type").is_in(PLAYS).sum().cast(pl.Int64).alias("plays"),
         pl.coalesce("position", "new_time").max().alias("furthest"),
         pl.col("type").is_in(ENDS).any().alias("ended"),
-    ).sort([*keys, "video"])
+        pl.col("duration").filter(pl.col("duration") > 0).median().alias("duration"),
+    ).join(watched, on=[*keys, "video"], how="left").with_columns(pl.col("seconds").fill_null(0.0)).sort([*keys, "video"])
     return per_video.group_by(keys, maintain_order=True).agg(
-        pl.struct("video", "plays", "furthest", "ended").alias("video_detail"))
+        pl.struct("video", "plays", "furthest", "ended", "seconds", "duration").alias("video_detail"))
+
+
+def _viewings(segments: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Per learner: each counted segment as (video, start, end) positions, in order of time."""
+    return segments.sort([*keys, "ms", "line"]).group_by(keys, maintain_order=True).agg(
+        pl.struct("video", "start", "end").alias("video_viewings"))
+
+
+def _answer_detail(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Per learner, problem and part: the day's first and last answer (server-side checks, in time order)."""
+    answers = frame.filter(pl.col("answers").list.len() > 0).select(
+        *keys, pl.col("problem").cast(pl.String), "time", "ms", "line", "answers").explode("answers").unnest("answers")
+    if answers.height == 0:
+        return pl.DataFrame(schema={**{k: frame.schema[k] for k in keys}, "answer_detail": ANSWER_DETAIL})
+    per_part = answers.sort([*keys, "ms", "line"]).group_by([*keys, "problem", "part"], maintain_order=True).agg(
+        pl.col("question").drop_nulls().first(),
+        pl.col("time").first().alias("first_time"), pl.col("value").first().alias("first_value"),
+        pl.col("correct").first().alias("first_correct"), pl.col("variant").first().alias("first_variant"),
+        pl.col("time").last().alias("last_time"), pl.col("value").last().alias("last_value"),
+        pl.col("correct").last().alias("last_correct"), pl.col("variant").last().alias("last_variant"),
+    ).sort([*keys, "problem", "part"])
+    fields = [name for name in ANSWER_DETAIL.inner.to_schema()]
+    return per_part.group_by(keys, maintain_order=True).agg(pl.struct(fields).alias("answer_detail"))
 
 
 def _problem_detail(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
@@ -287,16 +363,24 @@ def _problem_detail(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
         pl.struct("problem", "checks", "first_correct", "best_score", "show_answers").alias("problem_detail"))
 
 
-def _watched(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+def _segments(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """The counted viewing segments (see the module docstring): per play closed by a pause, stop or seek of
+    the same video, its video, start position, seconds and end (= start + seconds), time and line."""
     videos = frame.filter(pl.col("type").is_in(VIDEO_EVENTS))
     nxt = {c: pl.col(c).shift(-1).over(keys) for c in ("type", "video", "position", "old_time", "ms")}
     end = (pl.when(nxt["type"].is_in(PAUSES + STOPS)).then(nxt["position"])
            .when(nxt["type"].is_in(SEEKS)).then(nxt["old_time"]).otherwise(None))
     advance = end - pl.col("position")
     cap = (nxt["ms"] - pl.col("ms")) / 1000 * TOP_SPEED
-    seconds = (pl.when(pl.col("type").is_in(PLAYS) & (nxt["video"] == pl.col("video")) & (advance >= MIN_SEGMENT_S))
-               .then(pl.min_horizontal(advance, cap)).otherwise(0.0))
-    return videos.group_by(keys).agg(seconds.sum().alias("video_seconds_watched"))
+    counted = pl.col("type").is_in(PLAYS) & (nxt["video"] == pl.col("video")) & (advance >= MIN_SEGMENT_S)
+    return videos.with_columns(pl.when(counted).then(pl.min_horizontal(advance, cap)).alias("seconds")).filter(
+        pl.col("seconds").is_not_null()).select(
+        *keys, pl.col("video").cast(pl.String), pl.col("position").alias("start"), "seconds",
+        (pl.col("position") + pl.col("seconds")).round(3).alias("end"), "ms", "line")
+
+
+def _watched(segments: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    return segments.group_by(keys).agg(pl.col("seconds").sum().alias("video_seconds_watched"))
 
 
 def _modal_ip(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
@@ -310,7 +394,8 @@ def column_types() -> dict[str, pl.DataType]:
     """The polars type of each learner_day column (what an empty day has, and what a computed day is cast to)."""
     types = {"integer": pl.Int64, "float": pl.Float64, "string": pl.String, "date": pl.String,
              "datetime": pl.Datetime("ms", "UTC"), "list": pl.List(pl.String)}
-    nested = {"video_detail": VIDEO_DETAIL, "problem_detail": PROBLEM_DETAIL}
+    nested = {"video_detail": VIDEO_DETAIL, "problem_detail": PROBLEM_DETAIL, "video_viewings": VIDEO_VIEWINGS,
+              "answer_detail": ANSWER_DETAIL}
     return {name: nested.get(name, types[kind]) for name, kind, _ in COLUMNS}
 
 

@@ -6,8 +6,11 @@ previous week's totals (the first week, or a week never materialized) the fold r
 learner_day row before W: the same function, the same result, a cost paid once.
 
 Sums add, first/last events take the min/max, active days add (a learner_day row is one day), distinct
-videos and problems are unions, and the per-video and per-problem detail (plays, furthest position, ended;
-checks, right first time, best score, show-answers) merges per video / problem. Seconds are kept to the
+videos and problems are unions, and the per-video and per-problem detail (plays, furthest position, ended,
+seconds, duration; checks, right first time, best score, show-answers) merges per video / problem; viewing
+segments are kept (in order), answers merge per problem part (the first by time, the last by time), and
+`active_weeks` lists the weeks (their Sunday-to-Saturday start) with any learner day (retention_by_cohort).
+A video's duration is the largest a learner's events reported (a median would not fold week by week). Seconds are kept to the
 millisecond (rounded to 3 decimals at each fold) so that a sum does not depend on the order it was added in.
 """
 
@@ -32,7 +35,14 @@ SUMS = ["nevents", "ndays_act", "sessions", "nplay_video", "nproblem_check", "ns
 SECONDS = ["time_on_task_5", "time_on_task_30", "video_seconds_watched"]
 INDEXES = [IndexModel([("week", ASCENDING), ("course_id", ASCENDING), ("user_id", ASCENDING)], name="week_course_user")]
 
-_VIDEO = pa.struct([("video", pa.string()), ("plays", pa.int64()), ("furthest", pa.float64()), ("ended", pa.bool_())])
+_VIDEO = pa.struct([("video", pa.string()), ("plays", pa.int64()), ("furthest", pa.float64()), ("ended", pa.bool_()),
+                    ("seconds", pa.float64()), ("duration", pa.float64())])
+_VIEWING = pa.struct([("video", pa.string()), ("start", pa.float64()), ("end", pa.float64())])
+_TIME = pa.timestamp("ms")
+_ANSWER = pa.struct([("problem", pa.string()), ("part", pa.string()), ("question", pa.string()),
+                     ("first_time", _TIME), ("first_value", pa.string()), ("first_correct", pa.bool_()),
+                     ("first_variant", pa.string()), ("last_time", _TIME), ("last_value", pa.string()),
+                     ("last_correct", pa.bool_()), ("last_variant", pa.string())])
 _PROBLEM = pa.struct([("problem", pa.string()), ("checks", pa.int64()), ("first_correct", pa.bool_()),
                       ("best_score", pa.float64()), ("show_answers", pa.int64())])
 TOTALS_SCHEMA = {
@@ -40,8 +50,10 @@ TOTALS_SCHEMA = {
     **{c: pa.int64() for c in SUMS}, **{c: pa.float64() for c in SECONDS},
     "videos": pa.list_(pa.string()), "problems": pa.list_(pa.string()),
     "video_detail": pa.list_(_VIDEO), "problem_detail": pa.list_(_PROBLEM), "last_event": pa.timestamp("ms"),
+    "video_viewings": pa.list_(_VIEWING), "answer_detail": pa.list_(_ANSWER), "active_weeks": pa.list_(pa.string()),
 }
-DAY_SCHEMA = {name: kind for name, kind in TOTALS_SCHEMA.items() if name != "ndays_act"}
+DAY_SCHEMA = {**{name: kind for name, kind in TOTALS_SCHEMA.items() if name not in ("ndays_act", "active_weeks")},
+              "day": pa.string()}
 COLUMNS = list(TOTALS_SCHEMA)
 
 
@@ -53,7 +65,14 @@ def read_days(db: Database, before: date, since: date | None = None) -> pl.DataF
     """learner_day rows of the days in [since, before), as one-day totals (ndays_act = 1)."""
     days = {"$lt": before.isoformat(), **({"$gte": since.isoformat()} if since else {})}
     rows = frames.read(db, ld.COLLECTION, DAY_SCHEMA, {"day": days})
-    return rows.with_columns(pl.lit(1, dtype=pl.Int64).alias("ndays_act")).select(COLUMNS)
+    return rows.with_columns(pl.lit(1, dtype=pl.Int64).alias("ndays_act"),
+                             pl.concat_list(week_of(pl.col("day").str.to_date())).alias("active_weeks")).select(COLUMNS)
+
+
+def week_of(day: pl.Expr) -> pl.Expr:
+    """The week a day falls in, as the ISO date of its Sunday (weeks run Sunday to Saturday, the weekly
+    partitions' weeks: partition S holds the days S - 7 .. S - 1)."""
+    return day.dt.offset_by(pl.format("-{}d", day.dt.weekday() % 7)).dt.to_string("%Y-%m-%d")
 
 
 def read_week(db: Database, sunday: date, course_id: str | None = None) -> pl.DataFrame | None:
@@ -70,7 +89,18 @@ def fold(parts: pl.DataFrame) -> pl.DataFrame:
     if parts.height == 0:
         return parts
     videos = _merge_detail(parts, "video_detail", "video", [
-        pl.col("plays").sum(), pl.col("furthest").max(), pl.col("ended").any()])
+        pl.col("plays").sum(), pl.col("furthest").max(), pl.col("ended").any(), pl.col("seconds").sum().round(3),
+        pl.col("duration").max()])
+    first, last = ["first_time", "first_value"], ["last_time", "last_value"]
+    answers = _merge_detail(parts, "answer_detail", "problem", [
+        pl.col("question").drop_nulls().first(),
+        *[pl.col(f"first_{c}").sort_by(first).first() for c in ("time", "value", "correct", "variant")],
+        *[pl.col(f"last_{c}").sort_by(last).last() for c in ("time", "value", "correct", "variant")],
+    ], also=["part"])
+    viewings = parts.select(*KEYS, "video_viewings").explode("video_viewings").drop_nulls("video_viewings").group_by(
+        KEYS).agg(pl.col("video_viewings").sort_by(pl.col("video_viewings").struct.field("video"),
+                                                   pl.col("video_viewings").struct.field("start"),
+                                                   pl.col("video_viewings").struct.field("end")))
     problems = _merge_detail(parts, "problem_detail", "problem", [
         pl.col("checks").sum(), pl.col("first_correct").any(), pl.col("best_score").max(),
         pl.col("show_answers").sum()])
@@ -82,17 +112,22 @@ def fold(parts: pl.DataFrame) -> pl.DataFrame:
         *[pl.col(c).sum().round(3) for c in SECONDS],
         pl.col("videos").list.explode(**union).unique().sort(),
         pl.col("problems").list.explode(**union).unique().sort(),
+        pl.col("active_weeks").list.explode(**union).unique().sort(),
     )
-    return (totals.join(videos, on=KEYS, how="left").join(problems, on=KEYS, how="left")
-            .with_columns(pl.col("video_detail").fill_null(pl.lit([], dtype=ld.VIDEO_DETAIL)),
-                          pl.col("problem_detail").fill_null(pl.lit([], dtype=ld.PROBLEM_DETAIL)))
+    joined = totals
+    for part in (videos, problems, answers, viewings):
+        joined = joined.join(part, on=KEYS, how="left")
+    nested = ("video_detail", "problem_detail", "answer_detail", "video_viewings")
+    return (joined.with_columns([pl.col(c).fill_null(pl.lit([], dtype=joined.schema[c])) for c in nested])
             .select(COLUMNS).sort(KEYS))
 
 
-def _merge_detail(parts: pl.DataFrame, column: str, key: str, aggregations: list[pl.Expr]) -> pl.DataFrame:
+def _merge_detail(parts: pl.DataFrame, column: str, key: str, aggregations: list[pl.Expr],
+                  also: list[str] | None = None) -> pl.DataFrame:
+    keys = [key, *(also or [])]
     exploded = parts.select(*KEYS, pl.col(column)).explode(column).drop_nulls(column).unnest(column)
-    merged = exploded.group_by([*KEYS, key]).agg(aggregations).sort([*KEYS, key])
-    fields = [key, *[c for c in merged.columns if c not in (*KEYS, key)]]
+    merged = exploded.group_by([*KEYS, *keys]).agg(aggregations).sort([*KEYS, *keys])
+    fields = [*keys, *[c for c in merged.columns if c not in (*KEYS, *keys)]]
     return merged.group_by(KEYS, maintain_order=True).agg(pl.struct(fields).alias(column))
 
 

@@ -38,6 +38,8 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "modified": DATETIME,
     },
     "user_id_map": {"user_id": INT, "id": INT},
+    "student_courseaccessrole": {"id": INT, "user_id": INT},
+    "django_comment_client_role_users": {"id": INT, "user_id": INT, "role_id": INT},
 }
 
 _ESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r", "0": "\x00"}

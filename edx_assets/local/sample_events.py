@@ -121,7 +121,8 @@ class EventWriter:
             if mobile:
                 event = self._base(enrollment, course, "edx.video.played", "mobile",
                                    {"id": unit.block_id.rsplit("@", 1)[-1], "currentTime": 0,
-                                    "code": "mobile"}, moment, None, rng)
+                                    "code": "mobile", "duration": course.video_duration(unit.block_id)},
+                                   moment, None, rng)
                 event["ip"] = ""
                 event["agent"] = MOBILE_AGENT
                 event["context"]["received_at"] = _iso(moment + timedelta(days=1, seconds=60))
@@ -135,32 +136,40 @@ class EventWriter:
         moment += timedelta(seconds=5)
         short = unit.block_id.rsplit("@", 1)[-1].rsplit("/", 1)[-1]
         if unit.category == "video" and not mobile:
-            for kind, position in (("load_video", 0), ("play_video", 0), ("pause_video", 131.5)):
-                payload = {"id": short, "currentTime": position, "code": "html5"}
+            # Played from the start, paused at 131.5 s after 60 s of wall clock (a skip: counted up to the
+            # player's top speed, 120 s); half the learners then play on to the end in real time.
+            duration = course.video_duration(unit.block_id)
+            steps = [("load_video", 0, 5), ("play_video", 0, 60), ("pause_video", 131.5, 40)]
+            if rng.random() < 0.5:
+                steps += [("play_video", 131.5, duration - 131.5), ("stop_video", duration, 0)]
+            for kind, position, wait in steps:
+                payload = {"id": short, "currentTime": position, "code": "html5", "duration": duration}
                 yield self._base(enrollment, course, kind, "browser", orjson.dumps(payload).decode(),
                                  moment, page, rng)
-                moment += timedelta(seconds=40)
-            if rng.random() < 0.5:
-                yield self._base(enrollment, course, "stop_video", "browser",
-                                 orjson.dumps({"id": short, "currentTime": 300.0, "code": "html5"}).decode(),
-                                 moment, page, rng)
+                moment += timedelta(seconds=wait)
         elif unit.category == "problem":
-            answer_key = f"input_{short}_2_1"
+            parts = course.problem_parts(unit.block_id)
+            seed = 1 + enrollment.learner.user_id % 3 if course.randomized(unit.block_id) else 1
             for attempt in range(1, visit.attempts + 1):
                 correct = visit.correct if attempt == 1 else (attempt == visit.attempts)
-                choice = "choice_1" if correct else "choice_0"
+                answers = {part: _answer(part, correct, enrollment, visit, attempt) for part in parts}
                 yield self._base(enrollment, course, "problem_check", "browser",
-                                 f"{quote(answer_key)}={choice}", moment, page, rng)
+                                 "&".join(f"{quote('input_' + p)}={quote(str(a))}" for p, a in answers.items()),
+                                 moment, page, rng)
                 server_event = {
-                    "answers": {f"{short}_2_1": choice},
+                    "answers": answers,
                     "attempts": attempt,
-                    "correct_map": {f"{short}_2_1": {"correctness": "correct" if correct else "incorrect",
-                                                     "npoints": None, "msg": "", "hint": ""}},
-                    "grade": 1 if correct else 0,
-                    "max_grade": 1,
+                    "correct_map": {p: {"correctness": "correct" if correct else "incorrect",
+                                        "npoints": None, "msg": "", "hint": ""} for p in parts},
+                    "grade": len(parts) if correct else 0,
+                    "max_grade": len(parts),
                     "problem_id": unit.block_id,
                     "success": "correct" if correct else "incorrect",
-                    "state": {"student_answers": {}, "seed": 1, "done": None},
+                    "state": {"student_answers": {}, "seed": seed, "done": None},
+                    "submission": {p: {"question": _question(p), "answer": _answer_text(answers[p]),
+                                       "correct": correct, "response_type": _response_type(p),
+                                       "input_type": "choicegroup" if p.endswith("_2_1") else "formulaequationinput",
+                                       "variant": seed if course.randomized(unit.block_id) else ""} for p in parts},
                 }
                 event = self._base(enrollment, course, "problem_check", "server", server_event, moment, page, rng)
                 event["context"]["module"] = {"display_name": unit.display_name, "usage_key": unit.block_id}
@@ -182,6 +191,19 @@ class EventWriter:
                                   "body": "¿Alguien más tiene dudas con esta unidad?", "category_id": "general",
                                   "commentable_id": "course", "anonymous": False},
                                  moment + timedelta(seconds=20), page, rng)
+            elif unit.category == "html" and visit.unit_index % 4 == 1:  # a response to the welcome thread, + a vote
+                yield self._base(enrollment, course, "edx.forum.response.created", "server",
+                                 {"id": forum_oid(enrollment, visit), "discussion": {"id": welcome_oid(course, "thread")},
+                                  "body": "Gracias, empiezo hoy.", "commentable_id": "course"},
+                                 moment + timedelta(seconds=20), page, rng)
+                yield self._base(enrollment, course, "edx.forum.thread.voted", "server",
+                                 {"id": welcome_oid(course, "thread"), "vote_value": "up", "undo_vote": False,
+                                  "commentable_id": "course"}, moment + timedelta(seconds=25), page, rng)
+            elif unit.category == "html" and visit.unit_index % 4 == 0:  # a comment on the welcome response
+                yield self._base(enrollment, course, "edx.forum.comment.created", "server",
+                                 {"id": forum_oid(enrollment, visit), "response": {"id": welcome_oid(course, "response")},
+                                  "discussion": {"id": welcome_oid(course, "thread")}, "body": "De acuerdo.",
+                                  "commentable_id": "course"}, moment + timedelta(seconds=20), page, rng)
 
     def _enrollment_event(self, enrollment: Enrollment, kind: str, moment: datetime) -> dict:
         rng = _rng(self.world.spec.seed, kind, enrollment.enrollment_id)
@@ -262,3 +284,32 @@ class EventWriter:
 
 def forum_oid(enrollment: Enrollment, visit: Visit) -> str:
     return hashlib.sha1(f"{enrollment.enrollment_id}-{visit.unit_index}".encode()).hexdigest()[:24]
+
+
+def welcome_oid(course: Course, kind: str) -> str:
+    """The instructor's welcome thread (and its first response) of a course."""
+    return hashlib.sha1(f"welcome-{kind}-{course.cid.v1}".encode()).hexdigest()[:24]
+
+
+_QUESTIONS = {"_2_1": "¿Cuál de estas opciones describe mejor el resultado?", "_3_1": "¿Cuántos años dura el programa?"}
+
+
+def _question(part: str) -> str:
+    return _QUESTIONS[part[-4:]]
+
+
+def _response_type(part: str) -> str:
+    return "multiplechoiceresponse" if part.endswith("_2_1") else "numericalresponse"
+
+
+def _answer(part: str, correct: bool, enrollment: Enrollment, visit: Visit, attempt: int) -> str:
+    """A part's answer: the right one, or one of two wrong ones (its own random stream)."""
+    wrong = _rng("answer", enrollment.enrollment_id, visit.unit_index, attempt).random() < 0.5
+    if part.endswith("_2_1"):
+        return "choice_1" if correct else ("choice_0" if wrong else "choice_2")
+    return "42" if correct else ("41" if wrong else "4.2")
+
+
+def _answer_text(value: str) -> str:
+    """The answer as the learner saw it (`submission.answer`): a choice's text, a number as typed."""
+    return {"choice_0": "Ninguna", "choice_1": "La primera", "choice_2": "Ambas"}.get(value, value)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import orjson
 
-from edx_assets.local.sample_events import forum_oid
+from edx_assets.local.sample_events import forum_oid, welcome_oid
 from edx_assets.local.sample_world import Course, Enrollment, SampleWorld
 
 AUTH_USER = ["id", "username", "first_name", "last_name", "email", "password", "is_staff", "is_active",
@@ -27,6 +27,8 @@ CERTIFICATE = ["id", "user_id", "download_url", "grade", "course_id", "key", "di
 STUDENTMODULE = ["id", "module_type", "module_id", "student_id", "state", "grade", "created", "modified",
                  "max_grade", "done", "course_id"]
 USER_ID_MAP = ["hash_id", "user_id", "username"]
+COURSE_ACCESS_ROLE = ["id", "user_id", "org", "course_id", "role"]
+FORUM_ROLE_USERS = ["id", "user_id", "course_id", "name"]  # the role's name, joined from django_comment_client_role
 
 
 def escape(value: object) -> str:
@@ -62,6 +64,7 @@ class PackageWriter:
         w, day = self.world, self.day
         enrollments = w.enrollments_at(course, day)
         learners = w.learners_at(course, day)
+        present = {lr.user_id for lr in learners}
         return {
             "auth_user": tsv(AUTH_USER, ([
                 lr.user_id, lr.username, lr.first_name, lr.last_name, lr.email, "", lr.is_staff, True,
@@ -80,6 +83,12 @@ class PackageWriter:
             "user_id_map": tsv(USER_ID_MAP, ([
                 hashlib.sha1(f"{w.spec.seed}-{lr.user_id}".encode()).hexdigest(), lr.user_id, lr.username]
                 for lr in learners)),
+            "student_courseaccessrole": tsv(COURSE_ACCESS_ROLE, ([
+                i, uid, course.cid.org, course.course_id, role] for i, (uid, table, role) in
+                enumerate(w.roles(course), start=1) if table == "course")),
+            "django_comment_client_role_users": tsv(FORUM_ROLE_USERS, ([
+                i, uid, course.course_id, role] for i, (uid, table, role) in
+                enumerate(w.roles(course), start=1) if table == "forum" and uid in present)),
             # A table the old system never loaded: kept on disk and listed, not loaded.
             "student_anonymoususerid": tsv(["id", "user_id", "anonymous_user_id", "course_id"], ([
                 e.enrollment_id, e.learner.user_id, hashlib.md5(str(e.enrollment_id).encode()).hexdigest(),
@@ -134,19 +143,48 @@ class PackageWriter:
         return orjson.dumps(blocks, option=orjson.OPT_INDENT_2)
 
     def forum(self, course: Course) -> Iterator[bytes]:
-        for e in self.world.enrollments_at(course, self.day):
-            for visit in self.world.forum_posts(e, self.day):
-                created = _at(visit.day, 36000 + visit.unit_index * 60 + 20)
-                yield orjson.dumps({
-                    "_id": {"$oid": forum_oid(e, visit)}, "_type": "CommentThread",
-                    "author_id": str(e.learner.user_id), "author_username": e.learner.username,
-                    "title": f"Pregunta {visit.unit_index}", "body": "¿Alguien más tiene dudas con esta unidad?",
-                    "course_id": course.course_id, "commentable_id": "course", "anonymous": False,
-                    "created_at": {"$date": created.strftime("%Y-%m-%dT%H:%M:%S.000Z")},
-                    "updated_at": {"$date": int(created.timestamp() * 1000)},
-                    "votes": {"up": [], "down": [], "up_count": 0, "down_count": 0, "count": 0, "point": 0},
-                    "comment_count": 0, "thread_type": "question", "closed": False,
-                }) + b"\n"
+        """The forum dump: the instructor's welcome thread and first response, then the learners' threads
+        (every second one up-voted by the instructor), their responses to the welcome thread (which they
+        up-vote; every third response endorsed) and their comments on the welcome response."""
+        w, day = self.world, self.day
+        enrollments = w.enrollments_at(course, day)
+        replies = {kind: [(e, v) for e in enrollments for v in w.forum_replies(e, day, kind)]
+                   for kind in ("response", "comment")}
+        staff = w.welcome_author(course)
+        opened = _at(w.spec.start - timedelta(days=20), 36000)
+        voters = sorted({str(e.learner.user_id) for e, _ in replies["response"]})
+        yield self._post(welcome_oid(course, "thread"), "CommentThread", staff, course, opened, voters,
+                         title="Bienvenida", comment_count=len(replies["response"]) + len(replies["comment"]) + 1)
+        yield self._post(welcome_oid(course, "response"), "Comment", staff, course, opened + timedelta(minutes=5), [],
+                         comment_thread_id=welcome_oid(course, "thread"), endorsed=False)
+        for n, e in enumerate(enrollments):
+            for visit in w.forum_posts(e, day):
+                yield self._post(forum_oid(e, visit), "CommentThread", e.learner, course,
+                                 _at(visit.day, 36000 + visit.unit_index * 60 + 20),
+                                 [str(staff.user_id)] if n % 2 == 0 else [], title=f"Pregunta {visit.unit_index}")
+        for n, (e, visit) in enumerate(replies["response"]):
+            yield self._post(forum_oid(e, visit), "Comment", e.learner, course,
+                             _at(visit.day, 36000 + visit.unit_index * 60 + 20), [],
+                             comment_thread_id=welcome_oid(course, "thread"), endorsed=n % 3 == 0)
+        for e, visit in replies["comment"]:
+            yield self._post(forum_oid(e, visit), "Comment", e.learner, course,
+                             _at(visit.day, 36000 + visit.unit_index * 60 + 20), [],
+                             comment_thread_id=welcome_oid(course, "thread"),
+                             parent_id={"$oid": welcome_oid(course, "response")}, endorsed=False)
+
+    @staticmethod
+    def _post(oid: str, kind: str, author, course: Course, created: datetime, up: list[str], **fields) -> bytes:
+        body = {"CommentThread": "¿Alguien más tiene dudas con esta unidad?", "Comment": "Gracias, empiezo hoy."}[kind]
+        return orjson.dumps({
+            "_id": {"$oid": oid}, "_type": kind, "author_id": str(author.user_id),
+            "author_username": author.username, "body": body, "course_id": course.course_id,
+            "commentable_id": "course", "anonymous": False,
+            "created_at": {"$date": created.strftime("%Y-%m-%dT%H:%M:%S.000Z")},
+            "updated_at": {"$date": int(created.timestamp() * 1000)},
+            "votes": {"up": up, "down": [], "up_count": len(up), "down_count": 0, "count": len(up), "point": len(up)},
+            **({"thread_type": "question", "closed": False, "comment_count": 0} if kind == "CommentThread" else {}),
+            **{k: ({"$oid": v} if k == "comment_thread_id" else v) for k, v in fields.items()},
+        }) + b"\n"
 
     def course_tarball(self, course: Course) -> bytes:
         buffer = io.BytesIO()

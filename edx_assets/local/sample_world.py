@@ -71,6 +71,24 @@ class Course:
         return [b for b in self.blocks if b.category == "problem"]
 
     @cached_property
+    def videos(self) -> list[Block]:
+        return [b for b in self.blocks if b.category == "video"]
+
+    def video_duration(self, block_id: str) -> float:
+        """Seconds, as the player reports them in every video event's `duration`: 3 to 6.5 minutes."""
+        return 180.0 + 30 * (int(hashlib.sha256(block_id.encode()).hexdigest(), 16) % 8)
+
+    def problem_parts(self, block_id: str) -> list[str]:
+        """Response parts (`{short}_2_1`, ...): every other problem has a second, numeric part."""
+        short = block_id.rsplit("@", 1)[-1].rsplit("/", 1)[-1]
+        index = [b.block_id for b in self.problems].index(block_id)
+        return [f"{short}_2_1", f"{short}_3_1"] if index % 2 == 0 else [f"{short}_2_1"]
+
+    def randomized(self, block_id: str) -> bool:
+        """Every third problem is randomized: each learner gets one of three variants (the seed)."""
+        return [b.block_id for b in self.problems].index(block_id) % 3 == 0
+
+    @cached_property
     def chapters(self) -> list[Block]:
         return [b for b in self.blocks if b.category == "chapter"]
 
@@ -199,6 +217,8 @@ class SampleWorld:
             cid = CourseId(org, number, run)
             start = datetime.combine(self.spec.start - timedelta(days=30 + 7 * i), datetime.min.time())
             end = datetime.combine(self.spec.end + timedelta(days=60), datetime.min.time())
+            if legacy:  # an archived run: past its midpoint during the delivery (at_risk_learners' grade rule)
+                end = datetime.combine(self.spec.start + timedelta(days=3), datetime.min.time())
             # Pass marks as edX courses state them: 0.6, 0.65, 0.7, and one course with letter grades.
             course = Course(cid, name, start, end, legacy, _PASS_MARKS[i % len(_PASS_MARKS)], (),
                             letter_grades=i % len(_PASS_MARKS) == 3)
@@ -335,7 +355,7 @@ class SampleWorld:
         return [self.spec.start + timedelta(days=i) for i in range((self.spec.end - self.spec.start).days + 1)]
 
     def enrollments_at(self, course: Course, day: date) -> list[Enrollment]:
-        return [e for e in self.enrollments if e.course is course and e.created.date() <= day]
+        return [e for e in self.enrollments_of(course) if e.created.date() <= day]
 
     def learners_at(self, course: Course, day: date) -> list[Learner]:
         seen: dict[int, Learner] = {}
@@ -356,6 +376,48 @@ class SampleWorld:
         return ("downloadable" if passing else "notpassing"), grade
 
     def forum_posts(self, enrollment: Enrollment, day: date) -> list[Visit]:
-        """Visits on which the learner also posted in the forum (every fourth html unit)."""
+        """Visits on which the learner also started a forum thread (every fourth html unit)."""
         return [v for v in enrollment.visits_until(day)
                 if enrollment.course.units[v.unit_index].category == "html" and v.unit_index % 4 == 2]
+
+    def forum_replies(self, enrollment: Enrollment, day: date, kind: str) -> list[Visit]:
+        """Visits on which the learner answered the course's welcome thread (`response`, and up-voted it) or
+        commented on the welcome response (`comment`): html units 5, 17, ... and 8, 20, ..."""
+        rest = {"response": 1, "comment": 0}[kind]
+        return [v for v in enrollment.visits_until(day)
+                if enrollment.course.units[v.unit_index].category == "html" and v.unit_index % 4 == rest]
+
+    def welcome_author(self, course: Course) -> Learner:
+        """The instructor (staff1) opened the forum with a welcome thread and a first response."""
+        return self.learners[0]
+
+    def roles(self, course: Course) -> list[tuple[int, str, str]]:
+        """(user_id, table, role) of the course's roles as edX's tables hold them: `course` rows of
+        student_courseaccessrole, `forum` rows of django_comment_client_role_users (every enrolled learner is
+        a forum Student). staff1: instructor + forum Administrator; staff2: staff + forum Moderator; in the
+        first course the first learner enrolled with visits is a beta tester, in the second one a Community TA."""
+        rows = [(1, "course", "instructor"), (2, "course", "staff")]
+        mine = self.enrollments_of(course)
+        learners = [e.learner for e in mine if e.visits and not e.learner.is_staff]
+        index = self.courses.index(course)
+        if learners and index == 0:
+            rows.append((learners[0].user_id, "course", "beta_testers"))
+        forum = {1: "Administrator", 2: "Moderator"}
+        if learners and index == 1:
+            forum[learners[0].user_id] = "Community TA"
+        for e in mine:
+            rows.append((e.learner.user_id, "forum", forum.get(e.learner.user_id, "Student")))
+        return rows
+
+    def enrollments_of(self, course: Course) -> list[Enrollment]:
+        if not hasattr(self, "_by_course"):
+            self._by_course: dict[str, list[Enrollment]] = {}
+            for e in self.enrollments:
+                self._by_course.setdefault(e.course.cid.v1, []).append(e)
+        return self._by_course.get(course.cid.v1, [])
+
+    def course_team(self, course: Course) -> set[int]:
+        """Users whose rows the per-course aggregates leave out: any course access role, a forum role other
+        than Student, or edX staff (auth_user.is_staff)."""
+        team = {uid for uid, table, role in self.roles(course) if table == "course" or role != "Student"}
+        return team | {lr.user_id for lr in self.learners if lr.is_staff}

@@ -40,6 +40,10 @@ def course_check_results(db: Database, manifest: Manifest, folder: Path,
             stored = db[f"{load.prefix}.{suffix}"].count_documents({})
             if stored != expected:
                 mismatches.append(f"{load.prefix}.{suffix}: {stored} documents, {expected} rows in the file")
+        expected = sum(_file_rows(folder / files[t].path, t) for t in layout.ROLE_TABLES if t in files)
+        stored = db[f"{load.prefix}.{layout.ROLES_SUFFIX}"].count_documents({})
+        if stored != expected:
+            mismatches.append(f"{load.prefix}.{layout.ROLES_SUFFIX}: {stored} documents, {expected} rows in the files")
         missing = list(db[f"{load.prefix}.enrollments"].aggregate([
             {"$lookup": {"from": f"{load.prefix}.users", "localField": "user_id", "foreignField": "id",
                          "as": "user"}},

@@ -3,6 +3,7 @@
 from datetime import UTC, date, datetime
 
 import dagster as dg
+import polars as pl
 from dagster_aws.s3 import S3Resource
 
 from edx_assets.defs.common import MONGO_POOL, OWNERS, TRANSIENT_RETRY, Build, markdown_table, table_schema
@@ -10,7 +11,7 @@ from edx_assets.defs.partitions import partition_day
 from edx_assets.defs.resources import ReportsResource
 from edx_assets.edx.reports import columns
 from edx_assets.edx.reports.courses import ReportCourse, report_courses
-from edx_assets.edx.reports.csv_out import CsvResult
+from edx_assets.edx.reports.csv_out import CsvResult, write_frame
 
 GROUP = "reports"
 KINDS = {"mongodb", "csv"}
@@ -107,6 +108,22 @@ def file_metadata(result: CsvResult, s3_uri: str | None = None, table: str | Non
     if s3_uri:
         metadata["s3_uri"] = dg.MetadataValue.url(s3_uri)
     return metadata
+
+
+def per_course_table(courses: list[ReportCourse], make, columns: list[str]) -> pl.DataFrame:
+    """`make(course)` for every course, stacked (an empty frame of `columns` when nothing came back)."""
+    parts = [make(c) for c in courses]
+    parts = [p for p in parts if p.height]
+    return pl.concat(parts, how="vertical_relaxed").select(columns) if parts else pl.DataFrame(
+        schema={c: pl.String for c in columns})
+
+
+def publish_frame(week: str, workspace, reports: ReportsResource, s3: S3Resource, name: str, frame: pl.DataFrame,
+                  columns: list[str], extra: dict | None = None) -> tuple[CsvResult, dg.MaterializeResult]:
+    """Write `frame` as `<name>.csv` in the week's folder (polars), copy it to S3 when configured; the file
+    and its materialization (row count, described schema, preview, path, `extra`)."""
+    result = write_frame(workspace.reports_dir(week) / f"{name}.csv", frame, columns)
+    return result, dg.MaterializeResult(metadata={**publish(result, reports, s3, week, table=name), **(extra or {})})
 
 
 def publish(result: CsvResult, reports: ReportsResource, s3: S3Resource, week: str, table: str | None = None) -> dict:

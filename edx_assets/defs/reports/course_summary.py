@@ -15,19 +15,21 @@ from edx_assets.edx.reports.csv_out import write_csv
 def build(ctx: Build) -> dg.Definitions:
     @weekly_report(ctx, deps=["person_course"], kinds={"polars", "csv", "mongodb"}, check_specs=[
         checks.spec(ctx, "course_summary", "registered_reconciles_with_person_course",
-                    "Per course, `all` registered == person_course rows, and the gender and education rows "
-                    "each add up to it."),
+                    "Per course, `all` registered == person_course rows (course team left out unless "
+                    "configured), and the gender and education rows each add up to it."),
         checks.spec(ctx, "course_summary", "shares_within_0_1", "Every share_* lies in [0, 1].")])
     def course_summary(context: dg.AssetExecutionContext, mongo: MongoResource, workspace: WorkspaceResource,
                        reports: ReportsResource, s3: S3Resource):
         """`course_summary.csv` and the `course_summary` collection: per course, dimension (`all`, `gender`,
         `level_of_education`) and value: registered, viewed, explored, certified, verified (verified mode),
         the share of each among the registered, median active days of those who viewed, and the median
-        grade of the certified. Computed with polars from `person_course.csv`.
+        grade of the certified. Computed with polars from `person_course.csv`, without the course team
+        (is_course_team: edX staff, course access roles, forum moderators) unless
+        EDX_REPORTS_INCLUDE_COURSE_TEAM is set.
         """
         week = context.partition_key
         folder = workspace.reports_dir(week)
-        frame = cs.summarize(folder / "person_course.csv")
+        frame = cs.summarize(folder / "person_course.csv", reports.include_course_team)
         rows = frame.to_dicts()
         result = write_csv(folder / "course_summary.csv", cs.COLUMNS, rows)
         with mongo.get_database() as db:
@@ -38,7 +40,8 @@ def build(ctx: Build) -> dg.Definitions:
                     {"_id": f"{week}:{r['course_id']}:{r['dimension']}:{r['value']}", **r, "week": week} for r in rows])
         yield dg.MaterializeResult(metadata=publish(result, reports, s3, week, table="course_summary"))
         written = checks.read_back(result.path).with_columns(pl.col("registered").cast(pl.Int64))
-        people = checks.read_back(folder / "person_course.csv").group_by("course_id").len()
+        people = cs.counted(checks.read_back(folder / "person_course.csv"), reports.include_course_team).group_by(
+            "course_id").len()
         totals = written.group_by("course_id", "dimension").agg(pl.col("registered").sum())
         joined = totals.join(people, on="course_id", how="full", coalesce=True)
         off = joined.filter(pl.col("registered").fill_null(-1) != pl.col("len").fill_null(-1))

@@ -15,6 +15,7 @@ from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceR
 from edx_assets.edx.reports import engagement
 from edx_assets.edx.reports.csv_out import write_csv
 from edx_assets.edx.reports.learners import week_totals
+from edx_assets.edx.reports.roles import learners_only
 
 
 def build(ctx: Build) -> dg.Definitions:
@@ -27,13 +28,15 @@ def build(ctx: Build) -> dg.Definitions:
         but the structure does not, with an empty name): learners_attempted, attempts_per_learner,
         share_correct_first_attempt, mean_score (mean over learners of their best score / max grade, from an
         exact decimal sum), and showanswer_count, from server-side problem_check and showanswer events of
-        every learner day before the week's Sunday (the week's learner_totals).
+        every learner day before the week's Sunday (the week's learner_totals). The course team (roles) is
+        left out unless EDX_REPORTS_INCLUDE_COURSE_TEAM.
         """
         week = context.partition_key
         until = week_sunday(week)
         with mongo.get_database() as db, permanent_failures():
             courses = courses_for(db, reports)
-            rows = (r for c in courses for r in engagement.problem_rows(db, c, week_totals(db, c, until)))
+            rows = (r for c in courses for r in engagement.problem_rows(
+                db, c, learners_only(week_totals(db, c, until), reports.team(db, c))))
             result = write_csv(workspace.reports_dir(week) / "problem_analysis.csv", engagement.PROBLEM_COLUMNS, rows)
         yield dg.MaterializeResult(metadata=publish(result, reports, s3, week))
         yield checks.shares_within_unit("shares_within_0_1", checks.read_back(result.path),

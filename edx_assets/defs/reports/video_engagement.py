@@ -16,12 +16,13 @@ from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceR
 from edx_assets.edx.reports import engagement
 from edx_assets.edx.reports.csv_out import write_csv
 from edx_assets.edx.reports.learners import week_totals
+from edx_assets.edx.reports.roles import learners_only
 
 
 def build(ctx: Build) -> dg.Definitions:
     @weekly_report(ctx, deps=["course_collections", "learner_totals"], check_specs=[
         checks.spec(ctx, "video_engagement", "shares_within_0_1_and_viewers_within_plays",
-                    "share_watched_to_end lies in [0, 1], and no video has more viewers than plays.")])
+                    "share_watched_to_end and completion_share lie in [0, 1], and no video has more viewers than plays.")])
     def video_engagement(context: dg.AssetExecutionContext, mongo: MongoResource, workspace: WorkspaceResource,
                          reports: ReportsResource, s3: S3Resource):
         """`video_engagement.csv`: per course and video of the structure (names from it), then videos the
@@ -29,17 +30,29 @@ def build(ctx: Build) -> dg.Definitions:
         play), plays, mean_furthest_position (seconds, over viewers whose events carry a position; from an
         exact decimal sum, so re-runs give the same digits), share_watched_to_end (viewers with a stop or
         complete event). From the week's learner_totals: every learner day before the week's Sunday.
+
+        Added, on the video's duration: duration (seconds: the median over viewers of what their video
+        events' `duration` reported, else a structure `metadata.duration`; empty when neither says),
+        duration_source (`events`, `structure`), completers (viewers who watched at least 95% of the
+        duration -- edx2bigquery's make_video_analysis `videos_watched` rule, applied to seconds watched --
+        or whose furthest position reached the last 30 seconds), completion_share (completers / viewers) and
+        median_seconds_watched (over viewers; learner_day's play-to-pause segments). Empty completion
+        figures mean the duration is unknown, not that nobody finished. The course team (roles) is left out
+        unless EDX_REPORTS_INCLUDE_COURSE_TEAM.
         """
         week = context.partition_key
         until = week_sunday(week)
         with mongo.get_database() as db, permanent_failures():
             courses = courses_for(db, reports)
-            rows = (r for c in courses for r in engagement.video_rows(db, c, week_totals(db, c, until)))
+            rows = (r for c in courses for r in engagement.video_rows(
+                db, c, learners_only(week_totals(db, c, until), reports.team(db, c))))
             result = write_csv(workspace.reports_dir(week) / "video_engagement.csv", engagement.VIDEO_COLUMNS, rows)
-        yield dg.MaterializeResult(metadata=publish(result, reports, s3, week))
         frame = checks.read_back(result.path)
+        unknown = frame.filter(pl.col("duration").is_null() & (pl.col("viewers").cast(pl.Int64) > 0)).height
+        yield dg.MaterializeResult(metadata={**publish(result, reports, s3, week, table="video_engagement"),
+                                             "viewed_videos_without_duration": unknown})
         shares = checks.shares_within_unit("shares_within_0_1_and_viewers_within_plays", frame,
-                                           ["share_watched_to_end"])
+                                           ["share_watched_to_end", "completion_share"])
         over = frame.filter(pl.col("viewers").cast(pl.Int64) > pl.col("plays").cast(pl.Int64)).height
         yield dg.AssetCheckResult(check_name=shares.check_name, passed=shares.passed and over == 0,
                                   metadata={**shares.metadata, "videos_with_more_viewers_than_plays": over})

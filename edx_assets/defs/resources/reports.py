@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import dagster as dg
+import polars as pl
 
+from edx_assets.edx.reports import roles
 from edx_assets.edx.reports.csv_out import CsvResult
 from edx_assets.edx.reports.pii import PiiPolicy
 
@@ -19,6 +21,11 @@ class ReportsResource(dg.ConfigurableResource):
     s3_bucket: str | None = None
     s3_prefix: str = "reports"
     course_metadata_file: str | None = None
+    include_course_team: bool = False  # EDX_REPORTS_INCLUDE_COURSE_TEAM: aggregates keep the course team
+
+    def team(self, db, course) -> pl.Series | None:
+        """The course team's user ids the per-course aggregates leave out (None: keep everyone)."""
+        return None if self.include_course_team else roles.team_ids(db, course)
 
     def policy(self) -> PiiPolicy:
         return PiiPolicy(self.pii, self.pseudonym_key)

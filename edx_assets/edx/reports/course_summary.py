@@ -33,9 +33,15 @@ def _funnel(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     )
 
 
-def summarize(person_course_csv: Path) -> pl.DataFrame:
-    """Rows per course: dimension `all`, then one row per gender and per level of education."""
-    frame = pl.read_csv(person_course_csv, infer_schema_length=0).with_columns(
+def counted(frame: pl.DataFrame, include_team: bool) -> pl.DataFrame:
+    """The person_course rows the aggregates count: learners, or everyone when `include_team`."""
+    return frame if include_team else frame.filter(pl.col("is_course_team") != "1")
+
+
+def summarize(person_course_csv: Path, include_team: bool = False) -> pl.DataFrame:
+    """Rows per course: dimension `all`, then one row per gender and per level of education; the course
+    team (person_course's is_course_team) left out unless `include_team`."""
+    frame = counted(pl.read_csv(person_course_csv, infer_schema_length=0), include_team).with_columns(
         *[pl.col(c).cast(pl.Int64) for c in ("viewed", "explored", "certified", "ndays_act")],
         pl.col("grade").cast(pl.Float64, strict=False),
         pl.col("gender").fill_null("unknown"),

@@ -13,7 +13,13 @@ from pymongo.database import Database
 from edx_assets.edx.reports.courses import ReportCourse
 
 VIDEO_COLUMNS = ["course_id", "video_id", "video_name", "viewers", "plays", "mean_furthest_position",
-                 "share_watched_to_end"]
+                 "share_watched_to_end",
+                 # added: completion on the video's duration
+                 "duration", "duration_source", "completers", "completion_share", "median_seconds_watched"]
+SEGMENT_COLUMNS = ["course_id", "video_id", "video_name", "segment", "start_seconds", "viewers", "views"]
+SEGMENT_SECONDS = 5  # edx-analytics-pipeline's VIDEO_VIEWING_SECONDS_PER_SEGMENT
+COMPLETE_SHARE = 0.95  # edx2bigquery's videos_watched: position > 95% of the video's length
+COMPLETE_FROM_END = 30.0  # or within 30 s of the end (the credits a learner skips)
 PROBLEM_COLUMNS = ["course_id", "problem_id", "problem_name", "learners_attempted", "attempts_per_learner",
                    "share_correct_first_attempt", "mean_score", "showanswer_count"]
 
@@ -44,24 +50,77 @@ def _detail(totals: pl.DataFrame, column: str) -> pl.DataFrame:
     return totals.select("user_id", column).explode(column).drop_nulls(column).unnest(column)
 
 
+def durations(db: Database, course: ReportCourse, viewers: pl.DataFrame) -> dict[str, tuple[float, str]]:
+    """video short id -> (duration in seconds, source): the median over learners of the largest duration
+    their video events reported (`events`), else a `duration` in the structure block's metadata
+    (`structure`); a video with neither has no entry (unknown, never a guess)."""
+    found = {row["video"]: (row["duration"], "events") for row in viewers.drop_nulls("duration").group_by("video").agg(
+        pl.col("duration").median()).iter_rows(named=True)}
+    for block in db[course.collection("structure")].find({"category": "video", "metadata.duration": {"$gt": 0}},
+                                                         {"metadata.duration": 1}):
+        found.setdefault(short_id(block["_id"]), (float(block["metadata"]["duration"]), "structure"))
+    return found
+
+
+def _completed(duration: pl.Expr) -> pl.Expr:
+    return (pl.col("seconds") >= COMPLETE_SHARE * duration) | (pl.col("furthest") >= duration - COMPLETE_FROM_END)
+
+
 def video_rows(db: Database, course: ReportCourse, totals: pl.DataFrame) -> Iterator[dict[str, Any]]:
     """From the week's learner_totals (per learner and video, over the course's life): viewers, learners
     with a play; plays; mean_furthest_position, the mean over viewers of the furthest position (seconds)
-    any of their video events reported; share_watched_to_end, viewers with a stop/complete event."""
+    any of their video events reported; share_watched_to_end, viewers with a stop/complete event; duration
+    (`durations`); completers, viewers who watched at least 95% of the duration (seconds watched, edx2bigquery's
+    rule) or reached the last 30 seconds (furthest position); completion_share = completers / viewers;
+    median_seconds_watched over viewers. `totals` holds learners only (no course team) unless configured."""
     videos = _names(db, course, "video")
     viewers = _detail(totals, "video_detail").filter(pl.col("plays") > 0)
-    stats = {row["video"]: row for row in viewers.group_by("video").agg(
+    known = durations(db, course, viewers)
+    with_duration = viewers.with_columns(pl.col("video").replace_strict(
+        {v: d for v, (d, _) in known.items()}, default=None, return_dtype=pl.Float64).alias("length"))
+    stats = {row["video"]: row for row in with_duration.group_by("video").agg(
         pl.len().alias("viewers"), pl.col("plays").sum(), pl.col("furthest").drop_nulls().sort().alias("positions"),
-        pl.col("ended").sum()).iter_rows(named=True)}
+        pl.col("ended").sum(), _completed(pl.col("length")).sum().alias("completers"),
+        pl.col("seconds").median().alias("median_seconds")).iter_rows(named=True)}
     # Videos the events name but the structure does not (no structure, or a block since removed) are
     # reported too, under their short id and with no name, after the known ones: never dropped.
     videos.update({vid: (vid, None) for vid in stats if isinstance(vid, str) and vid not in videos})
     for vid, (block_id, name) in sorted(videos.items(), key=lambda kv: (kv[1][1] is None, kv[1][0])):
-        row = stats.get(vid, {"viewers": 0, "plays": 0, "positions": [], "ended": 0})
+        row = stats.get(vid, {"viewers": 0, "plays": 0, "positions": [], "ended": 0, "completers": 0,
+                              "median_seconds": None})
+        duration, source = known.get(vid, (None, None))
+        completers = row["completers"] if duration is not None else None
         yield {"course_id": course.course_id, "video_id": block_id, "video_name": name,
                "viewers": row["viewers"], "plays": row["plays"],
                "mean_furthest_position": exact_mean(row["positions"], 2),
-               "share_watched_to_end": round(row["ended"] / row["viewers"], 4) if row["viewers"] else None}
+               "share_watched_to_end": round(row["ended"] / row["viewers"], 4) if row["viewers"] else None,
+               "duration": duration, "duration_source": source, "completers": completers,
+               "completion_share": round(completers / row["viewers"], 4) if completers is not None and row["viewers"]
+               else None,
+               "median_seconds_watched": None if row["median_seconds"] is None else round(row["median_seconds"], 3)}
+
+
+def segment_frame(db: Database, course: ReportCourse, totals: pl.DataFrame) -> pl.DataFrame:
+    """edx-analytics-pipeline's video timeline: per video and 5-second segment, viewers (distinct learners
+    with a viewing covering the segment) and views (viewings covering it). A viewing from position s to e
+    covers segments floor(s / 5) .. floor(e / 5). From every learner's counted viewings (learner_day's
+    video_viewings) over the course's life."""
+    names = _names(db, course, "video")
+    viewings = totals.select("user_id", "video_viewings").explode("video_viewings").drop_nulls(
+        "video_viewings").unnest("video_viewings")
+    covered = viewings.with_columns(pl.int_ranges((pl.col("start") // SEGMENT_SECONDS).cast(pl.Int64),
+                                                  (pl.col("end") // SEGMENT_SECONDS).cast(pl.Int64) + 1).alias("segment")
+                                    ).explode("segment")
+    table = covered.group_by("video", "segment").agg(pl.col("user_id").n_unique().alias("viewers"),
+                                                     pl.len().alias("views"))
+    return table.with_columns(
+        pl.lit(course.course_id).alias("course_id"),
+        pl.col("video").replace_strict({v: b for v, (b, _) in names.items()}, default=pl.col("video")).alias("video_id"),
+        pl.col("video").replace_strict({v: n for v, (_, n) in names.items()}, default=None,
+                                       return_dtype=pl.String).alias("video_name"),
+        (pl.col("segment") * SEGMENT_SECONDS).alias("start_seconds"),
+        pl.col("viewers").cast(pl.Int64), pl.col("views").cast(pl.Int64),
+    ).sort("video_id", "segment").select(SEGMENT_COLUMNS)
 
 
 def problem_rows(db: Database, course: ReportCourse, totals: pl.DataFrame) -> Iterator[dict[str, Any]]:

@@ -12,7 +12,7 @@ from pymongo.database import Database
 
 from edx_assets.edx import learner_day as ld
 from edx_assets.edx import learner_totals as lt
-from edx_assets.edx.reports import frames
+from edx_assets.edx.reports import frames, roles
 from edx_assets.edx.reports.courses import ReportCourse
 
 CONTAINERS = {"course", "chapter", "sequential", "vertical"}
@@ -20,7 +20,7 @@ ENROLLMENT_COLUMNS = [
     "course_id", "course_name", "user_id", "username", "first_name", "last_name", "name", "email", "is_staff",
     "has_user", "enrollment_date", "mode", "is_active", "gender", "year_of_birth", "level_of_education",
     "country", "ip_country", "ip_country_modal", "courseware_records", "units_visited", "units_total",
-    "progress", "grade", "certificate_status", "certificate_mode",
+    "progress", "grade", "certificate_status", "certificate_mode", *roles.COLUMNS,
 ]
 
 
@@ -40,7 +40,7 @@ def enrollment_frame(db: Database, course: ReportCourse, locations: pl.DataFrame
                      structure: pl.DataFrame | None = None, courseware: pl.DataFrame | None = None) -> pl.DataFrame:
     """Every enrollment of the course joined to the learner's user, profile, IP location (None: the IP
     columns are empty and `learner_locations` is not read), latest certificate and courseware records;
-    ordered by user id. Columns: ENROLLMENT_COLUMNS."""
+    ordered by user id, with the learner's course roles (roles.py). Columns: ENROLLMENT_COLUMNS."""
     structure = frames.structure(db, course) if structure is None else structure
     courseware = frames.read(db, course.collection("courseware"), frames.COURSEWARE) if courseware is None else courseware
     units = course_units(structure)
@@ -77,7 +77,7 @@ def enrollment_frame(db: Database, course: ReportCourse, locations: pl.DataFrame
         pl.lit(n_units, dtype=pl.Int64).alias("units_total"),
         (pl.col("units_visited").fill_null(0) / n_units).round(4).alias("progress") if n_units
         else pl.lit(None, dtype=pl.Float64).alias("progress"),
-    ).sort(["user_id", "id"]).select(ENROLLMENT_COLUMNS)
+    ).pipe(roles.with_roles, roles.roles_frame(db, course)).sort(["user_id", "id"]).select(ENROLLMENT_COLUMNS)
 
 
 ACTIVITY_COLUMNS = ["first_event", "last_event", "nevents", "ndays_act", "sessions", "time_on_task_5",

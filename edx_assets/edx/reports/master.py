@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 from pymongo.database import Database
 
+from edx_assets.edx.reports import roles
 from edx_assets.edx.reports.courses import ReportCourse
 from edx_assets.edx.reports.learners import enrollment_frame
 
@@ -13,6 +14,7 @@ COLUMNS = [
     "level_of_education", "country", "ip_country", "enrollment_date", "mode", "is_active",
     "progress", "courseware_records", "grade", "certificate_status", "certificate_mode",
     "ip_country_modal",  # added: the country of the learner's most frequent IP
+    *roles.COLUMNS,  # added: course roles (edx2bigquery's roles table)
 ]
 
 

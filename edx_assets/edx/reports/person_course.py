@@ -8,7 +8,7 @@ from datetime import date
 import polars as pl
 from pymongo.database import Database
 
-from edx_assets.edx.reports import frames
+from edx_assets.edx.reports import frames, roles
 from edx_assets.edx.reports.courses import ReportCourse
 from edx_assets.edx.reports.learners import CONTAINERS, activity_totals, enrollment_frame, with_activity
 
@@ -21,6 +21,7 @@ COLUMNS = [
     # added (learner_day summed over the course's life): edx2bigquery's person_course_day totals
     "sessions", "time_on_task_5", "time_on_task_30", "video_seconds_watched", "nvideos", "nproblems",
     "nshow_answer", "nforum_threads", "nforum_responses", "nforum_comments",
+    *roles.COLUMNS,  # added: course roles (edx2bigquery's roles table)
 ]
 
 

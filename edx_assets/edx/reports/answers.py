@@ -1,0 +1,45 @@
+"""answer_distribution: which answers learners give to each problem part (edx-analytics-pipeline's
+`answer_distribution`: first_response_count / last_response_count per answer value, variants apart)."""
+
+from __future__ import annotations
+
+import polars as pl
+from pymongo.database import Database
+
+from edx_assets.edx.reports.courses import ReportCourse
+from edx_assets.edx.reports.engagement import _names
+
+COLUMNS = ["course_id", "problem_id", "problem_name", "part_id", "question_text", "variant", "answer_value",
+           "correct", "first_response_count", "last_response_count"]
+KEYS = ["problem", "part", "variant", "value", "correct"]
+
+
+def _counts(answers: pl.DataFrame, which: str) -> pl.DataFrame:
+    """Learners per answer value for their `first` or `last` answer of each problem part."""
+    return answers.select("user_id", "problem", "part", *[pl.col(f"{which}_{k}").alias(k) for k in KEYS[2:]]).with_columns(
+        pl.when(pl.col("variant") != "").then(pl.col("variant")).alias("variant")).group_by(KEYS).agg(
+        pl.col("user_id").n_unique().cast(pl.Int64).alias(f"{which}_response_count"))
+
+
+def distribution(db: Database, course: ReportCourse, totals: pl.DataFrame) -> pl.DataFrame:
+    """Per problem, response part, variant (randomized problems; empty otherwise) and answer value: whether
+    the value was graded correct, the learners whose first answer it was and those whose last answer it was
+    (over the course's life, from learner_totals' answer_detail: server-side problem_check events), the
+    problem's display name (structure) and the question text the events' `submission` carried. A list answer
+    (checkboxes) reads `[a|b]`. `totals` holds learners only (no course team) unless configured."""
+    answers = totals.select("user_id", "answer_detail").explode("answer_detail").drop_nulls(
+        "answer_detail").unnest("answer_detail")
+    if answers.height == 0:
+        return pl.DataFrame(schema={c: pl.Int64 if c.endswith("_count") else pl.Boolean if c == "correct"
+                                    else pl.String for c in COLUMNS})
+    questions = answers.group_by("problem", "part").agg(pl.col("question").drop_nulls().sort().first())
+    names = {block_id: name for block_id, name in _names(db, course, "problem").values()}
+    table = _counts(answers, "first").join(_counts(answers, "last"), on=KEYS, how="full", coalesce=True, nulls_equal=True)
+    return table.join(questions, on=["problem", "part"], how="left").with_columns(
+        pl.lit(course.course_id).alias("course_id"),
+        pl.col("problem").alias("problem_id"),
+        pl.col("problem").replace_strict(names, default=None, return_dtype=pl.String).alias("problem_name"),
+        pl.col("part").alias("part_id"), pl.col("question").alias("question_text"),
+        pl.col("value").alias("answer_value"),
+        pl.col("first_response_count").fill_null(0), pl.col("last_response_count").fill_null(0),
+    ).sort(["problem_id", "part_id", "variant", "answer_value", "correct"], nulls_last=False).select(COLUMNS)

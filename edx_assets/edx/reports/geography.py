@@ -1,0 +1,35 @@
+"""geography: per course and country of the registration IP, the edx2bigquery funnel with continent and UN
+region (edx2bigquery's geographic distributions, e.g. `course_report_geographic_distribution`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from edx_assets.edx import regions
+
+COLUMNS = ["course_id", "country_code", "continent", "un_region", "registered", "viewed", "explored", "certified",
+           "verified"]
+
+
+def by_country(person_course_csv: Path, include_team: bool) -> pl.DataFrame:
+    """From `person_course.csv`: per course and `ip_country` (the registration IP's country, `unknown`
+    without one): registered, viewed, explored (empty when the course has no structure), certified and
+    verified (verified mode) learners, with the country's continent and UN M49 sub-region. The course team
+    is left out unless `include_team`."""
+    frame = pl.read_csv(person_course_csv, infer_schema_length=0)
+    if not include_team:
+        frame = frame.filter(pl.col("is_course_team") != "1")
+    frame = frame.with_columns(*[pl.col(c).cast(pl.Int64) for c in ("viewed", "explored", "certified")],
+                               pl.col("ip_country").fill_null("unknown").alias("country_code"))
+    table = frame.group_by("course_id", "country_code").agg(
+        pl.len().cast(pl.Int64).alias("registered"), pl.col("viewed").sum(),
+        pl.when(pl.col("explored").is_not_null().any()).then(pl.col("explored").sum()).alias("explored"),
+        pl.col("certified").sum(), (pl.col("mode") == "verified").sum().cast(pl.Int64).alias("verified"))
+    return table.with_columns(
+        pl.col("country_code").replace_strict({c: r[0] for c, r in regions.REGION.items()}, default=None,
+                                              return_dtype=pl.String).alias("continent"),
+        pl.col("country_code").replace_strict({c: r[1] for c, r in regions.REGION.items()}, default=None,
+                                              return_dtype=pl.String).alias("un_region"),
+    ).sort("course_id", "country_code").select(COLUMNS)
