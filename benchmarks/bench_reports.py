@@ -49,7 +49,13 @@ from edx_assets.edx.reports import (
 from edx_assets.edx.reports import engagement as eng
 from edx_assets.edx.reports.courses import report_courses
 from edx_assets.edx.reports.csv_out import write_csv, write_frame
-from edx_assets.edx.reports.learners import LEARNER_DAY_RECENT, enrollment_frame, week_totals, with_activity
+from edx_assets.edx.reports.learners import (
+    LEARNER_DAY_RECENT,
+    enrollment_frame,
+    learners_totals,
+    week_totals,
+    with_activity,
+)
 from edx_assets.local.sample_package import PackageWriter
 from edx_assets.local.sample_world import SampleSpec, SampleWorld
 
@@ -184,30 +190,32 @@ def run_report(uri: str, db_name: str, name: str, week_sunday: str, out: str) ->
         frame = course_summary.summarize(folder / "person_course.csv")
         return write_csv(folder / "course_summary.csv", course_summary.COLUMNS, frame.to_dicts()).rows
     if name == "video_engagement":
-        rows = (r for c in courses for r in eng.video_rows(db, c, week_totals(db, c, until)))
+        rows = (r for c in courses for r in eng.video_rows(
+            db, c, learners_totals(db, c, until, roles.team_ids(db, c), ["video_detail"])))
         return write_csv(folder / "video_engagement.csv", eng.VIDEO_COLUMNS, rows).rows
     if name == "problem_analysis":
-        rows = (r for c in courses for r in eng.problem_rows(db, c, week_totals(db, c, until)))
+        rows = (r for c in courses for r in eng.problem_rows(
+            db, c, learners_totals(db, c, until, roles.team_ids(db, c), ["problem_detail"])))
         return write_csv(folder / "problem_analysis.csv", eng.PROBLEM_COLUMNS, rows).rows
     return run_field_table(db, courses, name, until, folder)
 
 
 def run_field_table(db, courses, name: str, until: date, folder: Path) -> int:
     """The field's tables (issue 15), as their assets compute them (course team left out)."""
-    def learners(course):
-        return roles.learners_only(week_totals(db, course, until), roles.team_ids(db, course))
+    def learners(course, column):
+        return learners_totals(db, course, until, roles.team_ids(db, course), [column])
 
     def stacked(make, columns):
         return write_frame(folder / f"{name}.csv", pl.concat([make(c) for c in courses], how="vertical_relaxed"),
                            columns).rows
 
     if name == "video_segments":
-        return stacked(lambda c: eng.segment_frame(db, c, learners(c)), eng.SEGMENT_COLUMNS)
+        return stacked(lambda c: eng.segment_frame(db, c, learners(c, "video_viewings")), eng.SEGMENT_COLUMNS)
     if name == "answer_distribution":
-        return stacked(lambda c: answers.distribution(db, c, learners(c)), answers.COLUMNS)
+        return stacked(lambda c: answers.distribution(db, c, learners(c, "answer_detail")), answers.COLUMNS)
     if name == "at_risk_learners":
         return stacked(lambda c: risk.at_risk(c, with_activity(enrollment_frame(db, c, None), week_totals(
-            db, c, until).select("user_id", "first_event", "last_event", "nevents")), until), risk.AT_RISK_COLUMNS)
+            db, c, until, risk.ACTIVITY)), until), risk.AT_RISK_COLUMNS)
     if name == "engagement_segments":
         return stacked(lambda c: risk.segments(c, enrollment_frame(db, c, None), risk.week_metrics(db, c, until),
                                                until.isoformat()), risk.SEGMENT_COLUMNS)
@@ -218,12 +226,12 @@ def run_field_table(db, courses, name: str, until: date, folder: Path) -> int:
         return write_frame(folder / "geography.csv", geography.by_country(folder / "person_course.csv", False),
                            geography.COLUMNS).rows
     if name == "forum_activity":
-        return stacked(lambda c: forum.activity(c, forum.posts(db, c), week_totals(db, c, until),
+        return stacked(lambda c: forum.activity(c, forum.posts(db, c), week_totals(db, c, until, forum.EVENT_COUNTS),
                                                 enrollment_frame(db, c, None)), forum.COLUMNS)
     if name == "retention_by_cohort":
         first_day = retention.first_loaded_day(db)
-        return stacked(lambda c: retention.retention(db, c, week_totals(db, c, until), roles.team_ids(db, c), until,
-                                                     first_day), retention.COLUMNS)
+        return stacked(lambda c: retention.retention(db, c, week_totals(db, c, until, ["active_weeks"]),
+                                                     roles.team_ids(db, c), until, first_day), retention.COLUMNS)
     raise ValueError(name)
 
 
@@ -269,10 +277,9 @@ def read_inputs(uri: str, db_name: str, name: str, week_sunday: str, out: str) -
             read += _course_side(db, course, "enrollments", "users", "demographics") + _roles(db, course)
         if name == "forum_activity":
             read += forum.posts(db, course).height
-        if name in ("active_users_report", "person_course", "video_engagement", "problem_analysis", "video_segments",
-                    "answer_distribution", "at_risk_learners", "forum_activity", "retention_by_cohort"):
-            read += frames.read(db, learner_totals.COLLECTION, learner_totals.TOTALS_SCHEMA,
-                                {**totals, "course_id": course.course_id}).height
+        if name in TOTALS_READ:  # the columns of learner_totals each report reads
+            schema = {c: learner_totals.TOTALS_SCHEMA[c] for c in [*learner_totals.KEYS, *TOTALS_READ[name]]}
+            read += frames.read(db, learner_totals.COLLECTION, schema, {**totals, "course_id": course.course_id}).height
         if name == "engagement_segments":
             read += frames.read(db, learner_day.COLLECTION, risk.WEEK_DAYS, {
                 "course_id": course.course_id, "day": {"$gte": (until - timedelta(days=14)).isoformat(),
@@ -288,6 +295,16 @@ REPORTS = ["learner_totals", "general_report", "enrollments_report", "active_use
            "person_course", "course_summary", "video_engagement", "problem_analysis", "video_segments",
            "answer_distribution", "at_risk_learners", "engagement_segments", "enrollment_by_demographics_daily",
            "geography", "forum_activity", "retention_by_cohort"]
+
+
+TOTALS_READ = {
+    "active_users_report": ["first_event", "last_event"],
+    "person_course": [c for c in learner_totals.COLUMNS if c not in (
+        "username", "video_detail", "problem_detail", "video_viewings", "answer_detail", "active_weeks")],
+    "video_engagement": ["video_detail"], "problem_analysis": ["problem_detail"], "video_segments": ["video_viewings"],
+    "answer_distribution": ["answer_detail"], "at_risk_learners": risk.ACTIVITY, "forum_activity": forum.EVENT_COUNTS,
+    "retention_by_cohort": ["active_weeks"],
+}
 
 
 def _roles(db, course) -> int:

@@ -72,16 +72,19 @@ def read_days(db: Database, before: date, since: date | None = None) -> pl.DataF
 def week_of(day: pl.Expr) -> pl.Expr:
     """The week a day falls in, as the ISO date of its Sunday (weeks run Sunday to Saturday, the weekly
     partitions' weeks: partition S holds the days S - 7 .. S - 1)."""
-    return day.dt.offset_by(pl.format("-{}d", day.dt.weekday() % 7)).dt.to_string("%Y-%m-%d")
+    return (day - pl.duration(days=day.dt.weekday() % 7)).dt.to_string("%Y-%m-%d")
 
 
-def read_week(db: Database, sunday: date, course_id: str | None = None) -> pl.DataFrame | None:
-    """The stored totals of the week ending before `sunday`, or None when that week was never computed."""
+def read_week(db: Database, sunday: date, course_id: str | None = None,
+              columns: list[str] | None = None) -> pl.DataFrame | None:
+    """The stored totals of the week ending before `sunday` (only `columns` besides the keys, when given: a
+    report reads what it uses), or None when that week was never computed."""
     marker = db[COLLECTION + "_weeks"].find_one({"_id": sunday.isoformat()})
     if marker is None:
         return None
+    wanted = COLUMNS if columns is None else [*KEYS, *(c for c in columns if c not in KEYS)]
     query = {"week": sunday.isoformat(), **({"course_id": course_id} if course_id else {})}
-    return frames.read(db, COLLECTION, TOTALS_SCHEMA, query).select(COLUMNS).sort(KEYS)
+    return frames.read(db, COLLECTION, {c: TOTALS_SCHEMA[c] for c in wanted}, query).select(wanted).sort(KEYS)
 
 
 def fold(parts: pl.DataFrame) -> pl.DataFrame:
@@ -91,16 +94,17 @@ def fold(parts: pl.DataFrame) -> pl.DataFrame:
     videos = _merge_detail(parts, "video_detail", "video", [
         pl.col("plays").sum(), pl.col("furthest").max(), pl.col("ended").any(), pl.col("seconds").sum().round(3),
         pl.col("duration").max()])
-    first, last = ["first_time", "first_value"], ["last_time", "last_value"]
+    # Answers: sorted once by time (then value, a total order), so the first row of a part is its first
+    # answer and the row holding the latest last_time its last one.
+    latest = pl.col("last_time").arg_max()
     answers = _merge_detail(parts, "answer_detail", "problem", [
         pl.col("question").drop_nulls().first(),
-        *[pl.col(f"first_{c}").sort_by(first).first() for c in ("time", "value", "correct", "variant")],
-        *[pl.col(f"last_{c}").sort_by(last).last() for c in ("time", "value", "correct", "variant")],
-    ], also=["part"])
-    viewings = parts.select(*KEYS, "video_viewings").explode("video_viewings").drop_nulls("video_viewings").group_by(
-        KEYS).agg(pl.col("video_viewings").sort_by(pl.col("video_viewings").struct.field("video"),
-                                                   pl.col("video_viewings").struct.field("start"),
-                                                   pl.col("video_viewings").struct.field("end")))
+        *[pl.col(f"first_{c}").first() for c in ("time", "value", "correct", "variant")],
+        *[pl.col(f"last_{c}").get(latest) for c in ("time", "value", "correct", "variant")],
+    ], also=["part"], order=["first_time", "first_value", "last_time", "last_value"])
+    viewings = (parts.select(*KEYS, "video_viewings").explode("video_viewings").drop_nulls("video_viewings")
+                .unnest("video_viewings").sort([*KEYS, "video", "start", "end"])
+                .group_by(KEYS, maintain_order=True).agg(pl.struct("video", "start", "end").alias("video_viewings")))
     problems = _merge_detail(parts, "problem_detail", "problem", [
         pl.col("checks").sum(), pl.col("first_correct").any(), pl.col("best_score").max(),
         pl.col("show_answers").sum()])
@@ -123,10 +127,14 @@ def fold(parts: pl.DataFrame) -> pl.DataFrame:
 
 
 def _merge_detail(parts: pl.DataFrame, column: str, key: str, aggregations: list[pl.Expr],
-                  also: list[str] | None = None) -> pl.DataFrame:
+                  also: list[str] | None = None, order: list[str] | None = None) -> pl.DataFrame:
     keys = [key, *(also or [])]
     exploded = parts.select(*KEYS, pl.col(column)).explode(column).drop_nulls(column).unnest(column)
-    merged = exploded.group_by([*KEYS, *keys]).agg(aggregations).sort([*KEYS, *keys])
+    if order:  # the aggregations read the rows in this order within each group
+        merged = exploded.sort([*KEYS, *keys, *order], nulls_last=True).group_by(
+            [*KEYS, *keys], maintain_order=True).agg(aggregations)
+    else:
+        merged = exploded.group_by([*KEYS, *keys]).agg(aggregations).sort([*KEYS, *keys])
     fields = [*keys, *[c for c in merged.columns if c not in (*KEYS, *keys)]]
     return merged.group_by(KEYS, maintain_order=True).agg(pl.struct(fields).alias(column))
 

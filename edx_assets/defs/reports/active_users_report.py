@@ -29,13 +29,15 @@ def build(ctx: Build) -> dg.Definitions:
     )
     def active_users_report(context: dg.AssetExecutionContext, mongo: MongoResource, workspace: WorkspaceResource,
                             reports: ReportsResource, s3: S3Resource):
-        """Active learners (enrolled, not staff, with courseware records) with their progress in each course.
+        """Active learners (enrolled, not course team, with courseware records) with their progress in each course.
 
         Columns: course_id, course_name, user_id, username, name, email (per EDX_REPORTS_PII), enrollment_date,
         mode, progress (share of the course's leaf blocks visited), units_visited, units_total,
         courseware_records (the old "Repetitions"), grade, certificate_status, first_event, last_event,
         events_last_7_days, events_last_30_days (the `learner_day` rows of the days before the week's Sunday:
-        the events filed under those days, late mobile events in the day they arrived).
+        the events filed under those days, late mobile events in the day they arrived), then (added) roles,
+        role_instructor, role_staff, role_beta_tester, role_forum_moderator. The course team (edX staff, any
+        course access role, forum moderators: `<course>.roles`) is left out, as edX staff were before.
         Files: `active_users.csv` (all courses) and `<prefix>_active_users.csv` per course.
         """
         week = context.partition_key

@@ -15,8 +15,7 @@ from edx_assets.defs.reports.common import (
 )
 from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceResource
 from edx_assets.edx.reports import answers
-from edx_assets.edx.reports.learners import week_totals
-from edx_assets.edx.reports.roles import learners_only
+from edx_assets.edx.reports.learners import learners_totals
 
 
 def build(ctx: Build) -> dg.Definitions:
@@ -41,7 +40,7 @@ def build(ctx: Build) -> dg.Definitions:
         with mongo.get_database() as db, permanent_failures():
             courses = courses_for(db, reports)
             table = per_course_table(courses, lambda c: answers.distribution(
-                db, c, learners_only(week_totals(db, c, until), reports.team(db, c))), answers.COLUMNS)
+                db, c, learners_totals(db, c, until, reports.team(db, c), ["answer_detail"])), answers.COLUMNS)
         wrong = table.filter(~pl.col("correct").cast(pl.Boolean, strict=False).fill_null(True))
         result, materialized = publish_frame(week, workspace, reports, s3, "answer_distribution", table,
                                              answers.COLUMNS, {"wrong_answer_values": wrong.height})

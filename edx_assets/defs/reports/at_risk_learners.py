@@ -48,7 +48,7 @@ def build(ctx: Build) -> dg.Definitions:
             courses = courses_for(db, reports)
 
             def course_rows(course):
-                totals = week_totals(db, course, until).select("user_id", "first_event", "last_event", "nevents")
+                totals = week_totals(db, course, until, risk.ACTIVITY).select("user_id", *risk.ACTIVITY)
                 learners = with_activity(enrollment_frame(db, course, None), totals)
                 midpoint = risk.past_midpoint(course, risk.sunday_start(until))
                 if midpoint and course.passing_grade is None:

@@ -18,8 +18,10 @@ def build(ctx: Build) -> dg.Definitions:
     def enrollments_report(context: dg.AssetExecutionContext, mongo: MongoResource, workspace: WorkspaceResource,
                            reports: ReportsResource, s3: S3Resource):
         """`enrollments_report.csv`: one row per enrollment of every course:
-        `mooc_name,mooc_id,registration_date,gender,country` (the old columns) then user_id, mode, is_active.
-        Learners without a demographics row are included with empty gender and country.
+        `mooc_name,mooc_id,registration_date,gender,country` (the old columns) then user_id, mode, is_active,
+        then (added) the course roles: roles, role_instructor, role_staff, role_beta_tester,
+        role_forum_moderator, is_course_team (person_course defines them). Learners without a demographics row
+        are included with empty gender and country.
         """
         week = context.partition_key
         with mongo.get_database() as db:

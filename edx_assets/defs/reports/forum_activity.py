@@ -43,7 +43,8 @@ def build(ctx: Build) -> dg.Definitions:
             def course_rows(course):
                 dump = forum.posts(db, course)
                 dumped[course.course_id] = dump.filter(pl.col("author").cast(pl.Int64, strict=False).is_not_null()).height
-                return forum.activity(course, dump, week_totals(db, course, until), enrollment_frame(db, course, None))
+                return forum.activity(course, dump, week_totals(db, course, until, forum.EVENT_COUNTS),
+                                      enrollment_frame(db, course, None))
 
             table = per_course_table(courses, course_rows, forum.COLUMNS)
         result, materialized = publish_frame(week, workspace, reports, s3, "forum_activity", policy.apply_frame(table),

@@ -29,7 +29,8 @@ def build(ctx: Build) -> dg.Definitions:
         year_of_birth, level_of_education, country (profile), ip_country (registration IP's country, from the
         `learner_locations` collection of learner_locations_report), enrollment_date, mode, is_active, progress,
         courseware_records, grade, certificate_status, certificate_mode, ip_country_modal (the most frequent
-        IP's country). Written as `learners_master_<week>.csv`.
+        IP's country), then (added) the course roles: roles, role_instructor, role_staff, role_beta_tester,
+        role_forum_moderator, is_course_team (person_course defines them). Written as `learners_master_<week>.csv`.
         """
         week = context.partition_key
         policy = reports.policy()

@@ -45,6 +45,11 @@ def build(ctx: Build) -> dg.Definitions:
         comments created), and, added: sessions, time_on_task_5 and time_on_task_30 (seconds),
         video_seconds_watched, nvideos and nproblems (distinct over the course's life), nshow_answer,
         nforum_threads, nforum_responses, nforum_comments. No raw event and no old learner day is read.
+
+        Added, the learner's course roles (edx2bigquery's `roles` table, from `<course>.roles`): roles
+        (`;`-joined, forum Student left out), role_instructor, role_staff, role_beta_tester,
+        role_forum_moderator (Administrator, Moderator, Community TA, Group Moderator) and is_course_team (edX
+        staff or any of those roles): every enrollment stays in this file; the aggregates leave the team out.
         """
         week = context.partition_key
         policy = reports.policy()

@@ -14,8 +14,7 @@ from edx_assets.defs.reports.common import (
 from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceResource
 from edx_assets.edx.reports import engagement
 from edx_assets.edx.reports.csv_out import write_csv
-from edx_assets.edx.reports.learners import week_totals
-from edx_assets.edx.reports.roles import learners_only
+from edx_assets.edx.reports.learners import learners_totals
 
 
 def build(ctx: Build) -> dg.Definitions:
@@ -36,7 +35,7 @@ def build(ctx: Build) -> dg.Definitions:
         with mongo.get_database() as db, permanent_failures():
             courses = courses_for(db, reports)
             rows = (r for c in courses for r in engagement.problem_rows(
-                db, c, learners_only(week_totals(db, c, until), reports.team(db, c))))
+                db, c, learners_totals(db, c, until, reports.team(db, c), ["problem_detail"])))
             result = write_csv(workspace.reports_dir(week) / "problem_analysis.csv", engagement.PROBLEM_COLUMNS, rows)
         yield dg.MaterializeResult(metadata=publish(result, reports, s3, week))
         yield checks.shares_within_unit("shares_within_0_1", checks.read_back(result.path),

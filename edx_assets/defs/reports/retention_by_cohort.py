@@ -44,7 +44,8 @@ def build(ctx: Build) -> dg.Definitions:
 
             def course_rows(course):
                 team = reports.team(db, course)
-                table = retention.retention(db, course, week_totals(db, course, until), team, until, first_day)
+                table = retention.retention(db, course, week_totals(db, course, until, ["active_weeks"]), team, until,
+                                            first_day)
                 enrolled[course.course_id] = retention.cohort_learners(db, course, team, until)
                 return table
 

@@ -15,8 +15,7 @@ from edx_assets.defs.reports.common import (
 from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceResource
 from edx_assets.edx.reports import engagement
 from edx_assets.edx.reports.csv_out import write_csv
-from edx_assets.edx.reports.learners import week_totals
-from edx_assets.edx.reports.roles import learners_only
+from edx_assets.edx.reports.learners import learners_totals
 
 
 def build(ctx: Build) -> dg.Definitions:
@@ -45,7 +44,7 @@ def build(ctx: Build) -> dg.Definitions:
         with mongo.get_database() as db, permanent_failures():
             courses = courses_for(db, reports)
             rows = (r for c in courses for r in engagement.video_rows(
-                db, c, learners_only(week_totals(db, c, until), reports.team(db, c))))
+                db, c, learners_totals(db, c, until, reports.team(db, c), ["video_detail"])))
             result = write_csv(workspace.reports_dir(week) / "video_engagement.csv", engagement.VIDEO_COLUMNS, rows)
         frame = checks.read_back(result.path)
         unknown = frame.filter(pl.col("duration").is_null() & (pl.col("viewers").cast(pl.Int64) > 0)).height

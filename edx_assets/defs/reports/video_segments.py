@@ -15,8 +15,7 @@ from edx_assets.defs.reports.common import (
 )
 from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceResource
 from edx_assets.edx.reports import engagement
-from edx_assets.edx.reports.learners import week_totals
-from edx_assets.edx.reports.roles import learners_only
+from edx_assets.edx.reports.learners import learners_totals
 
 KEY = ["course_id", "video_id", "segment"]
 
@@ -41,7 +40,8 @@ def build(ctx: Build) -> dg.Definitions:
         with mongo.get_database() as db, permanent_failures():
             courses = courses_for(db, reports)
             table = per_course_table(courses, lambda c: engagement.segment_frame(
-                db, c, learners_only(week_totals(db, c, until), reports.team(db, c))), engagement.SEGMENT_COLUMNS)
+                db, c, learners_totals(db, c, until, reports.team(db, c), ["video_viewings"])),
+                engagement.SEGMENT_COLUMNS)
         result, materialized = publish_frame(week, workspace, reports, s3, "video_segments", table,
                                              engagement.SEGMENT_COLUMNS,
                                              {"videos": table.select("course_id", "video_id").unique().height})

@@ -30,5 +30,5 @@ def active_users_frame(db: Database, course: ReportCourse, until: date) -> pl.Da
     """
     enrolled = enrollment_frame(db, course, None)  # no IP columns here
     active = enrolled.filter((pl.col("courseware_records") > 0) & (pl.col("is_course_team") == 0))
-    times = week_totals(db, course, until).select("user_id", "first_event", "last_event")
+    times = week_totals(db, course, until, ["first_event", "last_event"]).select("user_id", "first_event", "last_event")
     return with_activity(active.join(times, on="user_id", how="left"), recent_events(db, course, until))

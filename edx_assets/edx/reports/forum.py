@@ -12,6 +12,7 @@ from edx_assets.edx.reports.courses import ReportCourse
 
 COLUMNS = ["course_id", "user_id", "username", "threads", "responses", "comments", "votes_cast", "votes_received",
            "endorsed", "first_post", "last_post", "posts_in_events", "is_course_team"]
+EVENT_COUNTS = ["nforum_threads", "nforum_responses", "nforum_comments"]  # read of learner_totals
 _POSTS = Schema({"type": pa.string(), "author": pa.string(), "created": pa.timestamp("ms"), "reply": pa.bool_(),
                  "endorsed": pa.bool_(), "up": pa.int64(), "voters": pa.list_(pa.string())})
 

@@ -91,10 +91,11 @@ class TotalsMissingError(ValueError):
     """The week's learner_totals were never computed: the reports would show activity as zero."""
 
 
-def week_totals(db: Database, course: ReportCourse, until: date) -> pl.DataFrame:
-    """The course's `learner_totals` of the week whose Sunday is `until`; a week never computed is an error
-    naming what to materialize (activity would otherwise read as zero)."""
-    totals = lt.read_week(db, until, course.course_id)
+def week_totals(db: Database, course: ReportCourse, until: date, columns: list[str] | None = None) -> pl.DataFrame:
+    """The course's `learner_totals` of the week whose Sunday is `until` (only `columns` besides the keys,
+    when given); a week never computed is an error naming what to materialize (activity would otherwise
+    read as zero)."""
+    totals = lt.read_week(db, until, course.course_id, columns)
     if totals is None:
         raise TotalsMissingError(f"learner_totals of the week {until} are not computed: materialize learner_totals "
                                  "for this week first")
@@ -105,7 +106,8 @@ def activity_totals(db: Database, course: ReportCourse, until: date) -> pl.DataF
     """Per user of the course: the week's `learner_totals` (learner_day summed over the days before `until`,
     the week's Sunday): first/last event, events, active days, sessions, time on task, video plays and
     seconds, distinct videos and problems, problem checks, show-answer and forum posts."""
-    return week_totals(db, course, until).with_columns(
+    used = [c for c in ACTIVITY_COLUMNS if c not in ("nvideos", "nproblems", "nforum_posts")]
+    return week_totals(db, course, until, [*used, "videos", "problems"]).with_columns(
         pl.col("videos").list.len().cast(pl.Int64).alias("nvideos"),
         pl.col("problems").list.len().cast(pl.Int64).alias("nproblems"),
         (pl.col("nforum_threads") + pl.col("nforum_responses") + pl.col("nforum_comments")).alias("nforum_posts"),
@@ -129,3 +131,10 @@ def with_activity(enrolled: pl.DataFrame, activity: pl.DataFrame) -> pl.DataFram
     joined = enrolled.join(activity, on="user_id", how="left")
     counts = [c for c in activity.columns if c not in ("user_id", "first_event", "last_event")]
     return joined.with_columns([pl.col(c).fill_null(0) for c in counts])
+
+
+def learners_totals(db: Database, course: ReportCourse, until: date, team: pl.Series | None,
+                    columns: list[str]) -> pl.DataFrame:
+    """The week's totals of `columns` for the course's learners: the course team (`team`) left out, or
+    everyone when `team` is None (EDX_REPORTS_INCLUDE_COURSE_TEAM)."""
+    return roles.learners_only(week_totals(db, course, until, columns), team)

@@ -13,6 +13,7 @@ from edx_assets.edx.reports import frames
 from edx_assets.edx.reports.courses import ReportCourse
 
 INACTIVE_DAYS = 7
+ACTIVITY = ["first_event", "last_event", "nevents"]  # what at_risk reads of learner_totals
 AT_RISK_COLUMNS = ["course_id", "user_id", "username", "mode", "enrollment_date", "first_event", "last_event",
                    "days_inactive", "nevents", "grade", "passing_grade", "progress", "reasons"]
 INACTIVE, BELOW_PASS = "inactive_7_days", "below_pass_mark_after_midpoint"
