@@ -146,7 +146,9 @@ def _answers(checked: dict) -> dict:
     as `[a|b]`, edx-analytics-pipeline's form), correct per `correct_map`, and the `submission`'s variant and
     question text when the event carries them."""
     def entries(field: str) -> dict:
-        return {"$objectToArray": {"$ifNull": [_payload(field), {}]}}
+        # Anything but an object (a malformed or truncated payload) reads as no parts, never a failed day.
+        value = _payload(field)
+        return {"$objectToArray": {"$cond": [{"$eq": [{"$type": value}, "object"]}, value, {}]}}
 
     def of_part(array: str, value: str) -> dict:
         return {"$first": {"$map": {"input": {"$filter": {"input": array, "as": "e", "cond": {"$eq": ["$$e.k", "$$a.k"]}}},

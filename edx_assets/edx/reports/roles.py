@@ -20,7 +20,7 @@ from edx_assets.edx.reports.courses import ReportCourse
 
 ROLES = {"user_id": frames.INT, "source": frames.TEXT, "role": frames.TEXT}
 FORUM_MODERATION = ["Administrator", "Moderator", "Community TA", "Group Moderator"]
-# Appended to every learner-level file: (column, definition).
+# Appended to every learner-level file (columns.py defines them).
 COLUMNS = ["roles", "role_instructor", "role_staff", "role_beta_tester", "role_forum_moderator", "is_course_team"]
 FLAGS = {
     "role_instructor": (pl.col("source") == "course") & (pl.col("role") == "instructor"),
