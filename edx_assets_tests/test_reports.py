@@ -37,7 +37,7 @@ DAYS = [f"2026-10-{d:02d}" for d in range(4, 11)]
 REPORTS = ("learner_totals", "learner_ips", "general_report", "enrollments_report", "active_users_report", "learner_locations_report",
            "learners_master", "person_course", "course_summary", "enrollment_daily", "video_engagement",
            "problem_analysis", "video_segments", "answer_distribution", "at_risk_learners", "engagement_segments",
-           "enrollment_by_demographics_daily", "geography", "forum_activity", "retention_by_cohort")
+           "enrollment_by_demographics_daily", "geography", "forum_activity", "retention_by_cohort", "warehouse")
 UPSTREAM = ("raw_event_log", "decrypted_event_log", "eventos", "raw_course_package", "decrypted_course_package",
             "course_collections")
 DAILY = (*UPSTREAM[:3], "learner_day", "activity_daily")
@@ -140,7 +140,8 @@ def test_all_report_checks_pass_and_files_exist(run):
                       "first_and_last_answers_one_per_learner_and_part": True,
                       "one_row_per_learner_with_a_reason": True, "grade_rule_evaluable": True,
                       "one_row_per_enrolled_learner": True, "each_dimension_adds_up_to_the_enrollments": True,
-                      "posts_reconcile_with_the_forum_dump": True, "cohorts_reconcile_and_shares_within_0_1": True}
+                      "posts_reconcile_with_the_forum_dump": True, "cohorts_reconcile_and_shares_within_0_1": True,
+                      "rows_match_csv": True}
     # Each of them ran: the per-enrollment check on all three files, the share check on two.
     names = [c.check_name for c in run["result"].get_asset_check_evaluations()]
     assert names.count("one_row_per_enrollment") == 3 and names.count("shares_within_0_1") == 2
@@ -972,3 +973,50 @@ def test_retention_by_cohort_from_enrollments_and_learner_days(run):
         assert (int(rows[key]["learners"]), int(got) if got else None) == (size, n), key
     assert any(int(r["week_number"]) > 0 for r in rows.values())
     assert any(r["active_learners"] == "" for r in rows.values())  # cohorts older than the delivery
+
+
+
+# -- the SQL warehouse --------------------------------------------------------------------------------------------
+
+def _readme_queries() -> list[str]:
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = text.split("### SQL and BI tools", 1)[1].split("\n### ", 1)[0]
+    return re.findall(r"```sql\n(.*?)```", section, flags=re.DOTALL)
+
+
+def test_warehouse_holds_every_report_of_the_week_as_typed_tables(run):
+    import subprocess
+    import sys
+
+    import duckdb
+
+    database = run["dir"].parents[1] / "warehouse" / "edx.duckdb"
+    files = {p.name: p for p in run["dir"].glob("*.csv") if not p.name.endswith("_active_users.csv")}
+    assert len(files) >= 18
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        for name, path in files.items():
+            table = re.sub(r"_\d{4}-\d{2}-\d{2}$", "", name.removesuffix(".csv"))
+            rows = len(_read(path))
+            assert con.execute(f'select count(*) from "{table}" where week = date \'{WEEK}\'').fetchone()[0] == rows
+            assert con.execute(f'select count(*) from "latest_{table}"').fetchone()[0] == rows, table
+            assert (run["dir"] / "parquet" / f"{table}.parquet").is_file()
+        types = dict(con.execute("select column_name, data_type from information_schema.columns "
+                                 "where table_name = 'person_course'").fetchall())
+        assert (types["week"], types["nevents"], types["first_event"], types["grade"], types["username"]) == (
+            "DATE", "BIGINT", "TIMESTAMP", "DOUBLE", "VARCHAR")
+        # The README's queries run, and the funnel is person_course's (read with the csv module).
+        funnel, active, wrong = (con.execute(q).fetchall() for q in _readme_queries())
+        people = [r for r in _read(run["dir"] / "person_course.csv") if r["is_course_team"] == "0"]
+        for course_id, registered, viewed, _explored, certified in funnel:
+            mine = [r for r in people if r["course_id"] == course_id]
+            assert (registered, viewed, certified) == (
+                len(mine), sum(r["viewed"] == "1" for r in mine), sum(r["certified"] == "1" for r in mine))
+        assert len(funnel) == len(WORLD.courses) and active and wrong
+        assert all(row[3] for row in wrong)  # answer values, most frequent first
+    finally:
+        con.close()
+    cli = Path(sys.executable).parent / "duckdb"
+    out = subprocess.run([str(cli), "-readonly", str(database), "select count(*) from latest_person_course"],
+                         capture_output=True, text=True, check=True).stdout
+    assert str(len(_read(run["dir"] / "person_course.csv"))) in out

@@ -32,9 +32,12 @@ class ReportsResource(dg.ConfigurableResource):
 
     def upload(self, s3_client, result: CsvResult, week: str) -> str | None:
         """Copy a report file to s3://bucket/prefix/week/name when a bucket is configured."""
+        return self.upload_path(s3_client, Path(result.path), week, "text/csv; charset=utf-8")
+
+    def upload_path(self, s3_client, path: Path, week: str, content_type: str, folder: str = "") -> str | None:
+        """Copy a file to s3://bucket/prefix/week/[folder/]name when a bucket is configured."""
         if not self.s3_bucket:
             return None
-        key = f"{self.s3_prefix.strip('/')}/{week}/{Path(result.path).name}"
-        s3_client.upload_file(str(result.path), self.s3_bucket, key,
-                              ExtraArgs={"ContentType": "text/csv; charset=utf-8"})
+        key = "/".join(p for p in (self.s3_prefix.strip("/"), week, folder, path.name) if p)
+        s3_client.upload_file(str(path), self.s3_bucket, key, ExtraArgs={"ContentType": content_type})
         return f"s3://{self.s3_bucket}/{key}"

@@ -30,6 +30,12 @@ class WorkspaceResource(dg.ConfigurableResource):
     def reports_dir(self, partition: str) -> Path:
         return self._dir("reports", partition)
 
+    def reports_root(self) -> Path:
+        return self._dir("reports")
+
+    def warehouse_dir(self) -> Path:
+        return self._dir("warehouse")
+
     def failures_log(self) -> Path:
         """JSON lines, one per failed run (job, partition, assets, error), written by a sensor."""
         return self._dir("logs") / "run_failures.jsonl"

@@ -1,0 +1,62 @@
+"""warehouse: every weekly report as Parquet and in one DuckDB file, for SQL and BI tools."""
+
+import dagster as dg
+from dagster_aws.s3 import S3Resource
+
+from edx_assets.defs.common import Build, markdown_table, permanent_failures
+from edx_assets.defs.reports import checks
+from edx_assets.defs.reports.common import weekly_report
+from edx_assets.defs.resources import ReportsResource, WorkspaceResource
+from edx_assets.edx import warehouse as wh
+
+# The weekly assets whose CSV files the warehouse holds (each a table).
+REPORT_ASSETS = ["general_report", "enrollments_report", "active_users_report", "learner_locations_report",
+                 "learners_master", "person_course", "course_summary", "enrollment_daily", "video_engagement",
+                 "problem_analysis", "video_segments", "answer_distribution", "at_risk_learners", "engagement_segments",
+                 "enrollment_by_demographics_daily", "geography", "forum_activity", "retention_by_cohort"]
+ROWS_MATCH = "rows_match_csv"
+
+
+def build(ctx: Build) -> dg.Definitions:
+    @weekly_report(ctx, deps=REPORT_ASSETS, kinds={"duckdb", "parquet"}, check_specs=[
+        checks.spec(ctx, "warehouse", ROWS_MATCH,
+                    "For every report file of the week, its table in the DuckDB file holds as many rows of the "
+                    "week as the CSV has.")])
+    def warehouse(context: dg.AssetExecutionContext, workspace: WorkspaceResource, reports: ReportsResource,
+                  s3: S3Resource):
+        """The SQL warehouse. Every report CSV of the week is also written as Parquet,
+        `reports/{week}/parquet/<table>.parquet` (typed from the report columns' declared types, plus `week`),
+        and `{EDX_DATA_DIR}/warehouse/edx.duckdb` is rebuilt from every week's Parquet files: one table per
+        report holding every week loaded so far (`week`, a date, is a column) and a view `latest_<table>` (the
+        newest week). Tables: the report files' names (`active_users` is the all-courses file;
+        `learners_master` drops the date from its name). The file is written aside and renamed over the live
+        one, so a BI tool never sees a half-built database. With EDX_REPORTS_BUCKET the Parquet files are
+        also copied next to the CSVs (`.../{week}/parquet/`). Personal data is what the CSVs hold (per
+        EDX_REPORTS_PII). README "SQL and BI tools" shows how to open it.
+        """
+        week = context.partition_key
+        folder = workspace.reports_dir(week)
+        written = {}
+        with permanent_failures():
+            for csv_path in sorted(folder.glob("*.csv")):
+                done = wh.to_parquet(csv_path, week)
+                if done:
+                    table, path, rows = done
+                    written[table] = rows
+                    reports.upload_path(s3.get_client(), path, week, "application/vnd.apache.parquet", "parquet")
+            built = wh.build(workspace.reports_root(), workspace.warehouse_dir())
+            stored = wh.week_rows(built.path, week, written)
+        yield dg.MaterializeResult(metadata={
+            "dagster/row_count": sum(built.tables.values()),
+            "path": dg.MetadataValue.path(str(built.path)),
+            "bytes": built.bytes,
+            "weeks": dg.MetadataValue.json(built.weeks),
+            "parquet_folder": dg.MetadataValue.path(str(folder / "parquet")),
+            "preview": markdown_table(["table", f"rows of {week}", "rows, every week"],
+                                      [[t, written.get(t, 0), n] for t, n in sorted(built.tables.items())], limit=40),
+        })
+        off = {t: (n, stored.get(t)) for t, n in written.items() if stored.get(t) != n}
+        yield dg.AssetCheckResult(check_name=ROWS_MATCH, passed=not off and bool(written),
+                                  metadata={"tables": len(written), "off (csv, duckdb)": dg.MetadataValue.json(off)})
+
+    return dg.Definitions(assets=[warehouse])
