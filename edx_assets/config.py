@@ -62,12 +62,15 @@ class EdxConfig:
     reports_prefix: str = "reports"
     course_metadata_file: str | None = None
     reports_include_course_team: bool = False  # per-course aggregates count the course team too
+    reports_lang: str = "es"  # dashboards' labels and number format: es | en
     # which optional secrets the environment holds (their values stay there)
     secrets_set: frozenset[str] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
         if self.reports_pii not in PII_MODES:
             raise ConfigError(f"EDX_REPORTS_PII must be one of {', '.join(PII_MODES)}, got {self.reports_pii!r}")
+        if self.reports_lang not in {"es", "en"}:
+            raise ConfigError(f"EDX_REPORTS_LANG must be es or en, got {self.reports_lang!r}")
         if self.executor not in {"multiprocess", "k8s"}:
             raise ConfigError(f"EDX_EXECUTOR must be multiprocess or k8s, got {self.executor!r}")
 
@@ -125,6 +128,7 @@ class EdxConfig:
             reports_bucket=text("EDX_REPORTS_BUCKET"),
             reports_prefix=text("EDX_REPORTS_PREFIX", "reports"),
             course_metadata_file=text("EDX_COURSE_METADATA_FILE"),
+            reports_lang=text("EDX_REPORTS_LANG", "es").lower(),
             reports_include_course_team=text("EDX_REPORTS_INCLUDE_COURSE_TEAM", "false").lower() in {"1", "true", "yes"},
             secrets_set=frozenset(name for name in OPTIONAL_SECRETS if text(name)),
         )

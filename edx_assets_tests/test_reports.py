@@ -37,7 +37,8 @@ DAYS = [f"2026-10-{d:02d}" for d in range(4, 11)]
 REPORTS = ("learner_totals", "learner_ips", "general_report", "enrollments_report", "active_users_report", "learner_locations_report",
            "learners_master", "person_course", "course_summary", "enrollment_daily", "video_engagement",
            "problem_analysis", "video_segments", "answer_distribution", "at_risk_learners", "engagement_segments",
-           "enrollment_by_demographics_daily", "geography", "forum_activity", "retention_by_cohort", "warehouse")
+           "enrollment_by_demographics_daily", "geography", "forum_activity", "retention_by_cohort", "warehouse",
+           "course_dashboards")
 UPSTREAM = ("raw_event_log", "decrypted_event_log", "eventos", "raw_course_package", "decrypted_course_package",
             "course_collections")
 DAILY = (*UPSTREAM[:3], "learner_day", "activity_daily")
@@ -1020,3 +1021,59 @@ def test_warehouse_holds_every_report_of_the_week_as_typed_tables(run):
     out = subprocess.run([str(cli), "-readonly", str(database), "select count(*) from latest_person_course"],
                          capture_output=True, text=True, check=True).stdout
     assert str(len(_read(run["dir"] / "person_course.csv"))) in out
+
+
+
+# -- the course dashboards, opened from disk in Chromium with the network cut off ----------------------------------
+
+@pytest.mark.browser
+def test_dashboards_open_offline_with_every_chart_drawn_and_no_personal_data(run, tmp_path):
+    import os
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    folder = run["dir"] / "dashboards"
+    pages = sorted(folder.glob("*.html"))
+    assert len(pages) == len(WORLD.courses) + 1 and (folder / "index.html") in pages
+    for page_path in pages:  # only aggregates: no learner's username, e-mail or name
+        text = page_path.read_text(encoding="utf-8")
+        assert "<script" not in text and not re.search(r"(src|href)=\"https?:", text)  # nothing to fetch
+        for learner in WORLD.learners:
+            assert learner.username not in text and learner.email not in text
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    requested, errors = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        context = browser.new_context(viewport={"width": 1500, "height": 1000}, offline=True)
+        context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
+                      else (requested.append(route.request.url), route.abort()))
+        page = context.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        course = WORLD.courses[0]
+        shots = {"dashboard_course.png": next(p for p in pages if p.name != "index.html" and
+                                              course.cid.number.lower().replace(".", "_") in p.name),
+                 "dashboard_portfolio.png": folder / "index.html"}
+        for page_path in pages:
+            page.goto(page_path.as_uri())
+            figures = page.locator("figure.chart")
+            assert figures.count() == (3 if page_path.name == "index.html" else 8), page_path.name
+            for i in range(figures.count()):
+                figure = figures.nth(i)
+                marks = figure.locator("svg g[class*='mark-'] path, svg g[class*='mark-'] line").count()
+                assert marks > 0, (page_path.name, figure.get_attribute("data-chart"))
+                assert "2026-10-11" in figure.locator("figcaption").inner_text()
+            assert page.locator("html").get_attribute("lang") == "es"
+            for name, wanted in shots.items():
+                if wanted == page_path:
+                    page.screenshot(path=str(tmp_path / name), full_page=True)
+        browser.close()
+    assert requested == [] and errors == []
+    for name in ("dashboard_course.png", "dashboard_portfolio.png"):
+        data = (tmp_path / name).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000
+        if os.environ.get("EDX_UPDATE_SCREENSHOTS"):  # refresh the README's pictures
+            shutil.copy(tmp_path / name, Path(__file__).resolve().parents[1] / "docs" / name)

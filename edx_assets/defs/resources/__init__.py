@@ -42,5 +42,6 @@ def build_resources(config: EdxConfig) -> dict[str, object]:
             s3_prefix=config.reports_prefix,
             course_metadata_file=config.course_metadata_file,
             include_course_team=config.reports_include_course_team,
+            lang=config.reports_lang,
         ),
     }

@@ -22,6 +22,7 @@ class ReportsResource(dg.ConfigurableResource):
     s3_prefix: str = "reports"
     course_metadata_file: str | None = None
     include_course_team: bool = False  # EDX_REPORTS_INCLUDE_COURSE_TEAM: aggregates keep the course team
+    lang: str = "es"  # EDX_REPORTS_LANG: the dashboards' language and number format (es | en)
 
     def team(self, db, course) -> pl.Series | None:
         """The course team's user ids the per-course aggregates leave out (None: keep everyone)."""

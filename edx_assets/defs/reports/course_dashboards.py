@@ -1,0 +1,47 @@
+"""course_dashboards: one self-contained HTML page per course and a portfolio page, opening offline."""
+
+import dagster as dg
+from dagster_aws.s3 import S3Resource
+
+from edx_assets.defs.common import Build, markdown_table, permanent_failures
+from edx_assets.defs.reports.common import week_sunday, weekly_report
+from edx_assets.defs.resources import ReportsResource, WorkspaceResource
+from edx_assets.edx import dashboards
+
+INPUTS = ["general_report", "person_course", "enrollment_by_demographics_daily", "video_engagement", "video_segments",
+          "problem_analysis", "geography", "at_risk_learners", "warehouse"]
+
+
+def build(ctx: Build) -> dg.Definitions:
+    @weekly_report(ctx, deps=INPUTS, kinds={"html", "altair"})
+    def course_dashboards(context: dg.AssetExecutionContext, workspace: WorkspaceResource, reports: ReportsResource,
+                          s3: S3Resource):
+        """`reports/{week}/dashboards/<course>.html` and `dashboards/index.html` (the portfolio): pages that open
+        from disk in any browser with no network -- every chart is drawn when the page is built (Vega-Altair
+        rendered to inline SVG by vl-convert), no script, no external file. Per course: headline tiles
+        (registered, viewed, certified, active last week, at risk) and charts of cumulative enrollments by
+        mode, weekly active learners (every week loaded: engagement_segments' Parquet files), the funnel
+        registered -> viewed -> explored -> certified, the grade distribution against the pass mark, video
+        completion, the drop-off of the most watched video, the hardest problems and learners by country.
+        The portfolio: the same headline figures side by side per course, with links. Every chart carries a
+        one-line definition and the data date. Labels and number format in EDX_REPORTS_LANG (`es` default,
+        or `en`). Only aggregates of learners (course team left out, as in the reports): no name, username or
+        e-mail. A chart whose input is empty shows "no data yet" instead of an invented one.
+        """
+        week = context.partition_key
+        with permanent_failures():
+            pages = dashboards.build(workspace.reports_dir(week), workspace.reports_root(), reports.lang,
+                                     week_sunday(week).isoformat())
+        for page in pages:
+            reports.upload_path(s3.get_client(), page.path, week, "text/html; charset=utf-8", "dashboards")
+        portfolio = pages[-1]
+        yield dg.MaterializeResult(metadata={
+            "dagster/row_count": len(pages),
+            "portfolio": dg.MetadataValue.path(str(portfolio.path)),
+            "pages": dg.MetadataValue.json({p.path.name: {"bytes": p.path.stat().st_size, "charts": p.charts,
+                                                          "empty_charts": p.empty} for p in pages}),
+            "preview": markdown_table(["page", *portfolio.headline], [[p.path.name, *p.headline.values()]
+                                                                     for p in pages[:-1]], limit=50),
+        })
+
+    return dg.Definitions(assets=[course_dashboards])

@@ -1,0 +1,294 @@
+"""Self-contained HTML course dashboards: one page per course and a portfolio page, from the week's report
+files, with every chart drawn at build time as inline SVG (Vega-Altair, rendered by vl-convert): the pages
+open from disk with no network and no script. Only aggregates appear (no name, username or e-mail).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import altair as alt
+import polars as pl
+import vl_convert as vlc
+
+LOCALES = {"es": "es-ES", "en": "en-US"}
+TEXT = {
+    "es": {
+        "portfolio": "Portafolio de cursos", "course": "Curso", "data_date": "Datos al", "no_data": "Sin datos aún",
+        "registered": "Inscritos", "viewed": "Vieron contenido", "explored": "Exploraron", "certified": "Certificados",
+        "at_risk": "En riesgo", "active_week": "Activos la última semana", "pass_mark": "Nota de aprobación",
+        "enrollment": ("Inscripciones acumuladas por modalidad",
+                       "Inscripciones creadas hasta cada día, por modalidad (audit, verified...), sin el equipo del curso."),
+        "weekly_active": ("Estudiantes activos por semana",
+                          "Estudiantes con al menos un día con eventos en la semana (domingo a sábado)."),
+        "funnel": ("Embudo: inscritos → vieron → exploraron → certificados",
+                   "Vieron: algún registro de courseware; exploraron: la mitad de los capítulos; certificados: "
+                   "certificado descargable."),
+        "grades": ("Distribución de notas frente a la nota de aprobación",
+                   "Estudiantes por nota del certificado (intervalos de 0,1); la línea marca la nota de aprobación."),
+        "video_completion": ("Finalización de videos",
+                             "Proporción de quienes reprodujeron el video que vieron al menos el 95 % o llegaron "
+                             "a los últimos 30 s."),
+        "dropoff": ("Abandono en el video más visto",
+                    "Estudiantes distintos que vieron cada tramo de 5 s del video con más espectadores."),
+        "hardest": ("Problemas más difíciles",
+                    "Proporción de estudiantes que acertaron al primer intento (los 10 más bajos)."),
+        "countries": ("Estudiantes por país", "Inscritos por país de la IP de registro (los 10 primeros)."),
+        "share": "Proporción", "learners": "Estudiantes", "date": "Fecha", "week": "Semana", "mode": "Modalidad",
+        "grade": "Nota", "seconds": "Segundo del video", "country": "País", "video": "Video", "problem": "Problema",
+        "stage": "Etapa", "unknown": "desconocido",
+        "p_registered": ("Inscritos por curso", "Inscripciones de estudiantes (sin el equipo del curso)."),
+        "p_certified": ("Proporción certificada por curso", "Certificados / inscritos."),
+        "p_at_risk": ("Estudiantes en riesgo por curso",
+                      "Inactivos 7 días o más tras haber participado, o bajo la nota de aprobación pasada la "
+                      "mitad del curso."),
+    },
+    "en": {
+        "portfolio": "Course portfolio", "course": "Course", "data_date": "Data as of", "no_data": "No data yet",
+        "registered": "Registered", "viewed": "Viewed", "explored": "Explored", "certified": "Certified",
+        "at_risk": "At risk", "active_week": "Active last week", "pass_mark": "Pass mark",
+        "enrollment": ("Cumulative enrollments by mode",
+                       "Enrollments created up to each day, by mode (audit, verified...), course team left out."),
+        "weekly_active": ("Weekly active learners", "Learners with at least one active day in the week (Sunday to Saturday)."),
+        "funnel": ("Funnel: registered → viewed → explored → certified",
+                   "Viewed: any courseware record; explored: half the chapters; certified: downloadable certificate."),
+        "grades": ("Grade distribution against the pass mark",
+                   "Learners by certificate grade (0.1 bins); the line marks the pass mark."),
+        "video_completion": ("Video completion",
+                             "Share of viewers who watched at least 95% or reached the last 30 s."),
+        "dropoff": ("Drop-off in the most watched video",
+                    "Distinct learners who watched each 5-second segment of the video with most viewers."),
+        "hardest": ("Hardest problems", "Share of learners right on the first attempt (the 10 lowest)."),
+        "countries": ("Learners by country", "Registered learners by registration-IP country (top 10)."),
+        "share": "Share", "learners": "Learners", "date": "Date", "week": "Week", "mode": "Mode", "grade": "Grade",
+        "seconds": "Second of the video", "country": "Country", "video": "Video", "problem": "Problem",
+        "stage": "Stage", "unknown": "unknown",
+        "p_registered": ("Registered learners by course", "Learner enrollments (course team left out)."),
+        "p_certified": ("Certified share by course", "Certified / registered."),
+        "p_at_risk": ("At-risk learners by course",
+                      "Inactive 7+ days after taking part, or below the pass mark past the course's midpoint."),
+    },
+}
+WIDTH = 420
+
+
+@dataclass
+class Page:
+    path: Path
+    charts: int
+    empty: int
+    headline: dict = field(default_factory=dict)
+
+
+def _read(folder: Path, name: str) -> pl.DataFrame:
+    path = folder / f"{name}.csv"
+    return pl.read_csv(path, infer_schema_length=10_000) if path.is_file() else pl.DataFrame()
+
+
+def _number(value: float | int | None, lang: str, share: bool = False) -> str:
+    """A figure in the page's language: `1.234` / `45,6 %` in Spanish, `1,234` / `45.6%` in English."""
+    if value is None:
+        return "—"
+    text = f"{value * 100:,.1f}" if share else f"{int(value):,}"
+    if lang == "es":
+        text = text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
+    return text + ((" %" if lang == "es" else "%") if share else "")
+
+
+class Renderer:
+    def __init__(self, lang: str, data_date: str) -> None:
+        self.lang, self.data_date, self.t = lang, data_date, TEXT[lang]
+
+    def figure(self, key: str, chart: alt.Chart | None) -> tuple[str, bool]:
+        """A chart block: title, the SVG (or a no-data note), the definition and the data date."""
+        title, definition = self.t[key]
+        if chart is None:
+            body, drawn = f'<p class="empty">{html.escape(self.t["no_data"])}</p>', False
+        else:
+            spec = chart.properties(width=WIDTH, height=220).to_json()
+            body = vlc.vegalite_to_svg(spec, format_locale=LOCALES[self.lang], time_format_locale=LOCALES[self.lang])
+            drawn = True
+        caption = f'{html.escape(definition)} · {html.escape(self.t["data_date"])} {self.data_date}'
+        return (f'<figure class="chart" data-chart="{key}"><h3>{html.escape(title)}</h3>{body}'
+                f"<figcaption>{caption}</figcaption></figure>"), drawn
+
+    def page(self, title: str, tiles: list[tuple[str, str]], figures: list[str]) -> str:
+        kpis = "".join(f'<div class="kpi"><span>{html.escape(label)}</span><strong>{value}</strong></div>'
+                       for label, value in tiles)
+        return (f'<!doctype html><html lang="{self.lang}"><head><meta charset="utf-8">'
+                f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>"
+                f"<header><h1>{html.escape(title)}</h1><p>{html.escape(self.t['data_date'])} {self.data_date}</p></header>"
+                f'<section class="kpis">{kpis}</section><main>{"".join(figures)}</main></body></html>')
+
+
+CSS = ("body{font-family:system-ui,sans-serif;margin:24px;color:#222;background:#fafafa}"
+       "header h1{margin:0 0 4px}header p{margin:0 0 16px;color:#666}"
+       ".kpis{display:flex;gap:12px;flex-wrap:wrap;margin-bottom:16px}"
+       ".kpi{background:#fff;border:1px solid #ddd;border-radius:6px;padding:10px 16px;min-width:140px}"
+       ".kpi span{display:block;color:#666;font-size:13px}.kpi strong{font-size:24px}"
+       "main{display:grid;grid-template-columns:repeat(auto-fill,minmax(480px,1fr));gap:16px}"
+       "figure{background:#fff;border:1px solid #ddd;border-radius:6px;margin:0;padding:12px}"
+       "figure h3{margin:0 0 8px;font-size:16px}figcaption{color:#666;font-size:12px;margin-top:6px}"
+       ".empty{color:#999;font-style:italic}a{color:#1f5fa8}")
+
+
+def _slug(course_id: str) -> str:
+    """An ASCII file name for the course (`course-v1:IDBx+Niñez1x+1T2026` -> `idbx_ninez1x_1t2026`)."""
+    plain = unicodedata.normalize("NFKD", course_id.split(":", 1)[-1]).encode("ascii", "ignore").decode()
+    return "".join(ch if ch.isalnum() else "_" for ch in plain).lower()
+
+
+def _bars(frame: pl.DataFrame, x: str, y: str, x_title: str, y_title: str, share: bool = False,
+          sort: str | None = None) -> alt.Chart:
+    axis = alt.Axis(format=".0%") if share else alt.Axis(format=",d")
+    return alt.Chart(frame).mark_bar(color="#1f5fa8").encode(
+        x=alt.X(f"{x}:Q", title=x_title, axis=axis), y=alt.Y(f"{y}:N", title=y_title, sort=sort or "-x"))
+
+
+@dataclass
+class Inputs:
+    """The week's report files, read once for every page."""
+
+    folder: Path
+    reports_root: Path
+
+    def __post_init__(self) -> None:
+        names = ["general_report", "person_course", "enrollment_by_demographics_daily", "video_engagement",
+                 "video_segments", "problem_analysis", "geography", "at_risk_learners"]
+        self.tables = {n: _read(self.folder, n) for n in names}
+        weeks = sorted(self.reports_root.glob("*/parquet/engagement_segments.parquet"))
+        self.segments = pl.concat([pl.read_parquet(p, columns=["course_id", "week", "days_active"]) for p in weeks],
+                                  how="vertical_relaxed") if weeks else pl.DataFrame()
+
+    def of(self, name: str, course_id: str) -> pl.DataFrame:
+        table = self.tables[name]
+        key = "id" if name == "general_report" else "course_id"
+        return table.filter(pl.col(key) == course_id) if table.height else table
+
+
+def headline(inputs: Inputs, course_id: str) -> dict:
+    """The course's headline figures (learners only): registered, viewed, explored, certified, at risk,
+    active in the last week."""
+    people = inputs.of("person_course", course_id)
+    people = people.filter(pl.col("is_course_team") == 0) if people.height else people
+    active = inputs.segments.filter(pl.col("course_id") == course_id) if inputs.segments.height else inputs.segments
+    last = active.filter(pl.col("week") == active["week"].max()) if active.height else active
+    return {
+        "registered": people.height,
+        "viewed": int(people["viewed"].sum()) if people.height else 0,
+        "explored": int(people["explored"].fill_null(0).sum()) if people.height else 0,
+        "certified": int(people["certified"].sum()) if people.height else 0,
+        "at_risk": inputs.of("at_risk_learners", course_id).height,
+        "active_week": int((last["days_active"] > 0).sum()) if last.height else 0,
+    }
+
+
+def course_page(r: Renderer, inputs: Inputs, course_id: str, name: str, target: Path) -> Page:
+    t = r.t
+    figures: list[tuple[str, bool]] = []
+    modes = inputs.of("enrollment_by_demographics_daily", course_id)
+    modes = modes.filter(pl.col("dimension") == "mode") if modes.height else modes
+    figures.append(r.figure("enrollment", alt.Chart(modes.with_columns(pl.col("date").cast(pl.String))).mark_line().encode(
+        x=alt.X("date:T", title=t["date"]), y=alt.Y("cumulative_enrollments:Q", title=t["learners"]),
+        color=alt.Color("value:N", title=t["mode"])) if modes.height else None))
+    weekly = inputs.segments.filter(pl.col("course_id") == course_id) if inputs.segments.height else inputs.segments
+    weekly = weekly.group_by("week").agg((pl.col("days_active") > 0).sum().alias("active")).sort("week") \
+        if weekly.height else weekly
+    figures.append(r.figure("weekly_active", alt.Chart(weekly.with_columns(pl.col("week").cast(pl.String))).mark_bar(
+        color="#1f5fa8").encode(x=alt.X("week:O", title=t["week"]), y=alt.Y("active:Q", title=t["learners"]))
+        if weekly.height else None))
+    head = headline(inputs, course_id)
+    funnel = pl.DataFrame({"stage": [t[k] for k in ("registered", "viewed", "explored", "certified")],
+                           "learners": [head[k] for k in ("registered", "viewed", "explored", "certified")]})
+    figures.append(r.figure("funnel", _bars(funnel, "learners", "stage", t["learners"], t["stage"],
+                                            sort=list(funnel["stage"])) if head["registered"] else None))
+    people = inputs.of("person_course", course_id)
+    grades = people.filter((pl.col("is_course_team") == 0) & pl.col("grade").is_not_null()) if people.height else people
+    general = inputs.of("general_report", course_id)
+    mark = general["passing_grade"][0] if general.height and general["passing_grade"][0] is not None else None
+    grade_chart = None
+    if grades.height:
+        bars = alt.Chart(grades.select("grade")).mark_bar(color="#1f5fa8").encode(
+            x=alt.X("grade:Q", bin=alt.Bin(step=0.1, extent=[0, 1]), title=t["grade"]),
+            y=alt.Y("count():Q", title=t["learners"]))
+        grade_chart = bars if mark is None else bars + alt.Chart(pl.DataFrame({"mark": [float(mark)]})).mark_rule(
+            color="#c0392b", strokeWidth=2).encode(x="mark:Q")
+    figures.append(r.figure("grades", grade_chart))
+    videos = inputs.of("video_engagement", course_id)
+    videos = videos.filter(pl.col("completion_share").is_not_null()) if videos.height else videos
+    figures.append(r.figure("video_completion", _bars(videos.with_columns(
+        pl.coalesce("video_name", "video_id").alias("video")), "completion_share", "video", t["share"], t["video"],
+        share=True) if videos.height else None))
+    segments = inputs.of("video_segments", course_id)
+    if segments.height:
+        top = segments.group_by("video_id").agg(pl.col("viewers").max()).sort(["viewers", "video_id"],
+                                                                                 descending=[True, False])["video_id"][0]
+        segments = segments.filter(pl.col("video_id") == top)
+    figures.append(r.figure("dropoff", alt.Chart(segments).mark_area(color="#1f5fa8", opacity=0.7).encode(
+        x=alt.X("start_seconds:Q", title=t["seconds"]), y=alt.Y("viewers:Q", title=t["learners"]))
+        if segments.height else None))
+    problems = inputs.of("problem_analysis", course_id)
+    problems = problems.filter(pl.col("share_correct_first_attempt").is_not_null()).sort(
+        ["share_correct_first_attempt", "problem_id"]).head(10) if problems.height else problems
+    figures.append(r.figure("hardest", _bars(problems.with_columns(
+        pl.coalesce("problem_name", "problem_id").alias("problem")), "share_correct_first_attempt", "problem",
+        t["share"], t["problem"], share=True, sort="x") if problems.height else None))
+    countries = inputs.of("geography", course_id)
+    countries = countries.sort(["registered", "country_code"], descending=[True, False]).head(10) \
+        if countries.height else countries
+    countries = countries.with_columns(pl.col("country_code").replace("unknown", t["unknown"])) \
+        if countries.height else countries
+    figures.append(r.figure("countries", _bars(countries, "registered", "country_code", t["learners"], t["country"])
+                            if countries.height else None))
+    tiles = [(t[k], _number(head[k], r.lang)) for k in ("registered", "viewed", "certified", "active_week", "at_risk")]
+    return _write(target, r.page(f"{t['course']}: {name}", tiles, [f for f, _ in figures]), figures, head)
+
+
+def portfolio_page(r: Renderer, inputs: Inputs, courses: list[tuple[str, str]], target: Path,
+                   links: dict[str, str]) -> Page:
+    t = r.t
+    heads = {cid: headline(inputs, cid) for cid, _ in courses}
+    table = pl.DataFrame({
+        "course": [name for _, name in courses],
+        "registered": [heads[cid]["registered"] for cid, _ in courses],
+        "certified_share": [heads[cid]["certified"] / heads[cid]["registered"] if heads[cid]["registered"] else 0.0
+                            for cid, _ in courses],
+        "at_risk": [heads[cid]["at_risk"] for cid, _ in courses]})
+    figures = [
+        r.figure("p_registered", _bars(table, "registered", "course", t["learners"], t["course"])),
+        r.figure("p_certified", _bars(table, "certified_share", "course", t["share"], t["course"], share=True)),
+        r.figure("p_at_risk", _bars(table, "at_risk", "course", t["learners"], t["course"])),
+    ]
+    total = {k: sum(h[k] for h in heads.values()) for k in ("registered", "certified", "at_risk", "active_week")}
+    tiles = [(t[k], _number(total[k], r.lang)) for k in ("registered", "certified", "active_week", "at_risk")]
+    rows = "".join(f'<li><a href="{html.escape(links[cid])}">{html.escape(name)}</a> — '
+                   f'{_number(heads[cid]["registered"], r.lang)} {html.escape(t["registered"].lower())}</li>'
+                   for cid, name in courses)
+    text = r.page(t["portfolio"], tiles, [f for f, _ in figures]).replace("<main>", f"<ul>{rows}</ul><main>", 1)
+    return _write(target, text, figures, total)
+
+
+def _write(target: Path, text: str, figures: list[tuple[str, bool]], head: dict) -> Page:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, target)
+    return Page(target, charts=sum(drawn for _, drawn in figures), empty=sum(not d for _, d in figures), headline=head)
+
+
+def build(folder: Path, reports_root: Path, lang: str, data_date: str) -> list[Page]:
+    """Every course's page (`dashboards/<course>.html`) and the portfolio (`dashboards/index.html`)."""
+    inputs = Inputs(folder, reports_root)
+    r = Renderer(lang, data_date)
+    general = inputs.tables["general_report"]
+    courses = [(row["id"], row["name"] or row["id"]) for row in general.sort("id").iter_rows(named=True)] \
+        if general.height else []
+    out = folder / "dashboards"
+    links = {cid: f"{_slug(cid)}.html" for cid, _ in courses}
+    pages = [course_page(r, inputs, cid, name, out / links[cid]) for cid, name in courses]
+    pages.append(portfolio_page(r, inputs, courses, out / "index.html", links))
+    return pages
