@@ -294,6 +294,9 @@ def test_master_file_one_row_per_enrollment(run):
 def test_reports_are_also_uploaded_to_s3(run, s3_client):
     keys = {o["Key"] for o in s3_client.list_objects_v2(Bucket=run["names"]["reports"]).get("Contents", [])}
     assert f"reports/{WEEK}/general_report.csv" in keys and f"reports/{WEEK}/active_users.csv" in keys
+    # The warehouse's Parquet files and the dashboards go next to the CSVs.
+    assert {f"reports/{WEEK}/parquet/person_course.parquet", f"reports/{WEEK}/parquet/answer_distribution.parquet",
+            f"reports/{WEEK}/dashboards/index.html"} <= keys
 
 
 @pytest.mark.parametrize("mode", ["pseudonymize", "drop"])
