@@ -248,10 +248,10 @@ def course_page(r: Renderer, inputs: Inputs, course_id: str, name: str, target: 
     return _write(target, r.page(f"{t['course']}: {name}", tiles, [f for f, _ in figures]), figures, head)
 
 
-def portfolio_page(r: Renderer, inputs: Inputs, courses: list[tuple[str, str]], target: Path,
+def portfolio_page(r: Renderer, heads: dict[str, dict], courses: list[tuple[str, str]], target: Path,
                    links: dict[str, str]) -> Page:
+    """The courses' headline figures (from their pages) side by side, with links."""
     t = r.t
-    heads = {cid: headline(inputs, cid) for cid, _ in courses}
     table = pl.DataFrame({
         "course": [name for _, name in courses],
         "registered": [heads[cid]["registered"] for cid, _ in courses],
@@ -290,5 +290,6 @@ def build(folder: Path, reports_root: Path, lang: str, data_date: str) -> list[P
     out = folder / "dashboards"
     links = {cid: f"{_slug(cid)}.html" for cid, _ in courses}
     pages = [course_page(r, inputs, cid, name, out / links[cid]) for cid, name in courses]
-    pages.append(portfolio_page(r, inputs, courses, out / "index.html", links))
+    heads = {cid: page.headline for (cid, _), page in zip(courses, pages, strict=True)}
+    pages.append(portfolio_page(r, heads, courses, out / "index.html", links))
     return pages

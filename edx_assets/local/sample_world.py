@@ -409,11 +409,14 @@ class SampleWorld:
             rows.append((e.learner.user_id, "forum", forum.get(e.learner.user_id, "Student")))
         return rows
 
+    @cached_property
+    def _by_course(self) -> dict[str, list[Enrollment]]:
+        index: dict[str, list[Enrollment]] = {}
+        for e in self.enrollments:
+            index.setdefault(e.course.cid.v1, []).append(e)
+        return index
+
     def enrollments_of(self, course: Course) -> list[Enrollment]:
-        if not hasattr(self, "_by_course"):
-            self._by_course: dict[str, list[Enrollment]] = {}
-            for e in self.enrollments:
-                self._by_course.setdefault(e.course.cid.v1, []).append(e)
         return self._by_course.get(course.cid.v1, [])
 
     def course_team(self, course: Course) -> set[int]:

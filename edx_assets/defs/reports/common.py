@@ -1,6 +1,6 @@
 """What every report asset shares: its partitions and deps, file publishing and metadata."""
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import dagster as dg
 import polars as pl
@@ -12,6 +12,7 @@ from edx_assets.defs.resources import ReportsResource
 from edx_assets.edx.reports import columns
 from edx_assets.edx.reports.courses import ReportCourse, report_courses
 from edx_assets.edx.reports.csv_out import CsvResult, write_frame
+from edx_assets.edx.reports.risk import sunday_start
 
 GROUP = "reports"
 KINDS = {"mongodb", "csv"}
@@ -79,8 +80,7 @@ def carried_week(ctx: Build, *, asset: str, daily: str, check: str, description:
 
 def reference_time(partition: str) -> datetime:
     """Activity is measured up to the start of the week's Sunday (events loaded by then)."""
-    day = partition_day(partition)
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return sunday_start(partition_day(partition))
 
 
 def courses_for(db, reports: ReportsResource) -> list[ReportCourse]:

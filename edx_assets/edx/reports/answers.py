@@ -6,8 +6,9 @@ from __future__ import annotations
 import polars as pl
 from pymongo.database import Database
 
+from edx_assets.edx.reports import frames
 from edx_assets.edx.reports.courses import ReportCourse
-from edx_assets.edx.reports.engagement import _names
+from edx_assets.edx.reports.engagement import block_names
 
 COLUMNS = ["course_id", "problem_id", "problem_name", "part_id", "question_text", "variant", "answer_value",
            "correct", "first_response_count", "last_response_count"]
@@ -27,13 +28,12 @@ def distribution(db: Database, course: ReportCourse, totals: pl.DataFrame) -> pl
     (over the course's life, from learner_totals' answer_detail: server-side problem_check events), the
     problem's display name (structure) and the question text the events' `submission` carried. A list answer
     (checkboxes) reads `[a|b]`. `totals` holds learners only (no course team) unless configured."""
-    answers = totals.select("user_id", "answer_detail").explode("answer_detail").drop_nulls(
-        "answer_detail").unnest("answer_detail")
+    answers = frames.nested_rows(totals, "answer_detail")
     if answers.height == 0:
         return pl.DataFrame(schema={c: pl.Int64 if c.endswith("_count") else pl.Boolean if c == "correct"
                                     else pl.String for c in COLUMNS})
     questions = answers.group_by("problem", "part").agg(pl.col("question").drop_nulls().sort().first())
-    names = {block_id: name for block_id, name in _names(db, course, "problem").values()}
+    names = {block_id: name for block_id, name in block_names(db, course, "problem").values()}
     table = _counts(answers, "first").join(_counts(answers, "last"), on=KEYS, how="full", coalesce=True, nulls_equal=True)
     return table.join(questions, on=["problem", "part"], how="left").with_columns(
         pl.lit(course.course_id).alias("course_id"),

@@ -10,6 +10,7 @@ from typing import Any
 import polars as pl
 from pymongo.database import Database
 
+from edx_assets.edx.reports import frames
 from edx_assets.edx.reports.courses import ReportCourse
 
 VIDEO_COLUMNS = ["course_id", "video_id", "video_name", "viewers", "plays", "mean_furthest_position",
@@ -40,14 +41,10 @@ def short_id(block_id: str) -> str:
     return block_id.rsplit("@", 1)[-1].rsplit("/", 1)[-1]
 
 
-def _names(db: Database, course: ReportCourse, category: str) -> dict[str, tuple[str, str]]:
+def block_names(db: Database, course: ReportCourse, category: str) -> dict[str, tuple[str, str]]:
+    """Short id (what events call a block) -> (block id, display name) of the structure's `category` blocks."""
     return {short_id(b["_id"]): (b["_id"], b.get("display_name"))
             for b in db[course.collection("structure")].find({"category": category}, {"display_name": 1})}
-
-
-def _detail(totals: pl.DataFrame, column: str) -> pl.DataFrame:
-    """One row per learner and video (or problem), over the course's life."""
-    return totals.select("user_id", column).explode(column).drop_nulls(column).unnest(column)
 
 
 def durations(db: Database, course: ReportCourse, viewers: pl.DataFrame) -> dict[str, tuple[float, str]]:
@@ -73,8 +70,8 @@ def video_rows(db: Database, course: ReportCourse, totals: pl.DataFrame) -> Iter
     (`durations`); completers, viewers who watched at least 95% of the duration (seconds watched, edx2bigquery's
     rule) or reached the last 30 seconds (furthest position); completion_share = completers / viewers;
     median_seconds_watched over viewers. `totals` holds learners only (no course team) unless configured."""
-    videos = _names(db, course, "video")
-    viewers = _detail(totals, "video_detail").filter(pl.col("plays") > 0)
+    videos = block_names(db, course, "video")
+    viewers = frames.nested_rows(totals, "video_detail").filter(pl.col("plays") > 0)
     known = durations(db, course, viewers)
     with_duration = viewers.with_columns(pl.col("video").replace_strict(
         {v: d for v, (d, _) in known.items()}, default=None, return_dtype=pl.Float64).alias("length"))
@@ -105,9 +102,8 @@ def segment_frame(db: Database, course: ReportCourse, totals: pl.DataFrame) -> p
     with a viewing covering the segment) and views (viewings covering it). A viewing from position s to e
     covers segments floor(s / 5) .. floor(e / 5). From every learner's counted viewings (learner_day's
     video_viewings) over the course's life."""
-    names = _names(db, course, "video")
-    viewings = totals.select("user_id", "video_viewings").explode("video_viewings").drop_nulls(
-        "video_viewings").unnest("video_viewings")
+    names = block_names(db, course, "video")
+    viewings = frames.nested_rows(totals, "video_viewings")
     covered = viewings.with_columns(pl.int_ranges((pl.col("start") // SEGMENT_SECONDS).cast(pl.Int64),
                                                   (pl.col("end") // SEGMENT_SECONDS).cast(pl.Int64) + 1).alias("segment")
                                     ).explode("segment")
@@ -126,8 +122,8 @@ def segment_frame(db: Database, course: ReportCourse, totals: pl.DataFrame) -> p
 def problem_rows(db: Database, course: ReportCourse, totals: pl.DataFrame) -> Iterator[dict[str, Any]]:
     """From the week's learner_totals (per learner and problem, over the course's life): server-side
     problem_check events (one per submission) and show-answer events."""
-    problems = {block_id: name for block_id, name in _names(db, course, "problem").values()}
-    per_learner = _detail(totals, "problem_detail")
+    problems = {block_id: name for block_id, name in block_names(db, course, "problem").values()}
+    per_learner = frames.nested_rows(totals, "problem_detail")
     stats = {row["problem"]: row for row in per_learner.group_by("problem").agg(
         (pl.col("checks") > 0).sum().alias("learners"), pl.col("checks").sum(),
         pl.col("first_correct").sum(), pl.col("best_score").drop_nulls().sort().alias("scores"),

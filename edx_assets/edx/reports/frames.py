@@ -56,5 +56,10 @@ def locations(db: Database, collection: str) -> pl.DataFrame:
                         pl.col("modal").struct.field("country_code").alias("ip_country_modal"))
 
 
+def nested_rows(frame: pl.DataFrame, column: str) -> pl.DataFrame:
+    """One row per item of a list-of-structs column (learner_day / learner_totals detail), with user_id."""
+    return frame.select("user_id", column).explode(column).drop_nulls(column).unnest(column)
+
+
 def structure(db: Database, course: ReportCourse) -> pl.DataFrame:
     return read(db, course.collection("structure"), STRUCTURE)

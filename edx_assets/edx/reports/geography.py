@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from edx_assets.edx import regions
+from edx_assets.edx.reports.course_summary import counted
 
 COLUMNS = ["course_id", "country_code", "continent", "un_region", "registered", "viewed", "explored", "certified",
            "verified"]
@@ -18,10 +19,7 @@ def by_country(person_course_csv: Path, include_team: bool) -> pl.DataFrame:
     without one): registered, viewed, explored (empty when the course has no structure), certified and
     verified (verified mode) learners, with the country's continent and UN M49 sub-region. The course team
     is left out unless `include_team`."""
-    frame = pl.read_csv(person_course_csv, infer_schema_length=0)
-    if not include_team:
-        frame = frame.filter(pl.col("is_course_team") != "1")
-    frame = frame.with_columns(*[pl.col(c).cast(pl.Int64) for c in ("viewed", "explored", "certified")],
+    frame = counted(pl.read_csv(person_course_csv, infer_schema_length=0), include_team).with_columns(*[pl.col(c).cast(pl.Int64) for c in ("viewed", "explored", "certified")],
                                pl.col("ip_country").fill_null("unknown").alias("country_code"))
     table = frame.group_by("course_id", "country_code").agg(
         pl.len().cast(pl.Int64).alias("registered"), pl.col("viewed").sum(),

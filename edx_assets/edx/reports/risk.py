@@ -56,8 +56,7 @@ def at_risk(course: ReportCourse, learners: pl.DataFrame, until: date) -> pl.Dat
     base = learners.filter((pl.col("is_active") == 1) & (pl.col("is_course_team") == 0))
     last = pl.col("last_event").dt.replace_time_zone(None)
     inactive = (pl.col("nevents") > 0) & (last < cutoff)
-    below = (pl.lit(bool(midpoint) and mark is not None) & pl.col("grade").is_not_null()
-             & (pl.col("grade") < (mark if mark is not None else 0.0)))
+    below = (pl.col("grade") < mark).fill_null(False) if midpoint and mark is not None else pl.lit(False)
     reasons = pl.concat_list(pl.when(inactive).then(pl.lit(INACTIVE)), pl.when(below).then(pl.lit(BELOW_PASS))
                              ).list.drop_nulls().list.join(";")
     return base.with_columns(reasons.alias("reasons")).filter(pl.col("reasons") != "").with_columns(
@@ -84,12 +83,10 @@ def week_metrics(db: Database, course: ReportCourse, until: date) -> pl.DataFram
     rows = frames.read(db, ld.COLLECTION, WEEK_DAYS,
                        {"course_id": course.course_id, "day": {"$gte": previous, "$lt": until.isoformat()}})
     this = rows.filter(pl.col("day") >= start)
-    problems = this.select("user_id", "problem_detail").explode("problem_detail").drop_nulls("problem_detail").unnest(
-        "problem_detail").group_by("user_id").agg(
+    problems = frames.nested_rows(this, "problem_detail").group_by("user_id").agg(
         pl.col("problem").n_unique().alias("problems_attempted"),
         pl.col("problem").filter(pl.col("best_score") >= 1).n_unique().alias("problems_completed"))
-    videos = this.select("user_id", "video_detail").explode("video_detail").drop_nulls("video_detail").unnest(
-        "video_detail").filter(pl.col("plays") > 0).group_by("user_id").agg(pl.col("video").n_unique().alias("videos_viewed"))
+    videos = frames.nested_rows(this, "video_detail").filter(pl.col("plays") > 0).group_by("user_id").agg(pl.col("video").n_unique().alias("videos_viewed"))
     week = this.group_by("user_id").agg(
         pl.col("day").n_unique().alias("days_active"), pl.col("nproblem_check").sum().alias("problem_attempts"),
         (pl.col("nforum_threads") + pl.col("nforum_responses") + pl.col("nforum_comments")).sum()
