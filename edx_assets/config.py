@@ -42,6 +42,8 @@ class EdxConfig:
     # MongoDB (the URI is a secret)
     mongo_db: str = "edx"
     events_collection: str = "Eventos"
+    events_extra_indexes: tuple[str, ...] = ()  # opt-in indexes on Eventos (names or key specs)
+    events_parsers: int = 1  # processes parsing a day's file while another inserts (more pays with a remote mongod)
     # files and partitions
     data_dir: str = "data"
     partitions_start: date = DEFAULT_PARTITIONS_START
@@ -71,6 +73,15 @@ class EdxConfig:
             raise ConfigError(f"EDX_REPORTS_PII must be one of {', '.join(PII_MODES)}, got {self.reports_pii!r}")
         if self.reports_lang not in {"es", "en"}:
             raise ConfigError(f"EDX_REPORTS_LANG must be es or en, got {self.reports_lang!r}")
+        if not 1 <= self.events_parsers <= 32:
+            raise ConfigError(f"EDX_EVENTS_PARSERS must be a whole number from 1 to 32, got {self.events_parsers!r}")
+        from edx_assets.edx.event_load import extra_index
+
+        for spec in self.events_extra_indexes:
+            try:
+                extra_index(spec)
+            except ValueError as exc:
+                raise ConfigError(str(exc)) from None
         if self.executor not in {"multiprocess", "k8s"}:
             raise ConfigError(f"EDX_EXECUTOR must be multiprocess or k8s, got {self.executor!r}")
 
@@ -97,6 +108,13 @@ class EdxConfig:
             except ValueError:
                 raise ConfigError(f"{name} must be a number, got {raw!r}") from None
 
+        def whole(name: str, default: int) -> int:
+            raw = text(name, str(default))
+            try:
+                return int(raw)
+            except ValueError:
+                raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+
         start = text("EDX_PARTITIONS_START", DEFAULT_PARTITIONS_START.isoformat())
         try:
             start_date = date.fromisoformat(start)
@@ -112,6 +130,8 @@ class EdxConfig:
             gpg_private_key_file=text("EDX_GPG_PRIVATE_KEY_FILE"),
             mongo_db=text("EDX_MONGO_DB", "edx"),
             events_collection=text("EDX_EVENTS_COLLECTION", "Eventos"),
+            events_extra_indexes=tuple(filter(None, (p.strip() for p in text("EDX_EVENTS_EXTRA_INDEXES", "").split(",")))),
+            events_parsers=whole("EDX_EVENTS_PARSERS", 1),
             data_dir=text("EDX_DATA_DIR", "data"),
             partitions_start=start_date,
             keep_decrypted=text("EDX_KEEP_DECRYPTED", "false").lower() in {"1", "true", "yes"},

@@ -1,6 +1,7 @@
 """Loading decrypted days into a real mongod: idempotency, crash recovery, quarantine, public fixtures."""
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import orjson
@@ -174,9 +175,69 @@ def test_stored_documents_have_no_key_mongodb_cannot_index(db, tmp_path):
 
 
 def test_indexes_for_reports_exist(db, tmp_path):
-    _load(db, _write(tmp_path / "d.log", [_event(1)]))
-    names = set(db[COLL].index_information())
-    assert {"partition_load", "course_time", "user_time", "username", "event_type", "time"} <= names
+    """Only the indexes a report, check or reload needs are built by default (issue 17); the partial
+    enrollment index serves enrollment_daily's query of all history and holds only enrollment events."""
+    enrollment = orjson.dumps({"event_type": "edx.course.enrollment.activated", "time": "2026-10-05T10:00:00+00:00",
+                               "context": {"course_id": "course-v1:A+B+C", "user_id": 7}, "event": {"mode": "audit"}})
+    _load(db, _write(tmp_path / "d.log", [_event(1), enrollment, _event(2)]))
+    assert set(db[COLL].index_information()) == {"_id_", "partition_load", "enrollment_events"}
+    stats = db.command("collStats", COLL, indexDetails=False)
+    assert stats["nindexes"] == 3
+    query = {"_edx.event_type": {"$in": ["edx.course.enrollment.activated", "edx.course.enrollment.deactivated"]},
+             "_edx.time": {"$lt": datetime(2027, 1, 1)}, "_edx.course_id": {"$ne": None}}
+    plan = db[COLL].find(query).explain()["queryPlanner"]["winningPlan"]
+    assert plan["inputStage"]["indexName"] == "enrollment_events", plan
+    assert db[COLL].count_documents(query, hint="enrollment_events") == 1  # only the enrollment event is in it
+
+
+def test_opt_in_indexes_are_built_after_a_load_and_dropped_when_no_longer_listed(db, tmp_path):
+    path = _write(tmp_path / "d.log", [_event(1), _event(2)])
+    _load(db, path)
+    db[COLL].create_index("time_of_mine_x", name="analyst_own")  # not ours: never dropped
+    db[COLL].create_index("_edx.time", name="time")  # as an older release built by default
+    wanted = ["course_time", "context.org_id+_edx.time:-1"]
+    assert event_load.drop_unwanted_indexes(db[COLL], wanted) == ["time"]
+    assert event_load.build_extra_indexes(db[COLL], wanted) == ["course_time", "extra:context.org_id:1+_edx.time:-1"]
+    info = db[COLL].index_information()
+    assert info["course_time"]["key"] == [("_edx.course_id", 1), ("_edx.time", 1)]
+    assert info["extra:context.org_id:1+_edx.time:-1"]["key"] == [("context.org_id", 1), ("_edx.time", -1)]
+    assert event_load.build_extra_indexes(db[COLL], wanted) == []  # already there
+    assert event_load.drop_unwanted_indexes(db[COLL], []) == ["course_time", "extra:context.org_id:1+_edx.time:-1"]
+    assert set(db[COLL].index_information()) == {"_id_", "partition_load", "enrollment_events", "analyst_own"}
+    with pytest.raises(ValueError, match="EDX_EVENTS_EXTRA_INDEXES"):
+        event_load.extra_index("course:2")
+
+
+def test_several_parse_processes_store_the_same_documents_as_one(db, tmp_path, monkeypatch):
+    """EDX_EVENTS_PARSERS: the file cut into parts (small parts here, so that each process gets several,
+    with blank, malformed and prefixed lines on both sides of the cuts) numbers every line as one process."""
+    lines = []
+    for i in range(600):
+        lines.append(_event(i))
+        if i % 97 == 0:
+            lines += [b"", b"  "]
+        if i % 101 == 0:
+            lines.append(b'{"truncated": "li')
+        if i % 103 == 0:
+            lines.append(b"2023-05-23 13:53:13,461 INFO 20 [tracking] logger.py:41 - " + _event(i))
+    path = _write(tmp_path / "day.log", lines)
+    monkeypatch.setattr(event_load, "PART_BYTES", 4096)
+    assert len(event_load.file_parts(path)) > 6
+    results, stored = [], []
+    for parsers in (1, 3):
+        result = _load(db, path, partition=f"2026-10-0{parsers}", parsers=parsers, batch_size=50)
+        docs = list(db[COLL].find({"_edx.partition": f"2026-10-0{parsers}"}, {"_id": 0, "_edx.partition": 0}).sort(
+            "_edx.line"))
+        rejected = list(db[f"{COLL}_rejected"].find({"partition": f"2026-10-0{parsers}"},
+                                                    {"_id": 0, "line": 1, "reason": 1}).sort("line"))
+        results.append((result.inserted, result.rejected, result.blank_lines, result.prefixed, result.lines, rejected))
+        stored.append(docs)
+    assert results[0] == results[1] and stored[0] == stored[1]
+    with path.open("rb") as handle:  # line numbers as the file has them
+        numbered = {n: raw for n, raw in enumerate(handle, start=1)}
+    assert all(orjson.loads(numbered[d["_edx"]["line"]])["username"] == d["username"]
+               for d in stored[1] if numbered[d["_edx"]["line"]].startswith(b"{"))
+    assert results[1][0] == 600 + len(range(0, 600, 103)) and results[1][3] == len(range(0, 600, 103))
 
 
 # ---- the real public sample logs ----------------------------------------------------------------

@@ -118,3 +118,55 @@ def test_rejected_raw_text_is_capped():
     rejection = tl.reject(3, b"x" * (tl.MAX_REJECTED_RAW + 10) + b"\n", "why")
     assert len(rejection.raw) == tl.MAX_REJECTED_RAW
     assert rejection.raw_bytes == tl.MAX_REJECTED_RAW + 10
+
+
+def _public_fixture_events() -> list[bytes]:
+    """Every event of the public sample files, one line each (pretty-printed JSON files compacted)."""
+    from edx_assets_tests.support import FIXTURES
+
+    lines = []
+    for path in sorted(FIXTURES.rglob("*")):
+        if path.suffix in (".log", ".jsonl"):
+            lines += [raw for raw in path.read_bytes().splitlines() if raw.strip()]
+        elif path.suffix == ".json":
+            try:
+                parsed = orjson.loads(path.read_bytes())
+            except orjson.JSONDecodeError:
+                continue
+            lines += [orjson.dumps(item) for item in (parsed if isinstance(parsed, list) else [parsed])]
+    return lines
+
+
+ADVERSARIAL = [
+    b'{"a.b": 1, "$c": {"d\\u0000e": [{"f.g": 2}]}, "time": "2016-08-04T15:43:34+02:00"}',
+    b'{"event": "{\\"x.y\\": {\\"$z\\": 1}}", "context": {"course_id": "a/b/c"}, "time": " 2016-08-04 13:43:34 "}',
+    b'{"event": "input_a.b=1&input_c=2&input_c=3&input_%24d=%C3%A9+x", "time": "bad", "_id": 5, "_edx": {"q": 1}}',
+    b'{"event": {"k": {"$ref": 1, "ok$": 2}}, "context": {"received_at": "2016-08-04T13:43:34Z", "user_id": true}}',
+    b'{"event": " {\\"a\\": 1} ", "page": "https://x/courses/course-v1:A+B+C/courseware", "time": "2016-08-04T13:43:34.9"}',
+    b'{"context": {"course_id": {"not": "a string"}, "user_id": "\xc2\xb2", "path": ["x"]}, "event": {"user_id": "12"}}',
+]
+
+
+def test_the_loaders_encoding_is_the_documented_document_on_every_public_and_adversarial_event():
+    """The loader encodes with BSON's own key check and escapes only the documents that need it
+    (issue 17); what it stores must be byte for byte the BSON of `normalize`'s document."""
+    import bson
+
+    events = _public_fixture_events() + ADVERSARIAL
+    checked = 0
+    for line, raw in enumerate(events, start=1):
+        obj, _, _ = tl.split_line(raw)
+        if obj is None:  # (comment lines of the sample files; rejections are tested above)
+            assert raw not in ADVERSARIAL
+            continue
+        checked += 1
+        expected = bson.encode(tl.normalize(orjson.loads(orjson.dumps(obj)), partition="p", source_file="f",
+                                            line=line, load_id="L"))
+        assert tl.encode(obj, partition="p", source_file="f", line=line, load_id="L") == expected, raw
+    assert checked > 100
+
+
+def test_a_non_ascii_digit_user_id_is_no_user_id_not_a_failed_line():
+    doc = _norm({"context": {"user_id": "²"}, "event": {"user_id": "12"}})
+    assert doc["_edx"]["user_id"] == 12
+    assert _norm({"context": {"user_id": "²"}})["_edx"]["user_id"] is None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,17 +35,74 @@ WRITERS = 2
 QUEUE_BATCHES = 4  # parsed batches waiting for the writer: bounds memory
 PIPELINE_MIN_BYTES = 8 << 20  # smaller files are parsed in-process (a second process costs ~0.3 s)
 DUPLICATE_KEY = 11000
+INDEX_NOT_FOUND = 27
 # Server errors that refuse a document for what it is (too deep, too large, invalid): not transient.
 REFUSED_COMMAND_CODES = {2, 10334, 15, 17419, 17280}
 
+# The indexes every load keeps on `Eventos`, each for a query that needs it (README: "Indexes"). Every
+# secondary index costs each insert its upkeep (on a 2-core machine six cost MongoDB ~3x the CPU of one).
 EVENT_INDEXES = [
+    # the idempotent reload (a day's load and its stale documents) and every per-day read: learner_day,
+    # learner_ips, the eventos checks and summary
     IndexModel([(ev.PARTITION, ASCENDING), (ev.LOAD, ASCENDING)], name="partition_load"),
-    IndexModel([(ev.COURSE_ID, ASCENDING), (ev.TIME, ASCENDING)], name="course_time"),
-    IndexModel([(ev.USER_ID, ASCENDING), (ev.TIME, ASCENDING)], name="user_time"),
-    IndexModel([("username", ASCENDING)], name="username"),
-    IndexModel([(ev.EVENT_TYPE, ASCENDING)], name="event_type"),
-    IndexModel([(ev.TIME, ASCENDING)], name="time"),
+    # enrollment_daily reads the enrollment events of all history: a partial index holds only those
+    IndexModel([(ev.EVENT_TYPE, ASCENDING), (ev.TIME, ASCENDING)], name="enrollment_events",
+               partialFilterExpression={ev.EVENT_TYPE: {"$in": list(ev.ENROLLMENT_EVENTS)}}),
 ]
+# Opt-in indexes for analysts' own queries (EDX_EVENTS_EXTRA_INDEXES lists names from here or key specs):
+# built after a load, then kept up by every later insert.
+EXTRA_INDEXES = {
+    "course_time": [(ev.COURSE_ID, ASCENDING), (ev.TIME, ASCENDING)],  # a course over a period
+    "user_time": [(ev.USER_ID, ASCENDING), (ev.TIME, ASCENDING)],  # one learner's trail
+    "username": [("username", ASCENDING)],  # a learner by username
+    "event_type": [(ev.EVENT_TYPE, ASCENDING)],  # an event type over all history
+    "time": [(ev.TIME, ASCENDING)],  # a period across courses
+}
+CUSTOM_PREFIX = "extra:"  # the name of an index made from a key spec
+
+
+def extra_index(spec: str) -> IndexModel:
+    """An opt-in index from its catalog name (`course_time`) or a key spec: fields joined by `+`, each
+    optionally `:-1` for descending (`_edx.course_id+_edx.event_type`, `context.org_id:1+_edx.time:-1`)."""
+    spec = spec.strip()
+    if spec in EXTRA_INDEXES:
+        return IndexModel(EXTRA_INDEXES[spec], name=spec)
+    keys = []
+    for part in spec.split("+"):
+        field, _, direction = part.strip().partition(":")
+        if not field or field.startswith("$") or direction not in ("", "1", "-1"):
+            raise ValueError(f"EDX_EVENTS_EXTRA_INDEXES: {spec!r} is neither an index name "
+                             f"({', '.join(EXTRA_INDEXES)}) nor fields joined by + (field or field:-1)")
+        keys.append((field, -1 if direction == "-1" else ASCENDING))
+    return IndexModel(keys, name=CUSTOM_PREFIX + "+".join(f"{f}:{d}" for f, d in keys))
+
+
+def drop_unwanted_indexes(events: Collection, wanted: Sequence[str]) -> list[str]:
+    """Before a load: drop the opt-in indexes the setting no longer lists (including those older releases
+    built by default), so that the load does not pay their upkeep. Returns their names."""
+    names = {extra_index(spec).document["name"] for spec in wanted}
+    dropped = []
+    for name in sorted(set(events.index_information()) - names):
+        if name in EXTRA_INDEXES or name.startswith(CUSTOM_PREFIX):
+            try:
+                events.drop_index(name)
+            except OperationFailure as exc:
+                if exc.code != INDEX_NOT_FOUND:  # (another run dropped it first)
+                    raise
+            dropped.append(name)
+    return dropped
+
+
+def build_extra_indexes(events: Collection, wanted: Sequence[str]) -> list[str]:
+    """After a load: build the opt-in indexes the setting lists that are missing (MongoDB builds them
+    without blocking readers or writers; later inserts keep them up). Returns their names."""
+    present = set(events.index_information())
+    missing = [model for model in map(extra_index, wanted) if model.document["name"] not in present]
+    if missing:
+        events.create_indexes(missing)
+    return [model.document["name"] for model in missing]
+
+
 REJECTED_INDEXES = [IndexModel([("partition", ASCENDING), ("load", ASCENDING)], name="partition_load")]
 
 
@@ -137,75 +194,119 @@ class ParsedBatch:
         return sum(last - first + 1 for first, last in self.blank_runs)
 
 
-def parsed_batches(path: Path, *, partition: str, load_id: str, source_name: str,
-                   batch_size: int = BATCH) -> Iterator[ParsedBatch]:
-    """The parse stage: read, parse, normalise and BSON-encode, in batches (no database needed)."""
-    batch = ParsedBatch()
-    offset = 0
+def parsed_batches(path: Path, *, partition: str, load_id: str, source_name: str, batch_size: int = BATCH,
+                   start: int = 0, stop: int | None = None, first_line: int = 1) -> Iterator[ParsedBatch]:
+    """The parse stage: read, parse, normalise and BSON-encode, in batches (no database needed).
+
+    `start`/`stop` (byte offsets of line starts) and `first_line` (the number of the line at `start`)
+    select a part of the file, so that several processes can parse one file (`file_parts`).
+    """
+    encode, split_line, reject = tl.encode, tl.split_line, tl.reject
+    end = (1 << 62) if stop is None else stop
+    batch = ParsedBatch(last_line=first_line - 1)
+    docs, lines, rejects = batch.docs, batch.lines, batch.rejects
+    offset, line_no = start, first_line - 1
     with path.open("rb") as handle:
-        for line_no, raw in enumerate(handle, start=1):
-            here, offset = offset, offset + len(raw)
-            batch.last_line = line_no
-            if not raw.strip():
+        handle.seek(start)
+        for raw in handle:
+            if offset >= end:
+                break
+            line_no += 1
+            here = offset
+            offset += len(raw)
+            if raw.isspace():  # (no copy of the line, unlike strip)
                 add_to_runs(batch.blank_runs, line_no)
                 continue
-            obj, reason, prefixed = tl.split_line(raw)
+            obj, reason, prefixed = split_line(raw)
             if obj is None:
-                batch.rejects.append(tl.reject(line_no, raw, reason or "unreadable"))
+                rejects.append(reject(line_no, raw, reason or "unreadable"))
             else:
-                doc = tl.normalize(obj, partition=partition, source_file=source_name, line=line_no,
-                                   load_id=load_id)
                 try:
-                    batch.docs.append(bson.encode(doc))
+                    docs.append(encode(obj, partition=partition, source_file=source_name, line=line_no,
+                                       load_id=load_id))
                 except (bson.errors.InvalidDocument, OverflowError, ValueError) as exc:
-                    batch.rejects.append(tl.reject(line_no, raw, f"cannot be stored as BSON: {exc}"[:300]))
+                    rejects.append(reject(line_no, raw, f"cannot be stored as BSON: {exc}"[:300]))
                 else:
-                    batch.lines.append((line_no, here))
-                    batch.prefixed += prefixed
-            if len(batch.docs) >= batch_size or len(batch.rejects) >= batch_size:
+                    lines.append((line_no, here))
+                    if prefixed:
+                        batch.prefixed += 1
+            if len(docs) >= batch_size or len(rejects) >= batch_size:
+                batch.last_line = line_no
                 yield batch
                 batch = ParsedBatch(last_line=line_no)
+                docs, lines, rejects = batch.docs, batch.lines, batch.rejects
+    batch.last_line = line_no
     yield batch
 
 
+PART_BYTES = 16 << 20  # a parse process's unit of work when several parse one file
+
+
+def file_parts(path: Path, part_bytes: int | None = None) -> list[tuple[int, int, int]]:
+    """(start, stop, first line) of consecutive parts of about `part_bytes`, cut at line ends: one pass
+    counting newlines (C speed), so that each parse process numbers its lines as the file does."""
+    parts, start, line = [], 0, 1
+    part_bytes = part_bytes or PART_BYTES
+    with path.open("rb") as handle:
+        while block := handle.read(part_bytes):
+            block += handle.readline()  # finish the part's last line
+            parts.append((start, start + len(block), line))
+            line += block.count(b"\n")
+            start += len(block)
+    return parts
+
+
 def _parse_worker(args: tuple, out) -> None:
-    path, partition, load_id, source_name, batch_size = args
+    path, partition, load_id, source_name, batch_size, parts = args
     try:
-        for batch in parsed_batches(Path(path), partition=partition, load_id=load_id, source_name=source_name,
-                                    batch_size=batch_size):
-            out.put(batch)
-        out.put(None)
+        for start, stop, first_line in parts:
+            for batch in parsed_batches(Path(path), partition=partition, load_id=load_id, source_name=source_name,
+                                        batch_size=batch_size, start=start, stop=stop, first_line=first_line):
+                out.put(batch)
+            out.put(None)  # this part is done
     except BaseException as exc:
         out.put(RuntimeError(f"{source_name}: parsing failed: {type(exc).__name__}: {exc}"))
 
 
-class _in_child_process:
-    """Runs the parse stage in another process (another core) while this one inserts.
+class _in_child_processes:
+    """Runs the parse stage in other processes (other cores) while this one inserts.
 
-    The queue holds at most a few batches, so memory stays bounded whatever the file size.
+    One process parses the whole file (the default: on a machine shared with mongod, one parser and
+    mongod fill the cores); with `parsers` > 1 the file is cut into parts dealt out in turn, and the
+    batches are read back part by part, so they arrive in file order whatever the number of processes.
+    Each queue holds at most a few batches, so memory stays bounded whatever the file size.
     """
 
-    def __init__(self, path: Path, partition: str, load_id: str, source_name: str, batch_size: int) -> None:
+    def __init__(self, path: Path, partition: str, load_id: str, source_name: str, batch_size: int,
+                 parsers: int = 1) -> None:
         context = multiprocessing.get_context("spawn")
-        self.queue = context.Queue(maxsize=QUEUE_BATCHES)
-        self.process = context.Process(target=_parse_worker, daemon=True,
-                                       args=((str(path), partition, load_id, source_name, batch_size), self.queue))
-        self.process.start()
+        parts = file_parts(path) if parsers > 1 else [(0, None, 1)]
+        self.parts = len(parts)
+        self.parsers = max(1, min(parsers, self.parts))
+        self.queues = [context.Queue(maxsize=QUEUE_BATCHES) for _ in range(self.parsers)]
+        self.processes = [
+            context.Process(target=_parse_worker, daemon=True, args=(
+                (str(path), partition, load_id, source_name, batch_size, parts[k::self.parsers]), self.queues[k]))
+            for k in range(self.parsers)
+        ]
+        for process in self.processes:
+            process.start()
 
     def __iter__(self) -> Iterator[ParsedBatch]:
-        while True:
-            item = self.queue.get()
-            if item is None:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
+        for part in range(self.parts):
+            queue = self.queues[part % self.parsers]
+            while (item := queue.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
 
     def close(self) -> None:
-        if self.process.is_alive():
-            self.process.terminate()
-        self.process.join(timeout=10)
-        self.queue.close()
+        for process in self.processes:
+            if process.is_alive():
+                process.terminate()
+            process.join(timeout=10)
+        for queue in self.queues:
+            queue.close()
 
 
 def load_events(
@@ -219,8 +320,13 @@ def load_events(
     batch_size: int = BATCH,
     progress: Callable[[int], None] | None = None,
     pipelined: bool | None = None,
+    parsers: int = 1,
 ) -> EventLoadResult:
-    """Load `path` (a decrypted day) as partition `partition` of `collection`."""
+    """Load `path` (a decrypted day) as partition `partition` of `collection`.
+
+    `parsers`: processes parsing the file while this one inserts (`EDX_EVENTS_PARSERS`; more than one
+    pays when mongod runs on another host). Documents, ids and counts are the same for any number.
+    """
     events = db[collection]
     rejected = db[f"{collection}_rejected"]
     markers = db[LOADS_COLLECTION]
@@ -253,8 +359,8 @@ def load_events(
                              batch_size=batch_size)
     if pipelined is None:
         pipelined = path.stat().st_size >= PIPELINE_MIN_BYTES
-    if pipelined:
-        batches = _in_child_process(path, partition, load_id, source_name, batch_size)
+    if pipelined or parsers > 1:
+        batches = _in_child_processes(path, partition, load_id, source_name, batch_size, parsers)
     # Two writers: while one batch is on the wire (the GIL released), the next is sent.
     pending: deque[tuple[ParsedBatch, Future]] = deque()
 

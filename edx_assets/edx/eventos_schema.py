@@ -16,6 +16,11 @@ LINE = f"{DERIVED}.line"
 LOAD = f"{DERIVED}.load"
 RECEIVED_AT = f"{DERIVED}.received_at"  # mobile events: when the server received them
 
+# The enrollment events: the only events a report reads across all history (enrollment_daily).
+ACTIVATED = "edx.course.enrollment.activated"
+DEACTIVATED = "edx.course.enrollment.deactivated"
+ENROLLMENT_EVENTS = (ACTIVATED, DEACTIVATED)
+
 
 def ref(path: str) -> str:
     """The aggregation-expression form of a field path (`$_edx.time`)."""

@@ -49,12 +49,22 @@ def build(ctx: Build) -> dg.Definitions:
             decrypted = decrypt_event_log(config, gpg, workspace, partition)
         source_name = layout.event_log_file_name(config.org, config.site, partition_day(partition))
         with mongo.get_database() as db, permanent_failures():
+            dropped = event_load.drop_unwanted_indexes(db[config.events_collection], config.events_extra_indexes)
+            if dropped:
+                context.log.info(f"{config.events_collection}: index {', '.join(dropped)} dropped (not listed in "
+                                 "EDX_EVENTS_EXTRA_INDEXES)")
             result = event_load.load_events(
                 db, path, collection=config.events_collection, partition=partition, sha256=decrypted.sha256,
                 source_name=source_name, progress=lambda n: context.log.debug(f"{n} lines read"),
+                parsers=config.events_parsers,
             )
             if result.unchanged:
                 context.log.info(f"{partition}: already loaded from this exact file; nothing written")
+            # Opt-in indexes only now, after the load (EDX_EVENTS_EXTRA_INDEXES).
+            built = event_load.build_extra_indexes(db[config.events_collection], config.events_extra_indexes)
+            if built:
+                context.log.info(f"{config.events_collection}: index {', '.join(built)} built")
+            indexes = sorted(db[config.events_collection].index_information())
             summary = _partition_summary(db[config.events_collection], partition)
             checks = eventos_check_results(db, config, partition, result, decrypted)
         if not config.keep_decrypted:
@@ -78,6 +88,8 @@ def build(ctx: Build) -> dg.Definitions:
                 "rejection_reasons": counts_table(dict(result.rejection_reasons), "reason", "lines"),
                 "collection": config.events_collection,
                 "load_id": result.load_id,
+                "indexes": ", ".join(indexes),
+                "parsers": config.events_parsers,
             }
         )
         yield from checks

@@ -18,8 +18,8 @@ from edx_assets.edx.reports import frames
 ACTIVITY_COLUMNS = ["course_id", "day", "active_users", "events", "users_played_video",
                     "users_attempted_problem", "users_posted_forum"]
 ENROLLMENT_COLUMNS = ["course_id", "day", "mode", "enrolled", "unenrolled", "net", "cumulative"]
-ACTIVATED = "edx.course.enrollment.activated"
-DEACTIVATED = "edx.course.enrollment.deactivated"
+ACTIVATED = ev.ACTIVATED
+DEACTIVATED = ev.DEACTIVATED
 ACTIVITY_READ = {"course_id": pa.string(), "nevents": pa.int64(), "nplay_video": pa.int64(),
                  "nproblem_check": pa.int64(), "nforum_threads": pa.int64(), "nforum_responses": pa.int64(),
                  "nforum_comments": pa.int64()}
