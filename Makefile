@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test unit check dev up down status lint bench clean browser
+.PHONY: install demo test unit check dev up down status lint bench clean browser backfill
 
 # Create the virtualenv and install the package with its exact pins, once per change of pyproject.toml.
 $(STAMP): pyproject.toml
@@ -42,6 +42,11 @@ browser:
 ## dev: the Dagster UI (http://127.0.0.1:3000) and daemon over the local stack
 dev: install
 	$(BIN)/edx-assets dev
+
+## backfill: load the days FROM..TO (YYYY-MM-DD) through a Dagster backfill, 2 days at a time
+backfill: install
+	@test -n "$(FROM)" -a -n "$(TO)" || { echo "usage: make backfill FROM=YYYY-MM-DD TO=YYYY-MM-DD"; exit 2; }
+	$(BIN)/edx-assets backfill --from $(FROM) --to $(TO)
 
 up: install
 	$(BIN)/edx-assets local up

@@ -127,6 +127,22 @@ def cmd_dev(args: argparse.Namespace) -> int:
             daemon.kill()
 
 
+def cmd_backfill(args: argparse.Namespace) -> int:
+    from edx_assets.config import EdxConfig
+    from edx_assets.local.backfill import run_backfill
+
+    stack = _stack(args)
+    _up(stack)
+    try:
+        summary = run_backfill(EdxConfig.from_env(), date.fromisoformat(args.first), date.fromisoformat(args.last),
+                               job=args.job, concurrency=args.concurrency,
+                               log_path=stack.log_dir / "backfill-runs.log")
+    except ValueError as exc:
+        print(f"edx-assets backfill: {exc}", file=sys.stderr)
+        return 2
+    return 1 if summary.failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="edx-assets", description=__doc__)
     parser.add_argument("--home", help="local stack folder (default: EDX_LOCAL_HOME or ./.edx-local)")
@@ -149,6 +165,13 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--courses", type=int, default=4)
         p.add_argument("--events-per-day", type=int, default=600)
         p.set_defaults(func=func)
+
+    backfill = sub.add_parser("backfill", help="load a range of days through a Dagster backfill")
+    backfill.add_argument("--from", dest="first", required=True, help="first day (YYYY-MM-DD)")
+    backfill.add_argument("--to", dest="last", required=True, help="last day (YYYY-MM-DD)")
+    backfill.add_argument("--job", default="daily_events_job")
+    backfill.add_argument("--concurrency", type=int, default=2, help="runs at once (default 2)")
+    backfill.set_defaults(func=cmd_backfill)
 
     dev = sub.add_parser("dev", help="the Dagster UI and daemon over the local stack")
     dev.add_argument("--host", default="127.0.0.1")

@@ -33,7 +33,7 @@ def run_demo(stack: LocalStack, config: EdxConfig, days: list[str], weeks: list[
     failures = []
     log_path = stack.log_dir / "demo-runs.log"
     print(f"runs (the code server's and the runs' output: {log_path}):")
-    with _output_to(log_path) as say, WorkspaceProcessContext(instance, WorkspaceFileTarget(paths=[str(WORKSPACE)])) as process:
+    with output_to(log_path) as say, WorkspaceProcessContext(instance, WorkspaceFileTarget(paths=[str(WORKSPACE)])) as process:
         workspace = process.create_request_context()
         location = workspace.get_code_location(LOCATION)
         [repo] = location.get_repositories().values()
@@ -56,7 +56,7 @@ def run_demo(stack: LocalStack, config: EdxConfig, days: list[str], weeks: list[
 
 
 @contextmanager
-def _output_to(path: Path) -> Iterator[Callable[[str], None]]:
+def output_to(path: Path) -> Iterator[Callable[[str], None]]:
     """Send this process's stdout and stderr (and so the code server's and the runs', which inherit
     them) to `path`; yields a function that still prints to the terminal."""
     sys.stdout.flush()

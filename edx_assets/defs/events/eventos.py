@@ -37,6 +37,8 @@ def build(ctx: Build) -> dg.Definitions:
         `course-v1:` form (from the context or the page URL), user id, event type, the event decoded when
         it was a JSON string, and the source file and line. Lines that are not JSON objects go to
         `Eventos_rejected` with file, line, reason and raw text. Re-running a day replaces it exactly.
+        Indexes: `partition_load` (a day's reload and reads) and the partial `enrollment_events`
+        (enrollment_daily); others only as `EDX_EVENTS_EXTRA_INDEXES` lists them, built after the load.
         When the decrypted file is gone (it is removed after each load), it is decrypted again from the
         landing file, so this asset can be materialized alone for any landed day.
         """
