@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import dagster as dg
+import pytest
 from dagster_aws.s3 import S3Resource
 from pymongo import MongoClient
 from pymongo.errors import AutoReconnect
@@ -165,6 +166,44 @@ def test_a_cli_backfill_gives_the_same_collection_as_scheduled_runs(delivered_en
     assert content(scheduled_db + "_bf") == content(scheduled_db)
     assert len(content(scheduled_db)) == sum(delivery[0].days[d].valid for d in days)
     client.drop_database(scheduled_db + "_bf")
+
+
+def test_make_backfill_loads_a_range_of_days_as_one_dagster_backfill(delivered_env, delivery, stack, tmp_path,
+                                                                      monkeypatch):
+    """`make backfill FROM= TO=` (edx_assets.local.backfill): one backfill record, one run per day tagged
+    with it, every day's events stored once (the sample's ground truth), with EDX_EVENTS_PARSERS and an
+    opt-in index set; run again, it leaves the collection as it was."""
+    from datetime import date
+
+    from edx_assets.config import EdxConfig
+    from edx_assets.local.backfill import days_between, run_backfill
+
+    days = ["2026-10-04", "2026-10-05", "2026-10-06"]
+    monkeypatch.setenv("EDX_EVENTS_PARSERS", "2")
+    monkeypatch.setenv("EDX_EVENTS_EXTRA_INDEXES", "course_time")
+    Path(delivered_env["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    config = EdxConfig.from_env()
+    truth = {day: delivery[0].days[day].valid for day in days}
+
+    summary = run_backfill(config, date(2026, 10, 4), date(2026, 10, 6), log_path=tmp_path / "backfill.log")
+    assert summary.failed == [] and summary.days == days
+    assert summary.events == sum(truth.values()) and summary.events_per_second > 0
+    instance = dg.DagsterInstance.get()
+    record = instance.get_backfill(summary.backfill_id)
+    assert list(record.partition_names) == days
+    runs = instance.get_runs(dg.RunsFilter(tags={"dagster/backfill": summary.backfill_id}))
+    assert sorted(r.tags["dagster/partition"] for r in runs) == days
+    assert all(r.status == dg.DagsterRunStatus.SUCCESS and r.job_name == "daily_events_job" for r in runs)
+    events = MongoClient(stack.mongo_uri)[delivered_env["EDX_MONGO_DB"]].Eventos
+    assert {day: events.count_documents({"_edx.partition": day}) for day in days} == truth
+    assert set(events.index_information()) == {"_id_", "partition_load", "enrollment_events", "course_time"}
+    before = sorted(d["_id"] for d in events.find({}, {"_id": 1}))
+
+    again = run_backfill(config, date(2026, 10, 4), date(2026, 10, 6), log_path=tmp_path / "backfill.log")
+    assert again.failed == [] and again.events == summary.events
+    assert sorted(d["_id"] for d in events.find({}, {"_id": 1})) == before
+    with pytest.raises(ValueError, match="EDX_PARTITIONS_START"):
+        days_between(date(2026, 9, 30), date(2026, 10, 6), config)
 
 
 def _tick(name: str, env: dict, stack, when):
