@@ -240,6 +240,34 @@ def test_several_parse_processes_store_the_same_documents_as_one(db, tmp_path, m
     assert results[1][0] == 600 + len(range(0, 600, 103)) and results[1][3] == len(range(0, 600, 103))
 
 
+def test_a_parse_process_killed_mid_load_fails_the_load_and_the_rerun_completes_it(db, tmp_path, monkeypatch):
+    """As when the kernel's out-of-memory killer ends the parse process: the load fails at once instead of
+    waiting forever, and the re-run stores every line once."""
+    import os
+    import signal
+
+    path = _write(tmp_path / "day.log", [_event(i) for i in range(3000)])
+    started = []
+
+    class Recorded(event_load._in_child_processes):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            started.append(self)
+
+    monkeypatch.setattr(event_load, "_in_child_processes", Recorded)
+    monkeypatch.setattr(event_load, "PARSER_CHECK_SECONDS", 0.2)
+
+    def kill_the_parser(_line: int) -> None:
+        for process in started[0].processes:
+            if process.is_alive():
+                os.kill(process.pid, signal.SIGKILL)
+
+    with pytest.raises(RuntimeError, match="parse process stopped"):
+        _load(db, path, pipelined=True, batch_size=50, progress=kill_the_parser)
+    again = _load(db, path, pipelined=True, batch_size=50)
+    assert again.stored == 3000 and db[COLL].count_documents({}) == 3000
+
+
 # ---- the real public sample logs ----------------------------------------------------------------
 
 def _fixture_logs() -> list[Path]:

@@ -17,6 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from queue import Empty
 
 import bson
 import bson.errors
@@ -240,6 +241,7 @@ def parsed_batches(path: Path, *, partition: str, load_id: str, source_name: str
 
 
 PART_BYTES = 16 << 20  # a parse process's unit of work when several parse one file
+PARSER_CHECK_SECONDS = 5  # how often a waiting load checks that its parse processes are alive
 
 
 def file_parts(path: Path, part_bytes: int | None = None) -> list[tuple[int, int, int]]:
@@ -294,11 +296,21 @@ class _in_child_processes:
 
     def __iter__(self) -> Iterator[ParsedBatch]:
         for part in range(self.parts):
-            queue = self.queues[part % self.parsers]
-            while (item := queue.get()) is not None:
+            while (item := self._next(part % self.parsers)) is not None:
                 if isinstance(item, BaseException):
                     raise item
                 yield item
+
+    def _next(self, k: int):
+        """The next item of parse process `k`; a process that died without a word (killed, out of memory)
+        fails the load instead of leaving it waiting forever."""
+        while True:
+            try:
+                return self.queues[k].get(timeout=PARSER_CHECK_SECONDS)
+            except Empty:
+                if not self.processes[k].is_alive():
+                    raise RuntimeError(f"the parse process stopped (exit code {self.processes[k].exitcode}) "
+                                       "before the end of its part of the file") from None
 
     def close(self) -> None:
         for process in self.processes:
