@@ -101,19 +101,13 @@ class EdxConfig:
             value = (env.get(name) or "").strip()
             return value or default
 
-        def number(name: str, default: float) -> float:
+        def number(name: str, default: float, kind: type = float) -> float:
             raw = text(name, str(default))
             try:
-                return float(raw)
+                return kind(raw)
             except ValueError:
-                raise ConfigError(f"{name} must be a number, got {raw!r}") from None
-
-        def whole(name: str, default: int) -> int:
-            raw = text(name, str(default))
-            try:
-                return int(raw)
-            except ValueError:
-                raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+                what = "a whole number" if kind is int else "a number"
+                raise ConfigError(f"{name} must be {what}, got {raw!r}") from None
 
         start = text("EDX_PARTITIONS_START", DEFAULT_PARTITIONS_START.isoformat())
         try:
@@ -131,7 +125,7 @@ class EdxConfig:
             mongo_db=text("EDX_MONGO_DB", "edx"),
             events_collection=text("EDX_EVENTS_COLLECTION", "Eventos"),
             events_extra_indexes=tuple(filter(None, (p.strip() for p in text("EDX_EVENTS_EXTRA_INDEXES", "").split(",")))),
-            events_parsers=whole("EDX_EVENTS_PARSERS", 1),
+            events_parsers=number("EDX_EVENTS_PARSERS", 1, int),
             data_dir=text("EDX_DATA_DIR", "data"),
             partitions_start=start_date,
             keep_decrypted=text("EDX_KEEP_DECRYPTED", "false").lower() in {"1", "true", "yes"},
