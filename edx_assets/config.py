@@ -65,6 +65,7 @@ class EdxConfig:
     course_metadata_file: str | None = None
     reports_include_course_team: bool = False  # per-course aggregates count the course team too
     reports_lang: str = "es"  # dashboards' labels and number format: es | en
+    min_cell: int = 5  # aggregates leaving the platform hide cells of fewer learners (1: hide nothing)
     # which optional secrets the environment holds (their values stay there)
     secrets_set: frozenset[str] = field(default_factory=frozenset)
 
@@ -73,6 +74,8 @@ class EdxConfig:
             raise ConfigError(f"EDX_REPORTS_PII must be one of {', '.join(PII_MODES)}, got {self.reports_pii!r}")
         if self.reports_lang not in {"es", "en"}:
             raise ConfigError(f"EDX_REPORTS_LANG must be es or en, got {self.reports_lang!r}")
+        if self.min_cell < 1:
+            raise ConfigError(f"EDX_MIN_CELL must be a whole number of 1 or more, got {self.min_cell!r}")
         if not 1 <= self.events_parsers <= 32:
             raise ConfigError(f"EDX_EVENTS_PARSERS must be a whole number from 1 to 32, got {self.events_parsers!r}")
         from edx_assets.edx.event_load import extra_index
@@ -143,6 +146,7 @@ class EdxConfig:
             reports_prefix=text("EDX_REPORTS_PREFIX", "reports"),
             course_metadata_file=text("EDX_COURSE_METADATA_FILE"),
             reports_lang=text("EDX_REPORTS_LANG", "es").lower(),
+            min_cell=number("EDX_MIN_CELL", 5, int),
             reports_include_course_team=text("EDX_REPORTS_INCLUDE_COURSE_TEAM", "false").lower() in {"1", "true", "yes"},
             secrets_set=frozenset(name for name in OPTIONAL_SECRETS if text(name)),
         )

@@ -142,10 +142,11 @@ def test_all_report_checks_pass_and_files_exist(run):
                       "one_row_per_learner_with_a_reason": True, "grade_rule_evaluable": True,
                       "one_row_per_enrolled_learner": True, "each_dimension_adds_up_to_the_enrollments": True,
                       "posts_reconcile_with_the_forum_dump": True, "cohorts_reconcile_and_shares_within_0_1": True,
-                      "rows_match_csv": True}
+                      "rows_match_csv": True, "no_cell_below_min_cell": True}
     # Each of them ran: the per-enrollment check on all three files, the share check on two.
     names = [c.check_name for c in run["result"].get_asset_check_evaluations()]
     assert names.count("one_row_per_enrollment") == 3 and names.count("shares_within_0_1") == 2
+    assert names.count("no_cell_below_min_cell") == 2  # course_summary and geography
     names = {p.name for p in run["dir"].iterdir()}
     assert {"general_report.csv", "enrollments_report.csv", "active_users.csv", "learner_locations.csv",
             f"learners_master_{WEEK}.csv"} <= names
@@ -291,6 +292,52 @@ def test_master_file_one_row_per_enrollment(run):
                                         and e.learner.year_of_birth else "")
 
 
+# The learner counts of every aggregate that leaves the platform (what EDX_MIN_CELL protects).
+LEARNER_COUNTS = {
+    "general_report": ["total_users", "active_users", "approved_users", "certified_users", "failed_users", "male",
+                       "female", "other_gender", "unknown_gender", "active_enrollments", "unenrolled",
+                       "verified_enrollments", "certificates"],
+    "course_summary": ["registered", "viewed", "explored", "certified", "verified"],
+    "geography": ["registered", "viewed", "explored", "certified", "verified"],
+    "video_engagement": ["viewers", "completers"], "video_segments": ["viewers"],
+    "problem_analysis": ["learners_attempted"], "answer_distribution": ["first_response_count", "last_response_count"],
+    "enrollment_by_demographics_daily": ["enrollments", "cumulative_enrollments", "cumulative_active"],
+    "retention_by_cohort": ["learners", "active_learners"], "enrollment_daily": ["enrolled", "unenrolled", "cumulative"],
+    "activity_daily": ["active_users", "users_played_video", "users_attempted_problem", "users_posted_forum"],
+}
+
+
+def test_no_aggregate_leaving_for_s3_describes_fewer_than_min_cell_learners(run, s3_client):
+    """Every aggregate copied to S3 (CSV and Parquet, weekly and daily) has each learner count empty, 0 or at
+    least EDX_MIN_CELL, with the emptied cells named in `suppressed`; the local files keep them whole."""
+    import io
+
+    bucket = run["names"]["reports"]
+    keys = [o["Key"] for o in s3_client.list_objects_v2(Bucket=bucket).get("Contents", [])]
+    checked, emptied = set(), 0
+    for key in keys:
+        name = Path(key).stem
+        if name not in LEARNER_COUNTS or not key.endswith((".csv", ".parquet")):
+            continue
+        body = s3_client.get_object(Bucket=bucket, Key=key)["Body"].read()
+        if key.endswith(".csv"):
+            rows = list(csv.DictReader(io.StringIO(body.decode("utf-8"))))
+        else:
+            rows = [{k: "" if v is None else str(v) for k, v in r.items()}
+                    for r in __import__("pyarrow.parquet").parquet.read_table(io.BytesIO(body)).to_pylist()]
+        for row in rows:
+            for column in LEARNER_COUNTS[name]:
+                value = row.get(column, "")
+                assert value == "" or float(value) == 0 or float(value) >= MIN_CELL, (key, column, row)
+                if value == "" and column in row["suppressed"].split(";"):
+                    emptied += 1
+        checked.add(name)
+    assert checked == set(LEARNER_COUNTS), set(LEARNER_COUNTS) - checked
+    assert emptied > 0
+    local = _read(run["dir"] / "video_engagement.csv")  # the partner's own file keeps every figure
+    assert any(0 < int(r["viewers"]) < MIN_CELL for r in local) and "suppressed" not in local[0]
+
+
 def test_reports_are_also_uploaded_to_s3(run, s3_client):
     keys = {o["Key"] for o in s3_client.list_objects_v2(Bucket=run["names"]["reports"]).get("Contents", [])}
     assert f"reports/{WEEK}/general_report.csv" in keys and f"reports/{WEEK}/active_users.csv" in keys
@@ -423,21 +470,41 @@ def test_person_course_flags_and_counts(run):
         assert int(row["nplay_video"]) == plays[key] and int(row["nproblem_check"]) == checks[key]
 
 
+MIN_CELL = 5  # EDX_MIN_CELL's default, which the run keeps
+
+
+def _cell(value: int) -> str:
+    """A learner count as an aggregate that leaves the platform publishes it: 1 to 4 learners emptied."""
+    return "" if 0 < value < MIN_CELL else str(value)
+
+
 def test_course_summary_funnel(run):
     rows = _read(run["dir"] / "course_summary.csv")
     overall = {r["course_id"]: r for r in rows if r["dimension"] == "all"}
+    hidden = 0
     for course in WORLD.courses:
         enrolled = _learners_at(course)
         row = overall[course.cid.v1]
-        assert int(row["registered"]) == len(enrolled)
-        assert int(row["viewed"]) == sum(1 for e in enrolled if e.visits_until(SUNDAY))
+        assert int(row["registered"]) == len(enrolled) >= MIN_CELL
         certs = [WORLD.certificate(e, SUNDAY) for e in enrolled]
-        assert int(row["certified"]) == sum(1 for c in certs if c and c[0] == "downloadable")
-        assert int(row["verified"]) == sum(1 for e in enrolled if e.mode == "verified")
-        by_gender = {r["value"]: int(r["registered"]) for r in rows
-                     if r["course_id"] == course.cid.v1 and r["dimension"] == "gender"}
-        assert sum(by_gender.values()) == len(enrolled)
-        assert by_gender.get("f", 0) == sum(1 for e in enrolled if e.learner.has_profile and e.learner.gender == "f")
+        expected = {"viewed": sum(1 for e in enrolled if e.visits_until(SUNDAY)),
+                    "certified": sum(1 for c in certs if c and c[0] == "downloadable"),
+                    "verified": sum(1 for e in enrolled if e.mode == "verified")}
+        for name, value in expected.items():
+            assert row[name] == _cell(value), (course.cid.v1, name)
+            assert (name in row["suppressed"].split(";")) == (0 < value < MIN_CELL)
+            if name != "verified":  # a share computed from an emptied count is emptied with it
+                assert (row[f"share_{name}"] == "") == (0 < value < MIN_CELL)
+        by_gender = {r["value"]: r for r in rows if r["course_id"] == course.cid.v1 and r["dimension"] == "gender"}
+        women = sum(1 for e in enrolled if e.learner.has_profile and e.learner.gender == "f")
+        assert by_gender["f"]["registered"] == _cell(women) if women else "f" not in by_gender
+        published = sum(int(r["registered"]) for r in by_gender.values() if r["registered"])
+        emptied = [r for r in by_gender.values() if not r["registered"]]
+        assert len(emptied) <= len(enrolled) - published <= len(emptied) * (MIN_CELL - 1)
+        assert all(r["suppressed"] and all(r[c] == "" for c in ("viewed", "certified", "share_viewed"))
+                   for r in emptied)  # a row of 1 to 4 learners keeps only its keys
+        hidden += len(emptied)
+    assert hidden > 0  # the small world has small cells: the rule was exercised
     assert run["db"].course_summary.count_documents({"week": WEEK}) == len(rows)
 
 
@@ -915,7 +982,9 @@ def test_geography_by_registration_country_with_region(run):
             ip = ips.get(e.learner.user_id, (None,))[0]
             code = ((reader.get(ip) or {}).get("country") or {}).get("iso_code") if ip else None
             expected[(course.cid.v1, code or "unknown")] += 1
-    assert {k: int(r["registered"]) for k, r in rows.items()} == dict(expected)
+    assert {k: r["registered"] for k, r in rows.items()} == {k: _cell(v) for k, v in expected.items()}
+    assert any(0 < v < MIN_CELL for v in expected.values())  # small countries exist and were emptied
+    assert all("registered" in r["suppressed"] for r in rows.values() if not r["registered"])
     assert rows[next(k for k in rows if k[1] == "CO")]["un_region"] == "South America"
     assert rows[next(k for k in rows if k[1] == "ES")]["continent"] == "Europe"
 
@@ -1044,6 +1113,9 @@ def test_dashboards_open_offline_with_every_chart_drawn_and_no_personal_data(run
         assert "<script" not in text and not re.search(r"(src|href)=\"https?:", text)  # nothing to fetch
         for learner in WORLD.learners:
             assert learner.username not in text and learner.email not in text
+        for tile in re.findall(r"<strong>([^<]*)</strong>", text):  # no headline of 1 to 4 learners
+            assert tile == f"&lt; {MIN_CELL}" or "%" in tile or int(tile.replace(".", "")) in (0, *range(MIN_CELL, 10**7))
+        assert re.search(r'class="suppressed" data-hidden="\d+"', text)
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
     requested, errors = [], []
     with sync_playwright() as p:
@@ -1067,7 +1139,9 @@ def test_dashboards_open_offline_with_every_chart_drawn_and_no_personal_data(run
             for i in range(figures.count()):
                 figure = figures.nth(i)
                 marks = figure.locator("svg g[class*='mark-'] path, svg g[class*='mark-'] line").count()
-                assert marks > 0, (page_path.name, figure.get_attribute("data-chart"))
+                # drawn whenever something is left to draw once cells of 1 to 4 learners are left out
+                assert (marks > 0) == (figure.get_attribute("data-rows") != "0"), (
+                    page_path.name, figure.get_attribute("data-chart"))
                 assert "2026-10-11" in figure.locator("figcaption").inner_text()
             assert page.locator("html").get_attribute("lang") == "es"
             for name, wanted in shots.items():
@@ -1080,3 +1154,30 @@ def test_dashboards_open_offline_with_every_chart_drawn_and_no_personal_data(run
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000
         if os.environ.get("EDX_UPDATE_SCREENSHOTS"):  # refresh the README's pictures
             shutil.copy(tmp_path / name, Path(__file__).resolve().parents[1] / "docs" / name)
+
+
+def test_no_dashboard_figure_describes_fewer_than_min_cell_learners(run, tmp_path):
+    """Every chart's data as drawn (the pages built again from the run's files): each learner count is 0 or at
+    least EDX_MIN_CELL, and what was left out is counted on the page; with EDX_MIN_CELL=1 nothing is."""
+    import shutil
+
+    from edx_assets.edx import dashboards
+
+    folder = tmp_path / WEEK
+    shutil.copytree(run["dir"], folder)
+    counts = {"enrollment": ["cumulative_enrollments"], "weekly_active": ["active"], "funnel": ["learners"],
+              "grades": ["learners"], "video_completion": ["viewers", "completers"], "dropoff": ["viewers"],
+              "hardest": ["learners_attempted"], "countries": ["registered"],
+              "p_registered": ["registered"], "p_certified": ["registered", "certified"], "p_at_risk": ["at_risk"]}
+    pages = dashboards.build(folder, run["dir"].parent, "en", "2026-10-11", MIN_CELL)
+    assert sum(p.hidden for p in pages) > 0
+    for page in pages:
+        for key, frame in page.drawn.items():
+            for column in counts[key]:
+                values = [float(v) for v in frame.get_column(column).to_list()]
+                assert all(v == 0 or v >= MIN_CELL for v in values), (page.path.name, key, column)
+    whole = dashboards.build(folder, run["dir"].parent, "en", "2026-10-11", 1)
+    # with EDX_MIN_CELL=1 only what geography's file already emptied (its countries of 1 to 4) stays out
+    emptied_at_source = sum(1 for r in _read(folder / "geography.csv") if not r["registered"])
+    assert sum(p.hidden for p in whole) == emptied_at_source < sum(p.hidden for p in pages)
+    assert sum(f.height for p in whole for f in p.drawn.values()) > sum(f.height for p in pages for f in p.drawn.values())

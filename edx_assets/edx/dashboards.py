@@ -1,6 +1,8 @@
 """Self-contained HTML course dashboards: one page per course and a portfolio page, from the week's report
 files, with every chart drawn at build time as inline SVG (Vega-Altair, rendered by vl-convert): the pages
-open from disk with no network and no script. Only aggregates appear (no name, username or e-mail).
+open from disk with no network and no script. Only aggregates appear (no name, username or e-mail), and
+none of 1 to EDX_MIN_CELL-1 learners: such a bar, point or figure is not drawn, and the page says how many
+were left out.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from pathlib import Path
 import altair as alt
 import polars as pl
 import vl_convert as vlc
+
+from edx_assets.edx.reports import small_cells
 
 LOCALES = {"es": "es-ES", "en": "en-US"}
 TEXT = {
@@ -41,6 +45,8 @@ TEXT = {
         "share": "Proporción", "learners": "Estudiantes", "date": "Fecha", "week": "Semana", "mode": "Modalidad",
         "grade": "Nota", "seconds": "Segundo del video", "country": "País", "video": "Video", "problem": "Problema",
         "stage": "Etapa", "unknown": "desconocido",
+        "hidden": "Para proteger la privacidad no se muestra ninguna cifra de entre 1 y {k1} estudiantes "
+                  "(EDX_MIN_CELL = {k}); en esta página se omitieron {n}.",
         "p_registered": ("Inscritos por curso", "Inscripciones de estudiantes (sin el equipo del curso)."),
         "p_certified": ("Proporción certificada por curso", "Certificados / inscritos."),
         "p_at_risk": ("Estudiantes en riesgo por curso",
@@ -67,6 +73,8 @@ TEXT = {
         "share": "Share", "learners": "Learners", "date": "Date", "week": "Week", "mode": "Mode", "grade": "Grade",
         "seconds": "Second of the video", "country": "Country", "video": "Video", "problem": "Problem",
         "stage": "Stage", "unknown": "unknown",
+        "hidden": "To protect privacy no figure of 1 to {k1} learners is shown (EDX_MIN_CELL = {k}); {n} were "
+                  "left out on this page.",
         "p_registered": ("Registered learners by course", "Learner enrollments (course team left out)."),
         "p_certified": ("Certified share by course", "Certified / registered."),
         "p_at_risk": ("At-risk learners by course",
@@ -82,6 +90,8 @@ class Page:
     charts: int
     empty: int
     headline: dict = field(default_factory=dict)
+    drawn: dict[str, pl.DataFrame] = field(default_factory=dict)  # each chart's data, as drawn
+    hidden: int = 0  # figures left out for describing 1 to k-1 learners
 
 
 def _read(folder: Path, name: str) -> pl.DataFrame:
@@ -99,9 +109,41 @@ def _number(value: float | int | None, lang: str, share: bool = False) -> str:
     return text + ((" %" if lang == "es" else "%") if share else "")
 
 
+def _small(value: float | int | None, k: int) -> bool:
+    return value is not None and 0 < value < k
+
+
 class Renderer:
-    def __init__(self, lang: str, data_date: str) -> None:
-        self.lang, self.data_date, self.t = lang, data_date, TEXT[lang]
+    def __init__(self, lang: str, data_date: str, min_cell: int = small_cells.DEFAULT_MIN_CELL) -> None:
+        self.lang, self.data_date, self.t, self.k = lang, data_date, TEXT[lang], min_cell
+        self.hidden = 0
+        self.drawn: dict[str, pl.DataFrame] = {}
+
+    def keep(self, key: str, frame: pl.DataFrame, *counts: str) -> pl.DataFrame:
+        """`frame` without the rows whose learner counts (`counts`) are 1 to k-1 or were suppressed (empty
+        and named in `suppressed`), counting those as left out; rows with an unknown count are not drawn
+        either, but are not counted as hidden. Remembered as the chart `key`'s data."""
+        present = [c for c in counts if c in frame.columns]
+        if not frame.height or not present:
+            self.drawn[key] = frame
+            return frame
+        values = [pl.col(c).cast(pl.Float64, strict=False) for c in present]
+        small = pl.any_horizontal([v.is_not_null() & (v > 0) & (v < self.k) for v in values])
+        if small_cells.MARK in frame.columns:
+            marks = pl.col(small_cells.MARK).fill_null("").str.split(";")
+            small = small | pl.any_horizontal([marks.list.contains(c) for c in present])
+        flagged = frame.with_columns(small.alias("__small"))
+        self.hidden += int(flagged.get_column("__small").sum())
+        kept = flagged.filter(~pl.col("__small") & pl.all_horizontal([v.is_not_null() for v in values])).drop("__small")
+        self.drawn[key] = kept
+        return kept
+
+    def start(self) -> None:
+        """A new page: nothing left out, nothing drawn yet."""
+        self.hidden, self.drawn = 0, {}
+
+    def tile(self, value: float | int | None) -> str:
+        return f"&lt; {self.k}" if _small(value, self.k) else _number(value, self.lang)
 
     def figure(self, key: str, chart: alt.Chart | None) -> tuple[str, bool]:
         """A chart block: title, the SVG (or a no-data note), the definition and the data date."""
@@ -113,12 +155,16 @@ class Renderer:
             body = vlc.vegalite_to_svg(spec, format_locale=LOCALES[self.lang], time_format_locale=LOCALES[self.lang])
             drawn = True
         caption = f'{html.escape(definition)} · {html.escape(self.t["data_date"])} {self.data_date}'
-        return (f'<figure class="chart" data-chart="{key}"><h3>{html.escape(title)}</h3>{body}'
+        rows = self.drawn[key].height if key in self.drawn else -1  # -1: not a kept table (nothing left out)
+        return (f'<figure class="chart" data-chart="{key}" data-rows="{rows}"><h3>{html.escape(title)}</h3>{body}'
                 f"<figcaption>{caption}</figcaption></figure>"), drawn
 
     def page(self, title: str, tiles: list[tuple[str, str]], figures: list[str]) -> str:
         kpis = "".join(f'<div class="kpi"><span>{html.escape(label)}</span><strong>{value}</strong></div>'
                        for label, value in tiles)
+        if self.k > 1:
+            note = self.t["hidden"].format(k=self.k, k1=self.k - 1, n=self.hidden)
+            figures = [*figures, f'<p class="suppressed" data-hidden="{self.hidden}">{html.escape(note)}</p>']
         return (f'<!doctype html><html lang="{self.lang}"><head><meta charset="utf-8">'
                 f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>"
                 f"<header><h1>{html.escape(title)}</h1><p>{html.escape(self.t['data_date'])} {self.data_date}</p></header>"
@@ -155,11 +201,15 @@ class Inputs:
 
     folder: Path
     reports_root: Path
+    min_cell: int = small_cells.DEFAULT_MIN_CELL
 
     def __post_init__(self) -> None:
         names = ["general_report", "person_course", "enrollment_by_demographics_daily", "video_engagement",
                  "video_segments", "problem_analysis", "geography", "at_risk_learners"]
         self.tables = {n: _read(self.folder, n) for n in names}
+        for name in names:  # the aggregates as they leave the platform
+            if name in small_cells.RULES and name not in small_cells.AT_SOURCE and self.tables[name].height:
+                self.tables[name] = small_cells.suppress(self.tables[name], name, self.min_cell)
         weeks = sorted(self.reports_root.glob("*/parquet/engagement_segments.parquet"))
         self.segments = pl.concat([pl.read_parquet(p, columns=["course_id", "week", "days_active"]) for p in weeks],
                                   how="vertical_relaxed") if weeks else pl.DataFrame()
@@ -189,101 +239,124 @@ def headline(inputs: Inputs, course_id: str) -> dict:
 
 def course_page(r: Renderer, inputs: Inputs, course_id: str, name: str, target: Path) -> Page:
     t = r.t
+    r.start()
     figures: list[tuple[str, bool]] = []
     modes = inputs.of("enrollment_by_demographics_daily", course_id)
     modes = modes.filter(pl.col("dimension") == "mode") if modes.height else modes
+    modes = r.keep("enrollment", modes, "cumulative_enrollments")
     figures.append(r.figure("enrollment", alt.Chart(modes.with_columns(pl.col("date").cast(pl.String))).mark_line().encode(
         x=alt.X("date:T", title=t["date"]), y=alt.Y("cumulative_enrollments:Q", title=t["learners"]),
         color=alt.Color("value:N", title=t["mode"])) if modes.height else None))
     weekly = inputs.segments.filter(pl.col("course_id") == course_id) if inputs.segments.height else inputs.segments
     weekly = weekly.group_by("week").agg((pl.col("days_active") > 0).sum().alias("active")).sort("week") \
         if weekly.height else weekly
+    weekly = r.keep("weekly_active", weekly, "active")
     figures.append(r.figure("weekly_active", alt.Chart(weekly.with_columns(pl.col("week").cast(pl.String))).mark_bar(
         color="#1f5fa8").encode(x=alt.X("week:O", title=t["week"]), y=alt.Y("active:Q", title=t["learners"]))
         if weekly.height else None))
     head = headline(inputs, course_id)
     funnel = pl.DataFrame({"stage": [t[k] for k in ("registered", "viewed", "explored", "certified")],
                            "learners": [head[k] for k in ("registered", "viewed", "explored", "certified")]})
+    funnel = r.keep("funnel", funnel, "learners")
     figures.append(r.figure("funnel", _bars(funnel, "learners", "stage", t["learners"], t["stage"],
-                                            sort=list(funnel["stage"])) if head["registered"] else None))
+                                            sort=list(funnel["stage"])) if funnel.height else None))
     people = inputs.of("person_course", course_id)
     grades = people.filter((pl.col("is_course_team") == 0) & pl.col("grade").is_not_null()) if people.height else people
     general = inputs.of("general_report", course_id)
     mark = general["passing_grade"][0] if general.height and general["passing_grade"][0] is not None else None
     grade_chart = None
+    if grades.height:  # binned here (0.1 wide, 1.0 in the last bin) so that a bin of 1 to k-1 learners is left out
+        grades = grades.group_by((pl.col("grade").cast(pl.Float64) * 10).floor().clip(0, 9).alias("bin")).agg(
+            pl.len().alias("learners")).with_columns((pl.col("bin") / 10).alias("grade_from"),
+                                                      ((pl.col("bin") + 1) / 10).alias("grade_to")).sort("bin")
+    grades = r.keep("grades", grades, "learners")
     if grades.height:
-        bars = alt.Chart(grades.select("grade")).mark_bar(color="#1f5fa8").encode(
-            x=alt.X("grade:Q", bin=alt.Bin(step=0.1, extent=[0, 1]), title=t["grade"]),
-            y=alt.Y("count():Q", title=t["learners"]))
+        bars = alt.Chart(grades).mark_bar(color="#1f5fa8").encode(
+            x=alt.X("grade_from:Q", bin="binned", title=t["grade"], scale=alt.Scale(domain=[0, 1])),
+            x2="grade_to:Q", y=alt.Y("learners:Q", title=t["learners"]))
         grade_chart = bars if mark is None else bars + alt.Chart(pl.DataFrame({"mark": [float(mark)]})).mark_rule(
             color="#c0392b", strokeWidth=2).encode(x="mark:Q")
     figures.append(r.figure("grades", grade_chart))
     videos = inputs.of("video_engagement", course_id)
+    videos = r.keep("video_completion", videos, "viewers", "completers")
     videos = videos.filter(pl.col("completion_share").is_not_null()) if videos.height else videos
     figures.append(r.figure("video_completion", _bars(videos.with_columns(
         pl.coalesce("video_name", "video_id").alias("video")), "completion_share", "video", t["share"], t["video"],
         share=True) if videos.height else None))
     segments = inputs.of("video_segments", course_id)
+    segments = segments.filter(pl.col("viewers").is_not_null()) if segments.height else segments
     if segments.height:
         top = segments.group_by("video_id").agg(pl.col("viewers").max()).sort(["viewers", "video_id"],
                                                                                  descending=[True, False])["video_id"][0]
         segments = segments.filter(pl.col("video_id") == top)
+    segments = r.keep("dropoff", segments, "viewers")
     figures.append(r.figure("dropoff", alt.Chart(segments).mark_area(color="#1f5fa8", opacity=0.7).encode(
         x=alt.X("start_seconds:Q", title=t["seconds"]), y=alt.Y("viewers:Q", title=t["learners"]))
         if segments.height else None))
-    problems = inputs.of("problem_analysis", course_id)
+    problems = r.keep("hardest", inputs.of("problem_analysis", course_id), "learners_attempted")
     problems = problems.filter(pl.col("share_correct_first_attempt").is_not_null()).sort(
         ["share_correct_first_attempt", "problem_id"]).head(10) if problems.height else problems
     figures.append(r.figure("hardest", _bars(problems.with_columns(
         pl.coalesce("problem_name", "problem_id").alias("problem")), "share_correct_first_attempt", "problem",
         t["share"], t["problem"], share=True, sort="x") if problems.height else None))
-    countries = inputs.of("geography", course_id)
+    countries = r.keep("countries", inputs.of("geography", course_id), "registered")
     countries = countries.sort(["registered", "country_code"], descending=[True, False]).head(10) \
         if countries.height else countries
     countries = countries.with_columns(pl.col("country_code").replace("unknown", t["unknown"])) \
         if countries.height else countries
     figures.append(r.figure("countries", _bars(countries, "registered", "country_code", t["learners"], t["country"])
                             if countries.height else None))
-    tiles = [(t[k], _number(head[k], r.lang)) for k in ("registered", "viewed", "certified", "active_week", "at_risk")]
-    return _write(target, r.page(f"{t['course']}: {name}", tiles, [f for f, _ in figures]), figures, head)
+    tiles = [(t[k], r.tile(head[k])) for k in ("registered", "viewed", "certified", "active_week", "at_risk")]
+    r.hidden += sum(_small(head[k], r.k) for k in ("registered", "viewed", "certified", "active_week", "at_risk"))
+    return _write(target, r.page(f"{t['course']}: {name}", tiles, [f for f, _ in figures]), figures, head, r)
 
 
 def portfolio_page(r: Renderer, heads: dict[str, dict], courses: list[tuple[str, str]], target: Path,
                    links: dict[str, str]) -> Page:
     """The courses' headline figures (from their pages) side by side, with links."""
     t = r.t
+    r.start()
     table = pl.DataFrame({
         "course": [name for _, name in courses],
         "registered": [heads[cid]["registered"] for cid, _ in courses],
+        "certified": [heads[cid]["certified"] for cid, _ in courses],
         "certified_share": [heads[cid]["certified"] / heads[cid]["registered"] if heads[cid]["registered"] else 0.0
                             for cid, _ in courses],
-        "at_risk": [heads[cid]["at_risk"] for cid, _ in courses]})
-    figures = [
-        r.figure("p_registered", _bars(table, "registered", "course", t["learners"], t["course"])),
-        r.figure("p_certified", _bars(table, "certified_share", "course", t["share"], t["course"], share=True)),
-        r.figure("p_at_risk", _bars(table, "at_risk", "course", t["learners"], t["course"])),
-    ]
+        "at_risk": [heads[cid]["at_risk"] for cid, _ in courses]}, schema_overrides={"certified_share": pl.Float64})
+
+    def bars(key: str, column: str, *counts: str, share: bool = False) -> tuple[str, bool]:
+        kept = r.keep(key, table, *counts)
+        return r.figure(key, _bars(kept, column, "course", t["share"] if share else t["learners"], t["course"],
+                                   share=share) if kept.height else None)
+
+    figures = [bars("p_registered", "registered", "registered"),
+               bars("p_certified", "certified_share", "registered", "certified", share=True),
+               bars("p_at_risk", "at_risk", "at_risk")]
     total = {k: sum(h[k] for h in heads.values()) for k in ("registered", "certified", "at_risk", "active_week")}
-    tiles = [(t[k], _number(total[k], r.lang)) for k in ("registered", "certified", "active_week", "at_risk")]
+    tiles = [(t[k], r.tile(total[k])) for k in ("registered", "certified", "active_week", "at_risk")]
+    r.hidden += sum(_small(total[k], r.k) for k in total) + sum(_small(h["registered"], r.k) for h in heads.values())
     rows = "".join(f'<li><a href="{html.escape(links[cid])}">{html.escape(name)}</a> — '
-                   f'{_number(heads[cid]["registered"], r.lang)} {html.escape(t["registered"].lower())}</li>'
+                   f'{r.tile(heads[cid]["registered"])} {html.escape(t["registered"].lower())}</li>'
                    for cid, name in courses)
     text = r.page(t["portfolio"], tiles, [f for f, _ in figures]).replace("<main>", f"<ul>{rows}</ul><main>", 1)
-    return _write(target, text, figures, total)
+    return _write(target, text, figures, total, r)
 
 
-def _write(target: Path, text: str, figures: list[tuple[str, bool]], head: dict) -> Page:
+def _write(target: Path, text: str, figures: list[tuple[str, bool]], head: dict, r: Renderer) -> Page:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")
     partial.write_text(text, encoding="utf-8")
     os.replace(partial, target)
-    return Page(target, charts=sum(drawn for _, drawn in figures), empty=sum(not d for _, d in figures), headline=head)
+    return Page(target, charts=sum(drawn for _, drawn in figures), empty=sum(not d for _, d in figures), headline=head,
+                drawn=dict(r.drawn), hidden=r.hidden)
 
 
-def build(folder: Path, reports_root: Path, lang: str, data_date: str) -> list[Page]:
-    """Every course's page (`dashboards/<course>.html`) and the portfolio (`dashboards/index.html`)."""
-    inputs = Inputs(folder, reports_root)
-    r = Renderer(lang, data_date)
+def build(folder: Path, reports_root: Path, lang: str, data_date: str,
+          min_cell: int = small_cells.DEFAULT_MIN_CELL) -> list[Page]:
+    """Every course's page (`dashboards/<course>.html`) and the portfolio (`dashboards/index.html`); no figure
+    of 1 to `min_cell`-1 learners is drawn."""
+    inputs = Inputs(folder, reports_root, min_cell)
+    r = Renderer(lang, data_date, min_cell)
     general = inputs.tables["general_report"]
     courses = [(row["id"], row["name"] or row["id"]) for row in general.sort("id").iter_rows(named=True)] \
         if general.height else []

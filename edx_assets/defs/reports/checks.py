@@ -9,6 +9,7 @@ import dagster as dg
 import polars as pl
 
 from edx_assets.defs.common import Build
+from edx_assets.edx.reports import small_cells
 
 
 def spec(ctx: Build, asset: str, name: str, description: str, daily: bool = False) -> dg.AssetCheckSpec:
@@ -51,3 +52,29 @@ def shares_within_unit(name: str, frame: pl.DataFrame, columns: list[str]) -> dg
 def equal(name: str, actual: int, expected: int, what: str = "rows") -> dg.AssetCheckResult:
     return dg.AssetCheckResult(check_name=name, passed=actual == expected,
                                metadata={f"csv_{what}": actual, f"expected_{what}": expected})
+
+
+def registered_reconciles(name: str, written: pl.DataFrame, people: pl.DataFrame, keys: list[str], k: int,
+                          passed: bool = True, metadata: dict | None = None) -> dg.AssetCheckResult:
+    """Per group of `keys`, the published `registered` add up to person_course's learners of the course
+    (`people`: course_id, len); with small cells emptied, what is missing is between 1 and k-1 learners per
+    emptied cell."""
+    groups = written.with_columns(pl.col("registered").cast(pl.Int64)).group_by(keys).agg(
+        pl.col("registered").sum().alias("published"), pl.col("registered").is_null().sum().alias("hidden"))
+    joined = groups.join(people, on="course_id", how="full", coalesce=True).with_columns(
+        (pl.col("len").fill_null(0) - pl.col("published").fill_null(0)).alias("missing"))
+    off = joined.filter((pl.col("missing") < pl.col("hidden").fill_null(0))
+                        | (pl.col("missing") > pl.col("hidden").fill_null(0) * (k - 1)) | pl.col("len").is_null()
+                        | pl.col("published").is_null())
+    return dg.AssetCheckResult(check_name=name, passed=passed and off.height == 0, metadata={
+        "mismatches": dg.MetadataValue.json(off.to_dicts()[:20]),
+        "person_course_rows": int(people.get_column("len").sum()), **(metadata or {})})
+
+
+def no_small_cell(name: str, frame: pl.DataFrame, table: str, k: int) -> dg.AssetCheckResult:
+    """No published learner count of `table` lies between 1 and k-1 (EDX_MIN_CELL)."""
+    smallest = small_cells.smallest_published(frame, table)
+    marked = int((frame.get_column(small_cells.MARK).fill_null("") != "").sum())
+    return dg.AssetCheckResult(check_name=name, passed=smallest is None or smallest >= k, metadata={
+        "min_cell": k, "smallest_published_count": smallest if smallest is not None else 0,
+        "rows_with_suppressed_cells": marked})

@@ -26,12 +26,14 @@ def build(ctx: Build) -> dg.Definitions:
         The portfolio: the same headline figures side by side per course, with links. Every chart carries a
         one-line definition and the data date. Labels and number format in EDX_REPORTS_LANG (`es` default,
         or `en`). Only aggregates of learners (course team left out, as in the reports): no name, username or
-        e-mail. A chart whose input is empty shows "no data yet" instead of an invented one.
+        e-mail. A chart whose input is empty shows "no data yet" instead of an invented one. No bar, point or
+        tile describes 1 to EDX_MIN_CELL-1 learners (default 5): it is left out (a tile shows "< 5"), and each
+        page says how many were.
         """
         week = context.partition_key
         with permanent_failures():
             pages = dashboards.build(workspace.reports_dir(week), workspace.reports_root(), reports.lang,
-                                     week_sunday(week).isoformat())
+                                     week_sunday(week).isoformat(), reports.min_cell)
         for page in pages:
             reports.upload_path(s3.get_client(), page.path, week, "text/html; charset=utf-8", "dashboards")
         portfolio = pages[-1]
@@ -39,7 +41,8 @@ def build(ctx: Build) -> dg.Definitions:
             "dagster/row_count": len(pages),
             "portfolio": dg.MetadataValue.path(str(portfolio.path)),
             "pages": dg.MetadataValue.json({p.path.name: {"bytes": p.path.stat().st_size, "charts": p.charts,
-                                                          "empty_charts": p.empty} for p in pages}),
+                                                          "empty_charts": p.empty, "hidden_figures": p.hidden}
+                                     for p in pages}),
             "preview": markdown_table(["page", *portfolio.headline], [[p.path.name, *p.headline.values()]
                                                                      for p in pages[:-1]], limit=50),
         })

@@ -43,5 +43,6 @@ def build_resources(config: EdxConfig) -> dict[str, object]:
             course_metadata_file=config.course_metadata_file,
             include_course_team=config.reports_include_course_team,
             lang=config.reports_lang,
+            min_cell=config.min_cell,
         ),
     }

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import dagster as dg
 import polars as pl
 
-from edx_assets.edx.reports import roles
+from edx_assets.edx.reports import roles, small_cells
 from edx_assets.edx.reports.csv_out import CsvResult
 from edx_assets.edx.reports.pii import PiiPolicy
 
@@ -23,6 +24,7 @@ class ReportsResource(dg.ConfigurableResource):
     course_metadata_file: str | None = None
     include_course_team: bool = False  # EDX_REPORTS_INCLUDE_COURSE_TEAM: aggregates keep the course team
     lang: str = "es"  # EDX_REPORTS_LANG: the dashboards' language and number format (es | en)
+    min_cell: int = 5  # EDX_MIN_CELL: what leaves the platform hides cells of fewer learners
 
     def team(self, db, course) -> pl.Series | None:
         """The course team's user ids the per-course aggregates leave out (None: keep everyone)."""
@@ -36,9 +38,13 @@ class ReportsResource(dg.ConfigurableResource):
         return self.upload_path(s3_client, Path(result.path), week, "text/csv; charset=utf-8")
 
     def upload_path(self, s3_client, path: Path, week: str, content_type: str, folder: str = "") -> str | None:
-        """Copy a file to s3://bucket/prefix/week/[folder/]name when a bucket is configured."""
+        """Copy a file to s3://bucket/prefix/week/[folder/]name when a bucket is configured. An aggregate
+        table (CSV or Parquet) leaves with its cells of fewer than EDX_MIN_CELL learners emptied and marked;
+        the local file stays whole for the partner's own analysts."""
         if not self.s3_bucket:
             return None
         key = "/".join(p for p in (self.s3_prefix.strip("/"), week, folder, path.name) if p)
-        s3_client.upload_file(str(path), self.s3_bucket, key, ExtraArgs={"ContentType": content_type})
+        with tempfile.TemporaryDirectory(prefix="edx-upload-") as aside:
+            sent = small_cells.leaving_copy(path, self.min_cell, Path(aside))
+            s3_client.upload_file(str(sent), self.s3_bucket, key, ExtraArgs={"ContentType": content_type})
         return f"s3://{self.s3_bucket}/{key}"

@@ -10,6 +10,7 @@ STRING, INTEGER, FLOAT, FLAG, DATETIME, DATE, BOOLEAN = "string", "integer", "fl
 COLUMNS: dict[str, tuple[str, str]] = {
     # who and where
     "course_id": (STRING, "course id in course-v1 form"),
+    "suppressed": (STRING, "cells of this row emptied because they describe 1 to EDX_MIN_CELL-1 learners, `;`-joined"),
     "course_name": (STRING, "course name (catalog, or EDX_COURSE_METADATA_FILE)"),
     "user_id": (INTEGER, "the learner's edX user id"),
     "username": (STRING, "edX username (per EDX_REPORTS_PII: clear, pseudonym or absent)"),
