@@ -334,3 +334,23 @@ def test_a_crash_with_the_parser_in_another_process_stops_it(db, tmp_path):
     import multiprocessing
 
     assert multiprocessing.active_children() == []
+
+
+def test_a_crash_stops_the_parser_even_where_sigterm_is_ignored(db, tmp_path):
+    """Dagster maps SIGTERM to SIGINT's handler, and a background shell ignores SIGINT: in such a process
+    SIGTERM is ignored, and so in the parse processes it starts. A crash must still stop them."""
+    import multiprocessing
+    import signal
+
+    path = _write(tmp_path / "day.log", [_event(i) for i in range(5000)])
+
+    def crash(_line: int) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            _load(db, path, pipelined=True, batch_size=100, progress=crash)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert multiprocessing.active_children() == []

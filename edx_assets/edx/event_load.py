@@ -293,6 +293,10 @@ class _in_child_processes:
         ]
         for process in self.processes:
             process.start()
+        for queue in self.queues:
+            # This process only reads: closing its copy of the pipe's writing end lets a parse process's death
+            # show as the end of the pipe, even in the middle of a batch, instead of a read that never ends.
+            queue._writer.close()
 
     def __iter__(self) -> Iterator[ParsedBatch]:
         for part in range(self.parts):
@@ -308,14 +312,20 @@ class _in_child_processes:
             try:
                 return self.queues[k].get(timeout=PARSER_CHECK_SECONDS)
             except Empty:
-                if not self.processes[k].is_alive():
-                    raise RuntimeError(f"the parse process stopped (exit code {self.processes[k].exitcode}) "
-                                       "before the end of its part of the file") from None
+                if self.processes[k].is_alive():
+                    continue
+            except (EOFError, OSError):  # the pipe ended, maybe in the middle of a batch
+                pass
+            self.processes[k].join(timeout=10)
+            raise RuntimeError(f"the parse process stopped (exit code {self.processes[k].exitcode}) "
+                               "before the end of its part of the file")
 
     def close(self) -> None:
         for process in self.processes:
             if process.is_alive():
-                process.terminate()
+                # SIGKILL: a parse process holds nothing to clean up, and SIGTERM may be ignored (Dagster maps
+                # SIGTERM to SIGINT's handler, which a shell's background job ignores; children inherit that).
+                process.kill()
             process.join(timeout=10)
         for queue in self.queues:
             queue.close()
