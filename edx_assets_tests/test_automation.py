@@ -176,7 +176,7 @@ def test_make_backfill_loads_a_range_of_days_as_one_dagster_backfill(delivered_e
     from datetime import date
 
     from edx_assets.config import EdxConfig
-    from edx_assets.local.backfill import days_between, run_backfill
+    from edx_assets.local.backfill import partitions_between, run_backfill
 
     days = ["2026-10-04", "2026-10-05", "2026-10-06"]
     monkeypatch.setenv("EDX_EVENTS_PARSERS", "2")
@@ -203,7 +203,11 @@ def test_make_backfill_loads_a_range_of_days_as_one_dagster_backfill(delivered_e
     assert again.failed == [] and again.events == summary.events
     assert sorted(d["_id"] for d in events.find({}, {"_id": 1})) == before
     with pytest.raises(ValueError, match="EDX_PARTITIONS_START"):
-        days_between(date(2026, 9, 30), date(2026, 10, 6), config)
+        partitions_between(date(2026, 9, 30), date(2026, 10, 6), config, days)
+    assert partitions_between(date(2026, 10, 4), date(2026, 10, 12), config, ["2026-10-04", "2026-10-11"]) == [
+        "2026-10-04", "2026-10-11"]  # the weekly job's Sundays in the range
+    with pytest.raises(ValueError, match="no partition"):
+        partitions_between(date(2026, 10, 5), date(2026, 10, 10), config, ["2026-10-04", "2026-10-11"])
 
 
 def _tick(name: str, env: dict, stack, when):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from edx_assets.config import EdxConfig
@@ -35,13 +35,18 @@ class BackfillSummary:
         return self.events / self.seconds if self.seconds else 0.0
 
 
-def days_between(first: date, last: date, config: EdxConfig) -> list[str]:
+def partitions_between(first: date, last: date, config: EdxConfig, existing: list[str]) -> list[str]:
+    """The job's partitions (`existing`: days, or Sundays for the weekly job) from `first` to `last`."""
     if last < first:
         raise ValueError(f"TO ({last}) is before FROM ({first})")
     if first < config.partitions_start:
         raise ValueError(f"FROM ({first}) is before the first partition, EDX_PARTITIONS_START "
                          f"({config.partitions_start}): set it earlier to load older days")
-    return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
+    chosen = [key for key in existing if first.isoformat() <= key <= last.isoformat()]
+    if not chosen:
+        raise ValueError(f"no partition of the job from {first} to {last} (a weekly job's partitions are "
+                         "Sundays; days after today have none yet)")
+    return chosen
 
 
 def run_backfill(config: EdxConfig, first: date, last: date, *, job: str = "daily_events_job",
@@ -64,7 +69,6 @@ def _run(config: EdxConfig, first: date, last: date, job: str, concurrency: int,
     from dagster._core.workspace.load_target import WorkspaceFileTarget
     from dagster._time import get_current_timestamp
 
-    days = days_between(first, last, config)
     instance = dg.DagsterInstance.get()
     with WorkspaceProcessContext(instance, WorkspaceFileTarget(paths=[str(WORKSPACE)])) as process:
         workspace = process.create_request_context()
@@ -72,6 +76,9 @@ def _run(config: EdxConfig, first: date, last: date, job: str, concurrency: int,
         [repo] = location.get_repositories().values()
         remote_job = repo.get_full_job(job)
         partition_set = next(p for p in repo.get_partition_sets() if p.job_name == job)
+        existing = workspace.get_partition_names(repository_selector=repo.selector, job_name=job, instance=instance,
+                                                 selected_asset_keys=None).partition_names
+        days = partitions_between(first, last, config, list(existing))
         backfill = PartitionBackfill(
             backfill_id=make_new_backfill_id(), partition_set_origin=partition_set.get_remote_origin(),
             # COMPLETED is a job backfill whose runs are all requested: the daemon leaves it to us
