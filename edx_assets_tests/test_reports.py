@@ -1171,6 +1171,16 @@ def test_no_dashboard_figure_describes_fewer_than_min_cell_learners(run, tmp_pat
               "p_registered": ["registered"], "p_certified": ["registered", "certified"], "p_at_risk": ["at_risk"]}
     pages = dashboards.build(folder, run["dir"].parent, "en", "2026-10-11", MIN_CELL)
     assert sum(p.hidden for p in pages) > 0
+    all_hidden = 0
+    for page in pages:  # a chart with data but none of it shown says so, not "no data yet"
+        text = page.path.read_text(encoding="utf-8")
+        for key in (k for k, frame in page.drawn.items() if frame.height == 0):
+            block = text.split(f'data-chart="{key}"', 1)[1].split("</figure>", 1)[0]
+            hidden = page.hidden_in.get(key, 0) > 0
+            all_hidden += hidden
+            assert ("Hidden: every value describes fewer than 5 learners" in block) == hidden, (page.path.name, key)
+            assert ("No data yet" in block) == (not hidden), (page.path.name, key)
+    assert all_hidden > 0  # the small world has such charts (a course's few certificates' grades)
     for page in pages:
         for key, frame in page.drawn.items():
             for column in counts[key]:

@@ -45,6 +45,7 @@ TEXT = {
         "share": "Proporción", "learners": "Estudiantes", "date": "Fecha", "week": "Semana", "mode": "Modalidad",
         "grade": "Nota", "seconds": "Segundo del video", "country": "País", "video": "Video", "problem": "Problema",
         "stage": "Etapa", "unknown": "desconocido",
+        "all_hidden": "Oculto: cada valor describe menos de {k} estudiantes",
         "hidden": "Para proteger la privacidad no se muestra ninguna cifra de entre 1 y {k1} estudiantes "
                   "(EDX_MIN_CELL = {k}); en esta página se omitieron {n}.",
         "p_registered": ("Inscritos por curso", "Inscripciones de estudiantes (sin el equipo del curso)."),
@@ -73,6 +74,7 @@ TEXT = {
         "share": "Share", "learners": "Learners", "date": "Date", "week": "Week", "mode": "Mode", "grade": "Grade",
         "seconds": "Second of the video", "country": "Country", "video": "Video", "problem": "Problem",
         "stage": "Stage", "unknown": "unknown",
+        "all_hidden": "Hidden: every value describes fewer than {k} learners",
         "hidden": "To protect privacy no figure of 1 to {k1} learners is shown (EDX_MIN_CELL = {k}); {n} were "
                   "left out on this page.",
         "p_registered": ("Registered learners by course", "Learner enrollments (course team left out)."),
@@ -92,6 +94,7 @@ class Page:
     headline: dict = field(default_factory=dict)
     drawn: dict[str, pl.DataFrame] = field(default_factory=dict)  # each chart's data, as drawn
     hidden: int = 0  # figures left out for describing 1 to k-1 learners
+    hidden_in: dict[str, int] = field(default_factory=dict)  # the same, per chart
 
 
 def _read(folder: Path, name: str) -> pl.DataFrame:
@@ -118,6 +121,7 @@ class Renderer:
         self.lang, self.data_date, self.t, self.k = lang, data_date, TEXT[lang], min_cell
         self.hidden = 0
         self.drawn: dict[str, pl.DataFrame] = {}
+        self.hidden_in: dict[str, int] = {}  # per chart
 
     def keep(self, key: str, frame: pl.DataFrame, *counts: str) -> pl.DataFrame:
         """`frame` without the rows whose learner counts (`counts`) are 1 to k-1 or were suppressed (empty
@@ -133,14 +137,15 @@ class Renderer:
             marks = pl.col(small_cells.MARK).fill_null("").str.split(";")
             small = small | pl.any_horizontal([marks.list.contains(c) for c in present])
         flagged = frame.with_columns(small.alias("__small"))
-        self.hidden += int(flagged.get_column("__small").sum())
+        self.hidden_in[key] = int(flagged.get_column("__small").sum())
+        self.hidden += self.hidden_in[key]
         kept = flagged.filter(~pl.col("__small") & pl.all_horizontal([v.is_not_null() for v in values])).drop("__small")
         self.drawn[key] = kept
         return kept
 
     def start(self) -> None:
         """A new page: nothing left out, nothing drawn yet."""
-        self.hidden, self.drawn = 0, {}
+        self.hidden, self.drawn, self.hidden_in = 0, {}, {}
 
     def tile(self, value: float | int | None) -> str:
         return f"&lt; {self.k}" if _small(value, self.k) else _number(value, self.lang)
@@ -148,7 +153,10 @@ class Renderer:
     def figure(self, key: str, chart: alt.Chart | None) -> tuple[str, bool]:
         """A chart block: title, the SVG (or a no-data note), the definition and the data date."""
         title, definition = self.t[key]
-        if chart is None:
+        if chart is None and self.hidden_in.get(key):  # there was data, every value of it too small to show
+            note = self.t["all_hidden"].format(k=self.k)
+            body, drawn = f'<p class="empty all-hidden">{html.escape(note)}</p>', False
+        elif chart is None:
             body, drawn = f'<p class="empty">{html.escape(self.t["no_data"])}</p>', False
         else:
             spec = chart.properties(width=WIDTH, height=220).to_json()
@@ -348,7 +356,7 @@ def _write(target: Path, text: str, figures: list[tuple[str, bool]], head: dict,
     partial.write_text(text, encoding="utf-8")
     os.replace(partial, target)
     return Page(target, charts=sum(drawn for _, drawn in figures), empty=sum(not d for _, d in figures), headline=head,
-                drawn=dict(r.drawn), hidden=r.hidden)
+                drawn=dict(r.drawn), hidden=r.hidden, hidden_in=dict(r.hidden_in))
 
 
 def build(folder: Path, reports_root: Path, lang: str, data_date: str,
