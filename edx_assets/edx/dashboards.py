@@ -131,15 +131,15 @@ class Renderer:
         if not frame.height or not present:
             self.drawn[key] = frame
             return frame
-        values = [pl.col(c).cast(pl.Float64, strict=False) for c in present]
-        small = pl.any_horizontal([v.is_not_null() & (v > 0) & (v < self.k) for v in values])
+        small = pl.any_horizontal([small_cells.small(c, self.k) for c in present])
         if small_cells.MARK in frame.columns:
             marks = pl.col(small_cells.MARK).fill_null("").str.split(";")
             small = small | pl.any_horizontal([marks.list.contains(c) for c in present])
         flagged = frame.with_columns(small.alias("__small"))
         self.hidden_in[key] = int(flagged.get_column("__small").sum())
         self.hidden += self.hidden_in[key]
-        kept = flagged.filter(~pl.col("__small") & pl.all_horizontal([v.is_not_null() for v in values])).drop("__small")
+        known = pl.all_horizontal([pl.col(c).cast(pl.Float64, strict=False).is_not_null() for c in present])
+        kept = flagged.filter(~pl.col("__small") & known).drop("__small")
         self.drawn[key] = kept
         return kept
 

@@ -81,7 +81,8 @@ RULES: dict[str, Rule] = {
 AT_SOURCE = frozenset({"course_summary", "geography"})
 
 
-def _small(column: str, k: int) -> pl.Expr:
+def small(column: str, k: int) -> pl.Expr:
+    """Whether the column's value counts 1 to k-1 learners (text or number; empty is not small)."""
     value = pl.col(column).cast(pl.Float64, strict=False)
     return value.is_not_null() & (value > 0) & (value < k)
 
@@ -102,10 +103,10 @@ def suppress(frame: pl.DataFrame, table: str, k: int) -> pl.DataFrame:
     for column in present:
         hidden = row_small
         if column in rule.counts:
-            hidden = hidden | _small(column, k)
+            hidden = hidden | small(column, k)
         for base in rule.derived.get(column, ()):
             if base in frame.columns:
-                hidden = hidden | _small(base, k)
+                hidden = hidden | small(base, k)
         hide[column] = hidden
     flags = frame.select(**{f"__{c}": e for c, e in hide.items()})
     marked = frame.with_columns(
