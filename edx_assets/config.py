@@ -22,6 +22,7 @@ DEFAULT_PARTITIONS_START = date(2026, 10, 4)
 OPTIONAL_SECRETS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "EDX_GPG_PRIVATE_KEY", "EDX_GPG_PASSPHRASE",
                     "EDX_REPORTS_PSEUDONYM_KEY")
 PII_MODES = ("include", "pseudonymize", "drop")
+STORE_PII_MODES = ("keep", "pseudonymize", "minimize")
 
 
 class ConfigError(ValueError):
@@ -66,6 +67,9 @@ class EdxConfig:
     reports_include_course_team: bool = False  # per-course aggregates count the course team too
     reports_lang: str = "es"  # dashboards' labels and number format: es | en
     min_cell: int = 5  # aggregates leaving the platform hide cells of fewer learners (1: hide nothing)
+    # personal data in MongoDB (edx/privacy.py) and learner retirement (edx/retirement.py)
+    store_pii: str = "keep"  # keep | pseudonymize | minimize
+    retired_learners_file: str | None = None  # the partner's own list of retired user ids
     # which optional secrets the environment holds (their values stay there)
     secrets_set: frozenset[str] = field(default_factory=frozenset)
 
@@ -74,6 +78,11 @@ class EdxConfig:
             raise ConfigError(f"EDX_REPORTS_PII must be one of {', '.join(PII_MODES)}, got {self.reports_pii!r}")
         if self.reports_lang not in {"es", "en"}:
             raise ConfigError(f"EDX_REPORTS_LANG must be es or en, got {self.reports_lang!r}")
+        if self.store_pii not in STORE_PII_MODES:
+            raise ConfigError(f"EDX_STORE_PII must be one of {', '.join(STORE_PII_MODES)}, got {self.store_pii!r}")
+        if self.store_pii != "keep" and "EDX_REPORTS_PSEUDONYM_KEY" not in self.secrets_set:
+            raise ConfigError(f"EDX_STORE_PII={self.store_pii} needs a secret key in EDX_REPORTS_PSEUDONYM_KEY "
+                              "(the same keyed pseudonyms as the report files)")
         if self.min_cell < 1:
             raise ConfigError(f"EDX_MIN_CELL must be a whole number of 1 or more, got {self.min_cell!r}")
         if not 1 <= self.events_parsers <= 32:
@@ -147,6 +156,8 @@ class EdxConfig:
             course_metadata_file=text("EDX_COURSE_METADATA_FILE"),
             reports_lang=text("EDX_REPORTS_LANG", "es").lower(),
             min_cell=number("EDX_MIN_CELL", 5, int),
+            store_pii=text("EDX_STORE_PII", "keep").lower(),
+            retired_learners_file=text("EDX_RETIRED_LEARNERS_FILE"),
             reports_include_course_team=text("EDX_REPORTS_INCLUDE_COURSE_TEAM", "false").lower() in {"1", "true", "yes"},
             secrets_set=frozenset(name for name in OPTIONAL_SECRETS if text(name)),
         )

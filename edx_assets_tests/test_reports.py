@@ -40,7 +40,7 @@ REPORTS = ("learner_totals", "learner_ips", "general_report", "enrollments_repor
            "enrollment_by_demographics_daily", "geography", "forum_activity", "retention_by_cohort", "warehouse",
            "course_dashboards")
 UPSTREAM = ("raw_event_log", "decrypted_event_log", "eventos", "raw_course_package", "decrypted_course_package",
-            "course_collections")
+            "course_collections", "retired_learners")
 DAILY = (*UPSTREAM[:3], "learner_day", "activity_daily")
 
 

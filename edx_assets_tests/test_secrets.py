@@ -1,17 +1,36 @@
-"""The whole demo with MongoDB authentication: secrets never leak, decrypted files never linger."""
+"""The whole demo, run once with MongoDB authentication, EDX_STORE_PII=pseudonymize and a partner's list of
+retired learners: secrets never leak, decrypted files never linger, no identity of the sample world is
+stored anywhere, every check passes, and the retired learner is gone from everything."""
 
+import hashlib
+import hmac
+import json
 import os
+import sqlite3
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
+import dagster as dg
+import duckdb
+import polars as pl
 import pytest
 from bson import json_util
+from dagster._core.events import DagsterEventType
+from dagster._core.instance.ref import InstanceRef
 from pymongo import MongoClient
 
+from edx_assets.local.sample_events import DayTruth, EventWriter
+from edx_assets.local.sample_world import SampleSpec, SampleWorld
 from edx_assets.local.stack import LocalStack, free_port, read_env_file
 
 pytestmark = pytest.mark.services  # real gpg, mongod or S3
+
+END = "2026-10-11"
+WORLD = SampleWorld(SampleSpec(end=date.fromisoformat(END), learners=30, events_per_day=120))
+PSEUDONYM_KEY = "pseudonym-key-7c41e09b2d"
+RETIRED = 6  # a learner with events on most days, two enrollments and forum posts
 
 
 def _files(root: Path, skip: set[Path]):
@@ -20,58 +39,185 @@ def _files(root: Path, skip: set[Path]):
             yield path
 
 
-def test_demo_with_auth_leaks_no_secret_anywhere(tmp_path):
-    home = tmp_path / "edx-local"
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("private-demo")
+    home = tmp / "edx-local"
+    retired_file = tmp / "retired.txt"
+    retired_file.write_text(f"# deletion requests received by the partner\n{RETIRED}\n")
     env = {**os.environ, "EDX_LOCAL_MONGO_AUTH": "1", "EDX_LOCAL_MONGO_PORT": str(free_port()),
-           "EDX_LOCAL_S3_PORT": str(free_port())}
+           "EDX_LOCAL_S3_PORT": str(free_port()), "EDX_STORE_PII": "pseudonymize",
+           "EDX_REPORTS_PSEUDONYM_KEY": PSEUDONYM_KEY, "EDX_RETIRED_LEARNERS_FILE": str(retired_file)}
     env.pop("DAGSTER_HOME", None)
     stack = LocalStack(home=home, mongo_port=int(env["EDX_LOCAL_MONGO_PORT"]),
                        s3_port=int(env["EDX_LOCAL_S3_PORT"]), mongo_auth=True)
     try:
-        demo = subprocess.run(
-            [sys.executable, "-m", "edx_assets.cli", "--home", str(home), "demo", "--end", "2026-10-11",
+        run = subprocess.run(
+            [sys.executable, "-m", "edx_assets.cli", "--home", str(home), "demo", "--end", END,
              "--learners", "30", "--events-per-day", "120"],
             env=env, capture_output=True, timeout=900, cwd=Path(__file__).resolve().parents[1],
         )
-        assert demo.returncode == 0, demo.stdout.decode()[-3000:] + demo.stderr.decode()[-3000:]
-
-        password = stack.mongo_password_file.read_text()
-        passphrase = stack.passphrase_file.read_text()
-        key_line = stack.private_key_file.read_text().splitlines()[5]  # a line of the armored private key
-        secrets = [s.encode() for s in (password, passphrase, key_line)]
-        assert all(len(s) >= 16 for s in secrets)
-        uri = read_env_file(stack.env_file)["EDX_MONGO_URI"]
-        assert password in uri and "authSource=admin" in uri
-
-        # MongoDB refuses anyone without the password...
-        anonymous = MongoClient(f"mongodb://127.0.0.1:{stack.mongo_port}/", serverSelectionTimeoutMS=3000)
-        try:
-            anonymous.edx.list_collection_names()
-            raise AssertionError("mongod accepted an unauthenticated client")
-        except Exception as exc:
-            assert "auth" in str(exc).lower()
-        anonymous.close()
-        # ...and the pipeline, given the URI, loaded everything.
-        client = MongoClient(uri)
-        db = client.edx
-        assert db.Eventos.estimated_document_count() > 0 and db.courses.count_documents({}) == 4
-
-        leaks = []
-        for label, blob in (("demo stdout", demo.stdout), ("demo stderr", demo.stderr)):
-            leaks += [label for s in secrets if s in blob]
-        for path in _files(home, {stack.key_dir, stack.env_file, home / "mongo"}):
-            data = path.read_bytes()
-            leaks += [str(path.relative_to(home)) for s in secrets if s in data]
-        for name in db.list_collection_names():
-            for doc in db[name].find():
-                text = json_util.dumps(doc).encode()
-                leaks += [f"MongoDB {name}" for s in secrets if s in text]
+        assert run.returncode == 0, run.stdout.decode()[-3000:] + run.stderr.decode()[-3000:]
+        client = MongoClient(read_env_file(stack.env_file)["EDX_MONGO_URI"])
+        yield {"run": run, "home": home, "stack": stack, "db": client.edx}
         client.close()
-        assert leaks == []
-
-        decrypted = home / "data" / "decrypted"
-        assert [p for p in decrypted.rglob("*") if p.is_file()] == []  # removed after loading
-        reports = list((home / "data" / "reports").rglob("*.csv"))
-        assert len(reports) >= 2 * 5
     finally:
         stack.down()
+
+
+def test_demo_with_auth_leaks_no_secret_anywhere(demo):
+    home, stack, db = demo["home"], demo["stack"], demo["db"]
+    password = stack.mongo_password_file.read_text()
+    passphrase = stack.passphrase_file.read_text()
+    key_line = stack.private_key_file.read_text().splitlines()[5]  # a line of the armored private key
+    secrets = [s.encode() for s in (password, passphrase, key_line, PSEUDONYM_KEY)]
+    assert all(len(s) >= 16 for s in secrets)
+    uri = read_env_file(stack.env_file)["EDX_MONGO_URI"]
+    assert password in uri and "authSource=admin" in uri
+
+    # MongoDB refuses anyone without the password...
+    anonymous = MongoClient(f"mongodb://127.0.0.1:{stack.mongo_port}/", serverSelectionTimeoutMS=3000)
+    try:
+        anonymous.edx.list_collection_names()
+        raise AssertionError("mongod accepted an unauthenticated client")
+    except Exception as exc:
+        assert "auth" in str(exc).lower()
+    anonymous.close()
+    # ...and the pipeline, given the URI, loaded everything.
+    assert db.Eventos.estimated_document_count() > 0 and db.courses.count_documents({}) == 4
+
+    leaks = []
+    for label, blob in (("demo stdout", demo["run"].stdout), ("demo stderr", demo["run"].stderr)):
+        leaks += [label for s in secrets if s in blob]
+    for path in _files(home, {stack.key_dir, stack.env_file, home / "mongo"}):
+        data = path.read_bytes()
+        leaks += [str(path.relative_to(home)) for s in secrets if s in data]
+    for name in db.list_collection_names():
+        for doc in db[name].find():
+            text = json_util.dumps(doc).encode()
+            leaks += [f"MongoDB {name}" for s in secrets if s in text]
+    assert leaks == []
+
+    decrypted = home / "data" / "decrypted"
+    assert [p for p in decrypted.rglob("*") if p.is_file()] == []  # removed after loading
+    reports = list((home / "data" / "reports").rglob("*.csv"))
+    assert len(reports) >= 2 * 5
+
+
+def _identities() -> dict[str, str]:
+    """Every identity of the sample world's learners: username, e-mail, full name, each IP address."""
+    found = {}
+    for learner in WORLD.learners:
+        for value in (learner.username, learner.email, f"{learner.first_name} {learner.last_name}",
+                      learner.ip, learner.second_ip):
+            if value:
+                found[value] = f"learner {learner.user_id}"
+    return found
+
+
+def _text_of(path: Path) -> str:
+    """A file's content as text, read with its own engine where it is not plain text."""
+    if path.suffix == ".parquet":
+        return pl.read_parquet(path).write_csv()
+    if path.suffix == ".duckdb":
+        with duckdb.connect(str(path), read_only=True) as con:
+            tables = [t for (t,) in con.execute("select table_name from information_schema.tables").fetchall()]
+            return "\n".join(str(con.execute(f'select * from "{t}"').fetchall()) for t in tables)
+    if path.suffix == ".db":  # Dagster's sqlite storage: run logs, materialization metadata and previews
+        con = sqlite3.connect(path)
+        try:
+            tables = [t for (t,) in con.execute("select name from sqlite_master where type = 'table'")]
+            return "\n".join(str(con.execute(f'select * from "{t}"').fetchall()) for t in tables)
+        finally:
+            con.close()
+    return path.read_bytes().decode("utf-8", errors="replace")
+
+
+def _pseudonym(value: str) -> str:
+    return "p_" + hmac.new(PSEUDONYM_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()[:20]
+
+
+def test_pseudonymized_storage_holds_no_identity_in_any_collection_or_file(demo):
+    home, stack, db = demo["home"], demo["stack"], demo["db"]
+    identities = _identities()
+    leaks, pseudonyms_seen = [], set()
+    some_pseudonyms = {_pseudonym(lr.username) for lr in WORLD.learners[2:12]}
+    for name in db.list_collection_names():  # the whole database, document by document
+        for doc in db[name].find():
+            text = json_util.dumps(doc, ensure_ascii=False)
+            leaks += [(f"MongoDB {name}", who) for value, who in identities.items() if value in text]
+            pseudonyms_seen |= {("MongoDB", p) for p in some_pseudonyms if p in text}
+    for path in _files(home, {stack.key_dir, home / "mongo"}):  # the data folder, logs and Dagster's storage
+        text = _text_of(path)
+        leaks += [(str(path.relative_to(home)), who) for value, who in identities.items() if value in text]
+        pseudonyms_seen |= {(path.suffix, p) for p in some_pseudonyms if p in text}
+    assert leaks == []
+    # The scan reads what it should: the same learners' pseudonyms are in MongoDB, the CSVs and the Parquet
+    # files, and the IPs are stored as their networks.
+    assert {kind for kind, _ in pseudonyms_seen} >= {"MongoDB", ".csv", ".parquet"}
+    assert db.Eventos.find_one({"_edx.user_id": 7, "ip": {"$nin": ["", None]}})["ip"].endswith(".0")
+
+
+def _check_evaluations(home: Path) -> list:
+    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home / "dagster"))) as instance:
+        return [record.dagster_event.asset_check_evaluation_data for run in instance.get_runs()
+                for record in instance.all_logs(run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)]
+
+
+def test_every_check_passes_with_pseudonymized_storage(demo):
+    evaluations = _check_evaluations(demo["home"])
+    failed = [(e.asset_check_key.asset_key.to_user_string(), e.check_name) for e in evaluations
+              if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR]
+    assert failed == []
+    names = {(e.asset_check_key.asset_key.to_user_string(), e.check_name) for e in evaluations}
+    assert {("eventos", "personal_data_as_store_mode"), ("course_collections", "personal_data_as_store_mode"),
+            ("retired_learners", "no_retired_learner_remains"), ("person_course", "one_row_per_enrollment"),
+            ("general_report", "totals_reconcile_with_enrollments")} <= names
+
+
+def _events_of(user_id: int) -> int:
+    """The learner's valid events in the delivered files, read from the generator's lines with `json`."""
+    writer, n = EventWriter(WORLD), 0
+    day = WORLD.spec.start
+    while day <= WORLD.spec.end:
+        for line in writer.lines(day, DayTruth(day.isoformat())):
+            text = line.decode()
+            try:
+                event = json.loads(text[text.index("{"):])
+            except ValueError:
+                continue
+            if isinstance(event, dict) and (event.get("context") or {}).get("user_id") == user_id:
+                n += 1
+        day = date.fromordinal(day.toordinal() + 1)
+    return n
+
+
+def test_a_retired_learner_is_absent_everywhere_after_the_run(demo):
+    home, db = demo["home"], demo["db"]
+    assert db.retired_learners.find_one({"_id": RETIRED})["source"] == "retired.txt"
+    learner = next(lr for lr in WORLD.learners if lr.user_id == RETIRED)
+    fields = ("_edx.user_id", "user_id", "student_id", "author_id", "votes.up", "votes.down")
+    left = {}
+    for name in db.list_collection_names():
+        if name in {"retired_learners", "courses"}:
+            continue
+        for field in fields:
+            n = db[name].count_documents({field: {"$in": [RETIRED, str(RETIRED)]}})
+            if n:
+                left[f"{name}.{field}"] = n
+        if name.endswith(".users") or name == "learner_locations":
+            n = db[name].count_documents({"id" if name.endswith(".users") else "_id": RETIRED})
+            if n:
+                left[name] = n
+    assert left == {}
+    assert db.Eventos.count_documents({"username": _pseudonym(learner.username)}) == 0
+    # Every line of the learner is accounted for: counted as `retired` in the days' load records.
+    retired = sum(r.get("retired", 0) for r in db["_edx_loads"].find({"_id": {"$regex": "^Eventos:"}}))
+    assert retired == _events_of(RETIRED) > 0
+    # ...and in no report file, this week's or the earlier one's.
+    for path in (home / "data" / "reports").rglob("*.csv"):
+        with path.open(encoding="utf-8") as handle:
+            header = handle.readline().strip().split(",")
+            if "user_id" in header:
+                column = header.index("user_id")
+                assert all(line.split(",")[column] != str(RETIRED) for line in handle), path

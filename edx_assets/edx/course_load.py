@@ -26,6 +26,7 @@ from pymongo.errors import BulkWriteError
 
 from edx_assets.edx import layout, sql_dump
 from edx_assets.edx.course_package import Manifest
+from edx_assets.edx.privacy import StorePolicy
 from edx_assets.edx.timestamps import parse_utc
 from edx_assets.edx.tracking_log import escape_keys
 
@@ -78,6 +79,7 @@ class CourseLoad:
     rows: dict[str, int] = field(default_factory=dict)  # collection suffix -> documents
     seconds: dict[str, float] = field(default_factory=dict)  # collection suffix -> load time
     untyped_values: dict[str, int] = field(default_factory=dict)
+    store: StorePolicy = field(default_factory=StorePolicy)  # EDX_STORE_PII: what of personal data is stored
     rejoined_lines: int = 0
     forum_rejected: int = 0
     skipped_newer: date | None = None  # a newer package of this course is already loaded
@@ -125,7 +127,7 @@ def _table_docs(path: Path, table: str, load: CourseLoad) -> Iterator[dict]:
     for line, row in sql_dump.iter_rows(path, table, stats, REQUIRED_COLUMNS.get(table)):
         # The table's own primary key when it has one, else the row's line: re-runs give the same ids.
         row["_id"] = row["id"] if has_id and isinstance(row.get("id"), int) else line
-        yield row
+        yield load.store.row(table, row)
     load.rejoined_lines += stats.rejoined_lines
     for column, n in stats.untyped_values.items():
         key = f"{table}.{column}"
@@ -180,14 +182,14 @@ def _forum_docs(path: Path, load: CourseLoad, rejected: list[dict]) -> Iterator[
                 except orjson.JSONDecodeError as exc:
                     load.forum_rejected += 1
                     rejected.append({"file": path.name, "line": line_no, "reason": f"not JSON: {exc}",
-                                     "raw": text[:65536].decode("utf-8", errors="replace")})
+                                     "raw": load.store.text(text[:65536].decode("utf-8", errors="replace"))})
                     continue
             if not isinstance(doc, dict):
                 load.forum_rejected += 1
                 rejected.append({"file": path.name, "line": line_no, "reason": "not a JSON object",
-                                 "raw": text[:65536].decode("utf-8", errors="replace")})
+                                 "raw": load.store.text(text[:65536].decode("utf-8", errors="replace"))})
                 continue
-            doc = escape_keys(doc)
+            doc = load.store.forum(escape_keys(doc))
             doc.setdefault("_id", f"line-{line_no}")
             if isinstance(doc["_id"], dict):
                 doc["_id"] = orjson.dumps(doc["_id"]).decode()
@@ -257,6 +259,7 @@ CATALOG_COLUMNS: list[tuple[str, str, str]] = [
     ("last_package", "date", "latest weekly package the course was loaded from"),
     ("in_latest_package", "boolean", "the course was in the latest package"),
     ("loaded_at", "datetime", "when the course was last loaded"),
+    ("store_pii", "string", "EDX_STORE_PII of the last load: keep, pseudonymize or minimize"),
 ]
 
 
@@ -269,7 +272,9 @@ def drop_stale_staging(db: Database) -> list[str]:
 
 
 def load_package(db: Database, manifest: Manifest, folder: Path, package_date: date,
-                 org: str | None = None) -> PackageLoad:
+                 org: str | None = None, store: StorePolicy | None = None) -> PackageLoad:
+    """Load every course of the package (see the module's text); `store`: EDX_STORE_PII (default keep)."""
+    store = store or StorePolicy()
     drop_stale_staging(db)
     token = secrets.token_hex(4)
     result = PackageLoad(package_date)
@@ -279,7 +284,7 @@ def load_package(db: Database, manifest: Manifest, folder: Path, package_date: d
     try:
         for file_prefix in manifest.courses:
             prefix = layout.collection_prefix(file_prefix, org)
-            load = CourseLoad(file_prefix, prefix, None)
+            load = CourseLoad(file_prefix, prefix, None, store=store)
             result.courses.append(load)
             known = catalog.find_one({"prefix": prefix}, {"last_package": 1})
             if known and known.get("last_package") and known["last_package"] > package_date.isoformat():
@@ -356,6 +361,7 @@ def _update_catalog(db: Database, result: PackageLoad, rejected: list[dict]) -> 
                 "passing_grade_source": mark_source,
                 "last_package": package,
                 "row_counts": load.rows,
+                "store_pii": load.store.mode,
                 "loaded_at": now,
             }, "$min": {"first_package": package}},
             upsert=True,

@@ -29,6 +29,8 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from edx_assets.edx import eventos_schema as ev
 from edx_assets.edx import tracking_log as tl
+from edx_assets.edx.geo import GeoLocator, Location
+from edx_assets.edx.privacy import StorePolicy
 
 LOADS_COLLECTION = "_edx_loads"
 BATCH = 5000
@@ -122,8 +124,10 @@ class EventLoadResult:
     blank: int = 0
     blank_runs: list[list[int]] = field(default_factory=list)  # [first, last] line numbers
     prefixed: int = 0
+    retired: int = 0  # valid lines of retired learners, not stored
     removed_stale: int = 0
     unchanged: bool = False
+    store_pii: str = "keep"
     rejection_reasons: Counter = field(default_factory=Counter)
 
     @property
@@ -157,8 +161,53 @@ def parse_runs(text: str) -> list[list[int]]:
     return runs
 
 
-def load_id_for(sha256: str) -> str:
-    return f"{sha256[:16]}p{tl.PARSER_VERSION}"
+def load_id_for(sha256: str, store: StorePolicy | None = None) -> str:
+    """The file's hash, the parser's version and, under EDX_STORE_PII, the mode's tag: a change of any
+    of them makes a new load of the day (its documents replace the old ones)."""
+    return f"{sha256[:16]}p{tl.PARSER_VERSION}{store.tag if store else ''}"
+
+
+_LOCATOR: GeoLocator | None = None
+
+
+def _locate(ip: str, _cache: dict[str, Location | None] = {}) -> Location | None:  # noqa: B006 (the cache)
+    """The offline IP lookup, one database and one cache per process (a day repeats its addresses)."""
+    global _LOCATOR
+    try:
+        return _cache[ip]
+    except KeyError:
+        if _LOCATOR is None:
+            _LOCATOR = GeoLocator()
+        if len(_cache) >= 200_000:
+            _cache.clear()
+        _cache[ip] = found = _LOCATOR.locate(ip)
+        return found
+
+
+@dataclass(frozen=True)
+class Protection:
+    """What a load does to personal data before storing an event: the EDX_STORE_PII mode, and skipping
+    the events of retired learners (their user ids). Picklable: parse processes receive it."""
+
+    store: StorePolicy = field(default_factory=StorePolicy)
+    retired: frozenset[int] = frozenset()
+
+    @property
+    def idle(self) -> bool:
+        return self.store.keeps and not self.retired
+
+    def __call__(self, doc: dict, derived: dict) -> bool:
+        if derived["user_id"] in self.retired:
+            return False
+        if not self.store.keeps:
+            self.store.event(doc, derived, _locate)
+        return True
+
+    def rejection(self, rejection: tl.Rejection) -> tl.Rejection:
+        """A quarantined line as stored: its text follows the mode too."""
+        if self.store.keeps:
+            return rejection
+        return tl.Rejection(rejection.line, rejection.reason, self.store.text(rejection.raw), rejection.raw_bytes)
 
 
 def ensure_indexes(events: Collection, rejected: Collection) -> None:
@@ -175,7 +224,7 @@ def id_ranges(partition: str, load_id: str, parts: int = 2) -> list[dict]:
     return [{"_id": {"$gte": prefix + low, "$lt": prefix + high}} for low, high in itertools.pairwise(cuts)]
 
 
-def _marker_id(collection: str, partition: str) -> str:
+def marker_id(collection: str, partition: str) -> str:
     return f"{collection}:{partition}"
 
 
@@ -189,6 +238,7 @@ class ParsedBatch:
     last_line: int = 0
     blank_runs: list[list[int]] = field(default_factory=list)
     prefixed: int = 0
+    retired: int = 0
 
     @property
     def blank(self) -> int:
@@ -196,12 +246,15 @@ class ParsedBatch:
 
 
 def parsed_batches(path: Path, *, partition: str, load_id: str, source_name: str, batch_size: int = BATCH,
-                   start: int = 0, stop: int | None = None, first_line: int = 1) -> Iterator[ParsedBatch]:
+                   start: int = 0, stop: int | None = None, first_line: int = 1,
+                   protection: Protection | None = None) -> Iterator[ParsedBatch]:
     """The parse stage: read, parse, normalise and BSON-encode, in batches (no database needed).
 
     `start`/`stop` (byte offsets of line starts) and `first_line` (the number of the line at `start`)
     select a part of the file, so that several processes can parse one file (`file_parts`).
+    `protection`: EDX_STORE_PII and retired learners (None or idle: events stored as delivered).
     """
+    protect = None if protection is None or protection.idle else protection
     encode, split_line, reject = tl.encode, tl.split_line, tl.reject
     end = (1 << 62) if stop is None else stop
     batch = ParsedBatch(last_line=first_line - 1)
@@ -223,11 +276,15 @@ def parsed_batches(path: Path, *, partition: str, load_id: str, source_name: str
                 rejects.append(reject(line_no, raw, reason or "unreadable"))
             else:
                 try:
-                    docs.append(encode(obj, partition=partition, source_file=source_name, line=line_no,
-                                       load_id=load_id))
+                    data = encode(obj, partition=partition, source_file=source_name, line=line_no,
+                                  load_id=load_id, protect=protect)
                 except (bson.errors.InvalidDocument, OverflowError, ValueError) as exc:
                     rejects.append(reject(line_no, raw, f"cannot be stored as BSON: {exc}"[:300]))
                 else:
+                    if data is None:  # a retired learner's event
+                        batch.retired += 1
+                        continue
+                    docs.append(data)
                     lines.append((line_no, here))
                     if prefixed:
                         batch.prefixed += 1
@@ -259,11 +316,12 @@ def file_parts(path: Path, part_bytes: int | None = None) -> list[tuple[int, int
 
 
 def _parse_worker(args: tuple, out) -> None:
-    path, partition, load_id, source_name, batch_size, parts = args
+    path, partition, load_id, source_name, batch_size, parts, protection = args
     try:
         for start, stop, first_line in parts:
             for batch in parsed_batches(Path(path), partition=partition, load_id=load_id, source_name=source_name,
-                                        batch_size=batch_size, start=start, stop=stop, first_line=first_line):
+                                        batch_size=batch_size, start=start, stop=stop, first_line=first_line,
+                                        protection=protection):
                 out.put(batch)
             out.put(None)  # this part is done
     except BaseException as exc:
@@ -280,7 +338,7 @@ class _in_child_processes:
     """
 
     def __init__(self, path: Path, partition: str, load_id: str, source_name: str, batch_size: int,
-                 parsers: int = 1) -> None:
+                 parsers: int = 1, protection: Protection | None = None) -> None:
         context = multiprocessing.get_context("spawn")
         parts = file_parts(path) if parsers > 1 else [(0, None, 1)]
         self.parts = len(parts)
@@ -288,7 +346,8 @@ class _in_child_processes:
         self.queues = [context.Queue(maxsize=QUEUE_BATCHES) for _ in range(self.parsers)]
         self.processes = [
             context.Process(target=_parse_worker, daemon=True, args=(
-                (str(path), partition, load_id, source_name, batch_size, parts[k::self.parsers]), self.queues[k]))
+                (str(path), partition, load_id, source_name, batch_size, parts[k::self.parsers], protection),
+                self.queues[k]))
             for k in range(self.parsers)
         ]
         for process in self.processes:
@@ -343,20 +402,23 @@ def load_events(
     progress: Callable[[int], None] | None = None,
     pipelined: bool | None = None,
     parsers: int = 1,
+    protection: Protection | None = None,
 ) -> EventLoadResult:
     """Load `path` (a decrypted day) as partition `partition` of `collection`.
 
     `parsers`: processes parsing the file while this one inserts (`EDX_EVENTS_PARSERS`; more than one
     pays when mongod runs on another host). Documents, ids and counts are the same for any number.
+    `protection`: the EDX_STORE_PII mode and the retired learners whose events are not stored (counted).
     """
+    protection = protection or Protection()
     events = db[collection]
     rejected = db[f"{collection}_rejected"]
     markers = db[LOADS_COLLECTION]
     ensure_indexes(events, rejected)
-    load_id = load_id_for(sha256)
-    result = EventLoadResult(partition, load_id)
+    load_id = load_id_for(sha256, protection.store)
+    result = EventLoadResult(partition, load_id, store_pii=protection.store.mode)
 
-    marker = markers.find_one({"_id": _marker_id(collection, partition)})
+    marker = markers.find_one({"_id": marker_id(collection, partition)})
     if marker and marker.get("load") == load_id and marker.get("complete"):
         present = events.count_documents({ev.PARTITION: partition, ev.LOAD: load_id})
         if present == marker["stored"]:
@@ -369,20 +431,21 @@ def load_events(
             result.blank = int(marker.get("blank", 0))
             result.blank_runs = parse_runs(marker.get("blank_lines", ""))
             result.prefixed = int(marker.get("prefixed", 0))
+            result.retired = int(marker.get("retired", 0))
             result.rejection_reasons = Counter(marker.get("rejection_reasons", {}))
             return result
 
     markers.update_one(
-        {"_id": _marker_id(collection, partition)},
+        {"_id": marker_id(collection, partition)},
         {"$set": {"load": load_id, "complete": False, "started": datetime.now(UTC)}},
         upsert=True,
     )
     batches = parsed_batches(path, partition=partition, load_id=load_id, source_name=source_name,
-                             batch_size=batch_size)
+                             batch_size=batch_size, protection=protection)
     if pipelined is None:
         pipelined = path.stat().st_size >= PIPELINE_MIN_BYTES
     if pipelined or parsers > 1:
-        batches = _in_child_processes(path, partition, load_id, source_name, batch_size, parsers)
+        batches = _in_child_processes(path, partition, load_id, source_name, batch_size, parsers, protection)
     # Two writers: while one batch is on the wire (the GIL released), the next is sent.
     pending: deque[tuple[ParsedBatch, Future]] = deque()
 
@@ -390,7 +453,7 @@ def load_events(
         inserted, duplicates, refused = future.result()
         result.inserted += inserted
         result.already_present += duplicates
-        rejects = [*batch.rejects, *refused]
+        rejects = [protection.rejection(r) for r in (*batch.rejects, *refused)]
         if rejects:
             _insert_rejections(rejected, rejects, partition, load_id, source_name, result)
         if progress:
@@ -405,6 +468,7 @@ def load_events(
                     add_to_runs(result.blank_runs, first)
                     result.blank_runs[-1][1] = last
                 result.prefixed += batch.prefixed
+                result.retired += batch.retired
                 pending.append((batch, writers.submit(_insert_docs, events, batch, path)))
                 while len(pending) >= WRITERS:
                     settle(*pending.popleft())
@@ -430,13 +494,13 @@ def load_events(
     result.removed_stale = events.delete_many(stale).deleted_count
     rejected.delete_many({"partition": partition, "load": {"$ne": load_id}})
     markers.update_one(
-        {"_id": _marker_id(collection, partition)},
+        {"_id": marker_id(collection, partition)},
         {"$set": {
             "load": load_id, "complete": True, "finished": datetime.now(UTC), "stored": result.stored,
             "rejected": result.rejected, "lines": result.lines, "blank": result.blank,
             "blank_lines": result.blank_lines,
             "prefixed": result.prefixed, "rejection_reasons": dict(result.rejection_reasons),
-            "file": source_name,
+            "file": source_name, "retired": result.retired, "store_pii": result.store_pii,
         }},
     )
     return result

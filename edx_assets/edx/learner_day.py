@@ -226,9 +226,11 @@ def read_day(db: Database, events: str, day: str, cursors: int = READ_CURSORS) -
 
 def _compact(raw: pl.DataFrame) -> pl.DataFrame:
     agent = pl.col("agent").fill_null("")
-    mobile_app = (pl.col("source") == "mobile") | agent.str.starts_with("edX/")
+    # (under EDX_STORE_PII=minimize the stored agent is already its class: `mobile_app`, `mobile_browser`, `desktop`)
+    mobile_app = (pl.col("source") == "mobile") | agent.str.starts_with("edX/") | (agent == "mobile_app")
+    mobile_browser = agent.str.contains(r"Mobi|Android|iPhone|iPad") | (agent == "mobile_browser")
     agent_class = (pl.when(mobile_app).then(pl.lit(AGENT_CLASSES.index("mobile_app")))
-                   .when(agent.str.contains(r"Mobi|Android|iPhone|iPad")).then(pl.lit(AGENT_CLASSES.index("mobile_browser")))
+                   .when(mobile_browser).then(pl.lit(AGENT_CLASSES.index("mobile_browser")))
                    .when(agent != "").then(pl.lit(AGENT_CLASSES.index("desktop")))
                    .otherwise(pl.lit(AGENT_CLASSES.index("agent_unknown"))).cast(pl.UInt8))
     kind = pl.lit("other")

@@ -7,7 +7,10 @@ by MongoDB (a week of events, through the partition index). Without last week's 
 gap), every stored day before W is grouped once. Days count by the day the events were filed under.
 
 These documents hold IP addresses (personal data): they stay in MongoDB, next to `Eventos` which holds
-them too, and are never written to a report file.
+them too, and are never written to a report file. Under EDX_STORE_PII=pseudonymize or minimize the events
+hold only each address's network, and the place found from the whole address at load time
+(`_edx.ip_country_code`, `ip_country`, `ip_city`): it is carried here (`country_code`, `country`, `city`)
+so that learner locations come from the whole address, not from the network.
 """
 
 from __future__ import annotations
@@ -29,7 +32,10 @@ COLLECTION = "learner_ips"
 ACTIVATION = "edx.course.enrollment.activated"
 KEYS = ["user_id", "ip"]
 SCHEMA = {"user_id": pa.int64(), "ip": pa.string(), "n": pa.int64(), "first": pa.timestamp("ms"),
-          "activated": pa.timestamp("ms"), "username": pa.string()}
+          "activated": pa.timestamp("ms"), "username": pa.string(),
+          # the place found at load time (EDX_STORE_PII other than keep); null when not stored
+          "country_code": pa.string(), "country": pa.string(), "city": pa.string()}
+PLACE = ["country_code", "country", "city"]
 COLUMNS = list(SCHEMA)
 INDEXES = [IndexModel([("week", ASCENDING), ("user_id", ASCENDING)], name="week_user")]
 
@@ -50,9 +56,10 @@ def read_days(db: Database, events: str, before: date, since: date | None = None
             "first": {"$min": ev.ref(ev.TIME)},
             "activated": {"$min": {"$cond": [{"$eq": [ev.ref(ev.EVENT_TYPE), ACTIVATION]}, ev.ref(ev.TIME), None]}},
             "username": {"$max": "$username"},
+            **{column: {"$max": ev.ref(f"{ev.DERIVED}.ip_{column}")} for column in PLACE},
         }},
         {"$project": {"_id": 0, "user_id": "$_id.user", "ip": {"$toString": "$_id.ip"}, "n": 1, "first": 1,
-                      "activated": 1, "username": 1}},
+                      "activated": 1, "username": 1, **dict.fromkeys(PLACE, 1)}},
     ]
     return aggregate_polars_all(db[events], pipeline, schema=Schema(SCHEMA), allowDiskUse=True).select(COLUMNS)
 
@@ -67,7 +74,7 @@ def read_week(db: Database, sunday: date) -> pl.DataFrame | None:
 def fold(parts: pl.DataFrame) -> pl.DataFrame:
     return parts.group_by(KEYS).agg(
         pl.col("n").sum(), pl.col("first").min(), pl.col("activated").min(),
-        pl.col("username").drop_nulls().max(),
+        pl.col("username").drop_nulls().max(), *[pl.col(c).drop_nulls().max() for c in PLACE],
     ).select(COLUMNS).sort(KEYS)
 
 
@@ -97,19 +104,26 @@ def write_week(db: Database, sunday: date, ips: pl.DataFrame) -> partition_store
 def choose(ips: pl.DataFrame) -> pl.DataFrame:
     """Per user id, in user id order: the registration IP (the earliest enrollment activation's, else the
     earliest seen; ties to the smaller IP) with its source, and the modal IP (the most frequent; ties to the
-    IP seen first, then the smaller) with its event count."""
+    IP seen first, then the smaller) with its event count; each with the place stored at load time (null
+    when not stored: `place_` and `modal_place_` columns)."""
     by_user = ["user_id"]
+    place = [pl.col(c).alias(f"place_{c}") for c in PLACE]
     modal = (ips.sort(["user_id", "n", "first", "ip"], descending=[False, True, False, False])
              .group_by(by_user, maintain_order=True).first()
-             .select("user_id", pl.col("ip").alias("modal_ip"), pl.col("n").alias("modal_ip_events")))
+             .select("user_id", pl.col("ip").alias("modal_ip"), pl.col("n").alias("modal_ip_events"),
+                     *[pl.col(c).alias(f"modal_place_{c}") for c in PLACE]))
     activation = (ips.filter(pl.col("activated").is_not_null()).sort(["user_id", "activated", "ip"])
-                  .group_by(by_user, maintain_order=True).first().select("user_id", pl.col("ip").alias("activation_ip")))
+                  .group_by(by_user, maintain_order=True).first()
+                  .select("user_id", pl.col("ip").alias("activation_ip"), *[p.name.prefix("a_") for p in place]))
     earliest = (ips.sort(["user_id", "first", "ip"]).group_by(by_user, maintain_order=True).first()
-                .select("user_id", pl.col("ip").alias("earliest_ip")))
+                .select("user_id", pl.col("ip").alias("earliest_ip"), *[p.name.prefix("e_") for p in place]))
     names = ips.group_by(by_user).agg(pl.col("username").drop_nulls().max())
     return (modal.join(activation, on="user_id", how="left").join(earliest, on="user_id", how="left")
             .join(names, on="user_id", how="left")
             .with_columns(pl.coalesce("activation_ip", "earliest_ip").alias("ip"),
                           pl.when(pl.col("activation_ip").is_not_null()).then(pl.lit("enrollment_activation"))
-                          .otherwise(pl.lit("earliest_event")).alias("source"))
-            .select("user_id", "username", "ip", "source", "modal_ip", "modal_ip_events").sort("user_id"))
+                          .otherwise(pl.lit("earliest_event")).alias("source"),
+                          *[pl.when(pl.col("activation_ip").is_not_null()).then(pl.col(f"a_place_{c}"))
+                            .otherwise(pl.col(f"e_place_{c}")).alias(f"place_{c}") for c in PLACE])
+            .select("user_id", "username", "ip", "source", "modal_ip", "modal_ip_events",
+                    *[f"place_{c}" for c in PLACE], *[f"modal_place_{c}" for c in PLACE]).sort("user_id"))

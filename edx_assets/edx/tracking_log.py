@@ -13,6 +13,7 @@ objects become `Rejection`s; nothing is dropped silently.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -221,11 +222,17 @@ def normalize(doc: dict, *, partition: str, source_file: str, line: int, load_id
     return escape_keys(_stored(doc, partition, source_file, line, load_id))
 
 
-def encode(doc: dict, *, partition: str, source_file: str, line: int, load_id: str) -> bytes:
+def encode(doc: dict, *, partition: str, source_file: str, line: int, load_id: str,
+           protect: Callable[[dict, dict], bool] | None = None) -> bytes | None:
     """`normalize`'s document as BSON, the loader's way: BSON's own key check (in C, while encoding)
     finds the rare document with a `.`/`$`/NUL key, and only that one is escaped and encoded again.
-    Raises `bson.errors.InvalidDocument` (or OverflowError) for a document BSON cannot hold."""
+    Raises `bson.errors.InvalidDocument` (or OverflowError) for a document BSON cannot hold.
+
+    `protect(document, derived)` applies EDX_STORE_PII and learner retirement before encoding; it returns
+    False for an event that is not to be stored (a retired learner's): then None is returned."""
     stored = _stored(doc, partition, source_file, line, load_id)
+    if protect is not None and not protect(stored, stored[DERIVED]):
+        return None
     try:
         return bson.encode(stored, check_keys=True)
     except bson.errors.InvalidDocument:

@@ -19,7 +19,7 @@ from edx_assets.defs.courses.course_collections_checks import course_check_resul
 from edx_assets.defs.courses.decrypted_course_package import decrypt_package
 from edx_assets.defs.courses.paths import decrypted_package_dir, read_manifest
 from edx_assets.defs.partitions import partition_day
-from edx_assets.defs.resources import GpgResource, MongoResource, WorkspaceResource
+from edx_assets.defs.resources import GpgResource, MongoResource, PrivacyResource, WorkspaceResource
 from edx_assets.edx import course_load
 
 
@@ -31,7 +31,7 @@ def build(ctx: Build) -> dg.Definitions:
               check_specs=course_collections_checks(ctx.weekly), freshness_policy=ctx.weekly_freshness,
               code_version="1")
     def course_collections(context: dg.AssetExecutionContext, mongo: MongoResource, workspace: WorkspaceResource,
-                           gpg: GpgResource):
+                           gpg: GpgResource, privacy: PrivacyResource):
         """Per-course collections with the names users know, plus the `courses` catalog.
 
         For each course of the package (prefix `idb4_1x_2015_t4` from `IDBx-IDB4.1x-2015_T4`):
@@ -41,6 +41,9 @@ def build(ctx: Build) -> dg.Definitions:
         old one only when the whole package has loaded, so readers never see a half-loaded course and a
         bad package leaves last week's collections intact. `courses` holds one document per course: ids in
         both forms, collection prefix, name, start, end, pass mark and its source, row counts, last package.
+        Personal data follows EDX_STORE_PII (pseudonymize: usernames as keyed pseudonyms, no names, e-mails,
+        passwords, mailing addresses or certificate names; minimize: also no free-text profile fields),
+        recorded per course in `courses.store_pii` and checked.
         When the decrypted files are gone (they are removed after each load), the landed package is
         decrypted again, so this asset can be materialized alone for any landed week.
         """
@@ -54,8 +57,9 @@ def build(ctx: Build) -> dg.Definitions:
             manifest, folder = found
         with mongo.get_database() as db:
             with permanent_failures():
-                result = course_load.load_package(db, manifest, folder, partition_day(partition), config.org)
-            checks = course_check_results(db, manifest, folder, result)
+                result = course_load.load_package(db, manifest, folder, partition_day(partition), config.org,
+                                                  privacy.store())
+            checks = course_check_results(db, manifest, folder, result, privacy.store_pii)
         if not config.keep_decrypted:
             shutil.rmtree(folder, ignore_errors=True)
         totals: Counter = Counter()
@@ -80,6 +84,7 @@ def build(ctx: Build) -> dg.Definitions:
                 "values_kept_as_text": counts_table(dict(untyped), "table.column", "values"),
                 "rejoined_lines": sum(c.rejoined_lines for c in result.courses),
                 "forum_lines_rejected": sum(c.forum_rejected for c in result.courses),
+                "store_pii": privacy.store_pii,
             }
         )
         yield from checks

@@ -17,8 +17,8 @@ from edx_assets.defs.events.decrypted_event_log import decrypt_event_log
 from edx_assets.defs.events.eventos_checks import eventos_check_results, eventos_checks
 from edx_assets.defs.events.paths import decrypted_event_log_path
 from edx_assets.defs.partitions import partition_day
-from edx_assets.defs.resources import GpgResource, MongoResource, WorkspaceResource
-from edx_assets.edx import event_load, handoff, layout, tracking_log
+from edx_assets.defs.resources import GpgResource, MongoResource, PrivacyResource, WorkspaceResource
+from edx_assets.edx import event_load, handoff, layout, retirement, tracking_log
 from edx_assets.edx import eventos_schema as ev
 
 
@@ -29,7 +29,7 @@ def build(ctx: Build) -> dg.Definitions:
               owners=OWNERS, retry_policy=TRANSIENT_RETRY, pool=MONGO_POOL, check_specs=eventos_checks(ctx.daily),
               freshness_policy=ctx.events_freshness, code_version=f"parser-{tracking_log.PARSER_VERSION}")
     def eventos(context: dg.AssetExecutionContext, mongo: MongoResource, workspace: WorkspaceResource,
-                gpg: GpgResource):
+                gpg: GpgResource, privacy: PrivacyResource):
         """`Eventos`: every tracking-log event of every day, one document per valid line.
 
         Each document keeps the original fields under their own names (keys with `.` or a leading `$`
@@ -39,6 +39,10 @@ def build(ctx: Build) -> dg.Definitions:
         `Eventos_rejected` with file, line, reason and raw text. Re-running a day replaces it exactly.
         Indexes: `partition_load` (a day's reload and reads) and the partial `enrollment_events`
         (enrollment_daily); others only as `EDX_EVENTS_EXTRA_INDEXES` lists them, built after the load.
+        Personal data follows EDX_STORE_PII (keep; pseudonymize: usernames as keyed pseudonyms, IPs cut to
+        /24 or /48 after the country lookup, kept as `_edx.ip_country_code`/`ip_country`/`ip_city`;
+        minimize: also the agent only as its class), recorded in the day's load record and checked; the
+        events of retired learners (`retired_learners`) are not stored, and counted.
         When the decrypted file is gone (it is removed after each load), it is decrypted again from the
         landing file, so this asset can be materialized alone for any landed day.
         """
@@ -51,6 +55,7 @@ def build(ctx: Build) -> dg.Definitions:
             decrypted = decrypt_event_log(config, gpg, workspace, partition)
         source_name = layout.event_log_file_name(config.org, config.site, partition_day(partition))
         with mongo.get_database() as db, permanent_failures():
+            protection = event_load.Protection(privacy.store(), retirement.registered(db))
             dropped = event_load.drop_unwanted_indexes(db[config.events_collection], config.events_extra_indexes)
             if dropped:
                 context.log.info(f"{config.events_collection}: index {', '.join(dropped)} dropped (not listed in "
@@ -58,7 +63,7 @@ def build(ctx: Build) -> dg.Definitions:
             result = event_load.load_events(
                 db, path, collection=config.events_collection, partition=partition, sha256=decrypted.sha256,
                 source_name=source_name, progress=lambda n: context.log.debug(f"{n} lines read"),
-                parsers=config.events_parsers,
+                parsers=config.events_parsers, protection=protection,
             )
             if result.unchanged:
                 context.log.info(f"{partition}: already loaded from this exact file; nothing written")
@@ -68,7 +73,7 @@ def build(ctx: Build) -> dg.Definitions:
                 context.log.info(f"{config.events_collection}: index {', '.join(built)} built")
             indexes = sorted(db[config.events_collection].index_information())
             summary = _partition_summary(db[config.events_collection], partition)
-            checks = eventos_check_results(db, config, partition, result, decrypted)
+            checks = eventos_check_results(db, config, partition, result, decrypted, protection.store.mode)
         if not config.keep_decrypted:
             handoff.remove(path)
         yield dg.MaterializeResult(
@@ -92,6 +97,8 @@ def build(ctx: Build) -> dg.Definitions:
                 "load_id": result.load_id,
                 "indexes": ", ".join(indexes),
                 "parsers": config.events_parsers,
+                "store_pii": result.store_pii,
+                "retired_learners_events_skipped": result.retired,
             }
         )
         yield from checks

@@ -38,13 +38,13 @@ def the_week_before(weeks: int = 1) -> dg.TimeWindowPartitionMapping:
 def weekly_report(ctx: Build, *, deps: list, uses_events: bool = False, recent_learner_days: bool = False,
                   kinds: set[str] | None = None, check_specs: list[dg.AssetCheckSpec] | None = None):
     """The asset decorator every weekly report shares: partitions, group, owners, freshness, retries and
-    the `mongodb` pool. `uses_events` adds the dependency on every `eventos` day before the week's Sunday;
+    the `mongodb` pool. Every weekly report runs after `retired_learners` (it purges them). `uses_events` adds the dependency on every `eventos` day before the week's Sunday;
     `recent_learner_days` on the `learner_day` days of the five weeks before it (the 30-day counts)."""
     events = [dg.AssetDep("eventos", partition_mapping=events_before_the_week())] if uses_events else []
     recent = [dg.AssetDep("learner_day", partition_mapping=the_week_before(5))] if recent_learner_days else []
     return dg.asset(
         partitions_def=ctx.weekly,
-        deps=[*deps, *events, *recent],
+        deps=[*deps, "retired_learners", *events, *recent],  # (after retired learners are purged)
         group_name=GROUP,
         kinds=kinds or KINDS,
         owners=REPORT_OWNERS,

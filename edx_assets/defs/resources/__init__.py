@@ -9,10 +9,11 @@ from dagster_aws.s3 import S3Resource
 from edx_assets.config import EdxConfig
 from edx_assets.defs.resources.gpg import GpgResource
 from edx_assets.defs.resources.mongo import MongoResource
+from edx_assets.defs.resources.privacy import PrivacyResource
 from edx_assets.defs.resources.reports import ReportsResource
 from edx_assets.defs.resources.workspace import WorkspaceResource
 
-__all__ = ["GpgResource", "MongoResource", "ReportsResource", "WorkspaceResource", "build_resources"]
+__all__ = ["GpgResource", "MongoResource", "PrivacyResource", "ReportsResource", "WorkspaceResource", "build_resources"]
 
 
 def build_resources(config: EdxConfig) -> dict[str, object]:
@@ -44,5 +45,11 @@ def build_resources(config: EdxConfig) -> dict[str, object]:
             include_course_team=config.reports_include_course_team,
             lang=config.reports_lang,
             min_cell=config.min_cell,
+            store_pii=config.store_pii,
+        ),
+        "privacy": PrivacyResource(
+            store_pii=config.store_pii,
+            pseudonym_key=secret("EDX_REPORTS_PSEUDONYM_KEY"),
+            retired_learners_file=config.retired_learners_file,
         ),
     }

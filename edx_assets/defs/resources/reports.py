@@ -25,12 +25,17 @@ class ReportsResource(dg.ConfigurableResource):
     include_course_team: bool = False  # EDX_REPORTS_INCLUDE_COURSE_TEAM: aggregates keep the course team
     lang: str = "es"  # EDX_REPORTS_LANG: the dashboards' language and number format (es | en)
     min_cell: int = 5  # EDX_MIN_CELL: what leaves the platform hides cells of fewer learners
+    store_pii: str = "keep"  # EDX_STORE_PII: what MongoDB holds (pseudonyms are not pseudonymized again)
 
     def team(self, db, course) -> pl.Series | None:
         """The course team's user ids the per-course aggregates leave out (None: keep everyone)."""
         return None if self.include_course_team else roles.team_ids(db, course)
 
     def policy(self) -> PiiPolicy:
+        if self.pii == "pseudonymize" and self.store_pii != "keep":
+            # MongoDB already holds the same pseudonyms and no names or e-mails: hashing them again would
+            # break the joins with what is stored.
+            return PiiPolicy("include")
         return PiiPolicy(self.pii, self.pseudonym_key)
 
     def upload(self, s3_client, result: CsvResult, week: str) -> str | None:

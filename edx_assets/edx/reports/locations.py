@@ -30,6 +30,12 @@ COLUMNS = ["user_id", "username", "source", "country_code", "country", "city", "
 COLLECTION = "learner_locations"
 
 
+def _stored(learner: dict[str, Any], prefix: str) -> Location | None:
+    """The place found at load time from the whole address (EDX_STORE_PII other than keep), if any."""
+    code = learner.get(f"{prefix}country_code")
+    return Location(code, learner.get(f"{prefix}country"), learner.get(f"{prefix}city")) if code else None
+
+
 def _fields(location: Location | None) -> dict[str, str | None]:
     return {"country_code": location.country_code if location else None,
             "country": location.country if location else None,
@@ -46,8 +52,8 @@ def locate_learners(db: Database, learners: Iterable[dict[str, Any]], courses: l
     pending: list[dict] = []
     enrolled_in = _courses_by_user(db, courses)
     for learner in learners:
-        registration = _fields(locator.locate(learner["ip"]))
-        modal = _fields(locator.locate(learner["modal_ip"]))
+        registration = _fields(_stored(learner, "place_") or locator.locate(learner["ip"]))
+        modal = _fields(_stored(learner, "modal_place_") or locator.locate(learner["modal_ip"]))
         pending.append({"_id": learner["user_id"], "week": week, "source": learner["source"], **registration,
                         "modal": {**modal, "events": learner["modal_ip_events"]}})
         if len(pending) >= batch:

@@ -9,6 +9,16 @@ from dataclasses import dataclass
 
 import polars as pl
 
+
+def pseudonym(key: str, value: object) -> str | None:
+    """The stable keyed pseudonym of a value (HMAC-SHA256, 20 hex digits): the same in report files and,
+    under EDX_STORE_PII, in MongoDB, so that joins on it still work."""
+    if value is None or value == "":
+        return None
+    digest = hmac.new(key.encode(), str(value).encode(), hashlib.sha256).hexdigest()
+    return f"p_{digest[:20]}"
+
+
 PII_COLUMNS = ("username", "name", "first_name", "last_name", "email", "full_name")
 MODES = ("include", "pseudonymize", "drop")
 
@@ -29,10 +39,7 @@ class PiiPolicy:
         return [c for c in columns if not (self.mode == "drop" and c in PII_COLUMNS)]
 
     def pseudonym(self, value: object) -> str | None:
-        if value is None or value == "":
-            return None
-        digest = hmac.new(str(self.key).encode(), str(value).encode(), hashlib.sha256).hexdigest()
-        return f"p_{digest[:20]}"
+        return pseudonym(str(self.key), value)
 
     def apply(self, row: dict) -> dict:
         if self.mode == "include":

@@ -1,0 +1,196 @@
+"""Personal data in what edx-assets stores: EDX_STORE_PII = keep | pseudonymize | minimize.
+
+- `keep` (the default): events and course tables are stored as edX delivers them.
+- `pseudonymize`: usernames become the keyed pseudonym the report files use (`pii.pseudonym`, HMAC-SHA256
+  with EDX_REPORTS_PSEUDONYM_KEY), so joins between `Eventos`, the course collections and the reports still
+  work; IP addresses are cut to their network (/24 for IPv4, /48 for IPv6) after the country and city were
+  looked up from the whole address (kept as `_edx.ip_country_code`, `_edx.ip_country`, `_edx.ip_city`); names,
+  e-mails, passwords and mailing addresses are not stored (`auth_user`, `auth_userprofile`, the certificate's
+  printed name); the forum's `author_username` is pseudonymized; a quarantined line's text is stored with its
+  usernames pseudonymized, IPs cut and e-mails removed.
+- `minimize`: as `pseudonymize`, and the free-text profile fields (goals, bio, location, city, meta) are not
+  stored, and an event's user agent is stored only as its class (`mobile_app`, `mobile_browser`, `desktop`,
+  the classes learner_day counts).
+
+Usernames edX has already retired (`retired__user_…`) are kept as they are: they identify nobody, and they
+are how a retirement is recognised (edx/retirement.py).
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from edx_assets.edx.reports.pii import pseudonym
+
+MODES = ("keep", "pseudonymize", "minimize")
+RETIRED_PREFIX = "retired__user_"
+PSEUDONYM_PATTERN = r"^p_[0-9a-f]{20}$"
+# Course-table columns not stored, per mode (the table's other columns are kept).
+NOT_STORED = {
+    "auth_user": ("first_name", "last_name", "email", "password", "email_key"),
+    "auth_userprofile": ("name", "mailing_address"),
+    "certificates_generatedcertificate": ("name",),
+}
+FREE_TEXT_PROFILE = ("goals", "bio", "location", "city", "meta")  # also not stored under `minimize`
+PSEUDONYMIZED = {"auth_user": "username", "user_id_map": "username"}
+FORUM_USERNAME = "author_username"
+AGENT_CLASSES = ("mobile_app", "mobile_browser", "desktop")  # what `minimize` stores as the agent
+_MOBILE_BROWSER = re.compile(r"Mobi|Android|iPhone|iPad")
+_USERNAME_IN_TEXT = re.compile(r'("(?:author_)?username"\s*:\s*")([^"\\]*)("|$)')
+_IPV4_IN_TEXT = re.compile(r"\b(\d{1,3}\.\d{1,3}\.\d{1,3})\.\d{1,3}\b")
+_EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def network(ip: str) -> str:
+    """The address's network: /24 of an IPv4 address, /48 of an IPv6 one (as an address: `181.49.12.0`);
+    a text that is no IP address is not kept (empty)."""
+    try:
+        address = ipaddress.ip_address(ip.strip())
+    except ValueError:
+        return ""
+    bits = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{bits}", strict=False).network_address)
+
+
+def agent_class(agent: Any, source: Any) -> str | None:
+    """The agent's class as learner_day counts it (None: no agent)."""
+    text = agent if isinstance(agent, str) else ""
+    if source == "mobile" or text.startswith("edX/"):
+        return "mobile_app"
+    if not text:
+        return None
+    return "mobile_browser" if _MOBILE_BROWSER.search(text) else "desktop"
+
+
+@dataclass(frozen=True)
+class StorePolicy:
+    """What is stored of the personal data in events and course tables (see the module's text)."""
+
+    mode: str = "keep"
+    key: str | None = None
+    # usernames repeat all day long: each one is hashed once per process (bounded)
+    _pseudonyms: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"EDX_STORE_PII must be one of {', '.join(MODES)}, got {self.mode!r}")
+        if self.mode != "keep" and not self.key:
+            raise ValueError(f"EDX_STORE_PII={self.mode} needs the secret key in EDX_REPORTS_PSEUDONYM_KEY")
+
+    @property
+    def keeps(self) -> bool:
+        return self.mode == "keep"
+
+    @property
+    def tag(self) -> str:
+        """Part of a load's id: a day stored under another mode or key is a different load (so it is
+        reloaded, not left as it was). Empty for `keep`; never reveals the key."""
+        if self.keeps:
+            return ""
+        mark = hmac.new(str(self.key).encode(), b"edx-assets load", "sha256").hexdigest()[:4]
+        return f"{self.mode[0]}{mark}"
+
+    def username(self, value: Any) -> Any:
+        if not isinstance(value, str) or not value or value.startswith(RETIRED_PREFIX):
+            return value
+        try:
+            return self._pseudonyms[value]
+        except KeyError:
+            if len(self._pseudonyms) >= 200_000:
+                self._pseudonyms.clear()
+            self._pseudonyms[value] = hashed = pseudonym(str(self.key), value)
+            return hashed
+
+    # -- events ------------------------------------------------------------------------------------
+
+    def event(self, doc: dict, derived: dict, locate) -> None:
+        """Apply the mode to an event (in place) before it is stored: `derived` is its `_edx`, `locate` the
+        offline IP lookup (ip -> Location | None)."""
+        if "username" in doc:
+            doc["username"] = self.username(doc["username"])
+        context = doc.get("context")
+        if type(context) is dict and "username" in context:
+            context["username"] = self.username(context["username"])
+        decoded = derived.get("event")
+        raw = doc.get("event")
+        for event in (raw, decoded):
+            if type(event) is dict and "username" in event:
+                event["username"] = self.username(event["username"])
+        if type(decoded) is dict and type(raw) is str and "username" in decoded:
+            doc["event"] = _json(decoded)  # the string as delivered held the username too
+        ip = doc.get("ip")
+        if isinstance(ip, str) and ip:
+            where = locate(ip)
+            derived["ip_country_code"] = where.country_code if where else None
+            derived["ip_country"] = where.country if where else None
+            derived["ip_city"] = where.city if where else None
+            doc["ip"] = network(ip)
+        if self.mode == "minimize" and "agent" in doc:
+            doc["agent"] = agent_class(doc["agent"], doc.get("event_source"))
+
+    def text(self, raw: str) -> str:
+        """A quarantined line's text: usernames pseudonymized, IPv4 addresses cut to /24, e-mails removed."""
+        if self.keeps:
+            return raw
+        raw = _USERNAME_IN_TEXT.sub(lambda m: m[1] + (self.username(m[2]) or "") + m[3], raw)
+        raw = _IPV4_IN_TEXT.sub(lambda m: m[1] + ".0", raw)
+        return _EMAIL_IN_TEXT.sub("(e-mail not stored)", raw)
+
+    # -- course tables -------------------------------------------------------------------------------
+
+    def row(self, table: str, row: dict) -> dict:
+        """A course table's row as stored under this mode."""
+        if self.keeps:
+            return row
+        for column in NOT_STORED.get(table, ()):
+            row.pop(column, None)
+        if self.mode == "minimize" and table == "auth_userprofile":
+            for column in FREE_TEXT_PROFILE:
+                row.pop(column, None)
+        column = PSEUDONYMIZED.get(table)
+        if column and column in row:
+            row[column] = self.username(row[column])
+        return row
+
+    def forum(self, doc: dict) -> dict:
+        if not self.keeps and FORUM_USERNAME in doc:
+            doc[FORUM_USERNAME] = self.username(doc[FORUM_USERNAME])
+        return doc
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def forbidden_in_events(mode: str) -> dict | None:
+    """A filter matching the events a mode forbids (None for `keep`)."""
+    if mode == "keep":
+        return None
+    clauses: list[dict] = [
+        {"username": {"$nin": ["", None], "$not": {"$regex": PSEUDONYM_PATTERN + f"|^{RETIRED_PREFIX}"}}},
+        {"ip": {"$nin": ["", None], "$not": {"$regex": r"(\.0|::)$"}}},
+    ]
+    if mode == "minimize":
+        clauses.append({"agent": {"$nin": [None, *AGENT_CLASSES]}})
+    return {"$or": clauses}
+
+
+def forbidden_in_course(mode: str) -> dict[str, dict]:
+    """Per course-collection suffix, a filter matching the documents a mode forbids (empty for `keep`)."""
+    if mode == "keep":
+        return {}
+    pseudonymous = {"$not": {"$regex": PSEUDONYM_PATTERN + f"|^{RETIRED_PREFIX}"}, "$nin": ["", None]}
+    profile = [*NOT_STORED["auth_userprofile"], *(FREE_TEXT_PROFILE if mode == "minimize" else ())]
+    return {
+        "users": {"$or": [*({c: {"$exists": True}} for c in NOT_STORED["auth_user"]), {"username": pseudonymous}]},
+        "demographics": {"$or": [{c: {"$exists": True}} for c in profile]},
+        "certificates": {"name": {"$exists": True}},
+        "userIDs": {"username": pseudonymous},
+        "forum": {FORUM_USERNAME: pseudonymous},
+    }
