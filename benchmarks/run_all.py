@@ -6,7 +6,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-for script in ("bench_events.py", "bench_courses.py", "bench_learner_day.py", "bench_reports.py"):
+for script in ("bench_events.py", "bench_courses.py", "bench_learner_day.py", "bench_reports.py", "bench_privacy.py"):
     print(f"== {script}", flush=True)
     subprocess.run([sys.executable, str(HERE / script)], check=True)
 print(f"results: {HERE / 'RESULTS.md'}")

@@ -53,6 +53,7 @@ def _spec(args: argparse.Namespace):
         learners=args.learners,
         courses=args.courses,
         events_per_day=args.events_per_day,
+        retired_by_edx=tuple(int(i) for i in args.retired_by_edx.split(",") if i.strip()),
     )
 
 
@@ -164,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--learners", type=int, default=150)
         p.add_argument("--courses", type=int, default=4)
         p.add_argument("--events-per-day", type=int, default=600)
+        p.add_argument("--retired-by-edx", default="", help="user ids edX has retired in the packages (1,2)")
         p.set_defaults(func=func)
 
     backfill = sub.add_parser("backfill", help="load a range of days through a Dagster backfill")

@@ -25,7 +25,7 @@ def test_week_loads_every_course_with_passing_checks_and_reruns_identically(deli
     result = _materialize(delivered_env)
     checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
     assert checks == {"documents_match_file_rows": True, "enrollments_join_users": True,
-                      "every_course_in_catalog": True}
+                      "every_course_in_catalog": True, "personal_data_as_store_mode": True}
     db = MongoClient(stack.mongo_uri)[delivered_env["EDX_MONGO_DB"]]
     world = SampleWorld(SMALL_SPEC)
     for course in world.courses:

@@ -35,7 +35,7 @@ def test_a_day_lands_exactly_once_and_rerunning_changes_nothing(delivered_env, d
     assert _meta(first, "eventos")["dagster/row_count"] == truth.valid
     assert _meta(first, "raw_event_log")["downloaded"] is True
     checks = {c.check_name: c.passed for c in first.get_asset_check_evaluations()}
-    assert checks == dict.fromkeys(checks, True) and len(checks) == 4
+    assert checks == dict.fromkeys(checks, True) and len(checks) == 5  # incl. personal_data_as_store_mode
 
     ids = sorted(d["_id"] for d in db.Eventos.find({}, {"_id": 1}))
     second = _materialize(delivered_env, day)

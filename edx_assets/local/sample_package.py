@@ -67,7 +67,7 @@ class PackageWriter:
         present = {lr.user_id for lr in learners}
         return {
             "auth_user": tsv(AUTH_USER, ([
-                lr.user_id, lr.username, lr.first_name, lr.last_name, lr.email, "", lr.is_staff, True,
+                lr.user_id, *self._account(lr), "", lr.is_staff, True,
                 False, None if lr.user_id % 7 == 0 else _at(day, -3600 * (lr.user_id % 48)), lr.date_joined,
                 "", None, "", "", False, None, "", "", 0, 0, 0] for lr in learners)),
             "auth_userprofile": tsv(AUTH_USERPROFILE, ([
@@ -81,7 +81,7 @@ class PackageWriter:
             "certificates_generatedcertificate": tsv(CERTIFICATE, self._certificates(course, enrollments)),
             "courseware_studentmodule": tsv(STUDENTMODULE, self._studentmodule(course, enrollments)),
             "user_id_map": tsv(USER_ID_MAP, ([
-                hashlib.sha1(f"{w.spec.seed}-{lr.user_id}".encode()).hexdigest(), lr.user_id, lr.username]
+                hashlib.sha1(f"{w.spec.seed}-{lr.user_id}".encode()).hexdigest(), lr.user_id, self._account(lr)[0]]
                 for lr in learners)),
             "student_courseaccessrole": tsv(COURSE_ACCESS_ROLE, ([
                 i, uid, course.cid.org, course.course_id, role] for i, (uid, table, role) in
@@ -94,6 +94,13 @@ class PackageWriter:
                 e.enrollment_id, e.learner.user_id, hashlib.md5(str(e.enrollment_id).encode()).hexdigest(),
                 course.course_id] for e in enrollments)),
         }
+
+    def _account(self, learner) -> tuple[str, str, str, str]:
+        """username, first name, last name, e-mail of `auth_user`: as edX writes them for a retired learner."""
+        if learner.user_id in self.world.spec.retired_by_edx:
+            retired = "retired__user_" + hashlib.sha1(f"retired-{learner.user_id}".encode()).hexdigest()
+            return retired, "", "", f"{retired}@retired.invalid"
+        return learner.username, learner.first_name, learner.last_name, learner.email
 
     def _certificates(self, course: Course, enrollments: list[Enrollment]) -> Iterator[list[object]]:
         for e in enrollments:

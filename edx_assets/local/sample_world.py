@@ -175,6 +175,9 @@ class SampleSpec:
     courses: int = 4
     events_per_day: int = 600
     malformed_per_day: int = 2
+    # learners edX has retired: their `auth_user` and `user_id_map` rows carry `retired__user_…` in every
+    # package (their events, logged before, still carry their username)
+    retired_by_edx: tuple[int, ...] = ()
 
 
 def _second_ip(seed: int, uid: int) -> str | None:

@@ -27,13 +27,13 @@ def build(ctx: Build) -> dg.Definitions:
         was `purged`.
 
         Every run removes every registered learner from the course collections (the week's package brings
-        them back), learner_day, learner_totals, learner_ips and learner_locations, pulls their forum votes
-        from others' posts, and removes their rows from the report files already written (CSV and Parquet
-        with a `user_id` column, every week), so the week's reports, which run after this asset, never see
-        them. Learners registered this run are also removed from `Eventos` and its quarantine (one scan of
-        every day; each day's load record then counts their events as `retired`); from then on every load
-        of events skips them. Aggregates of earlier days (activity_daily) hold no identity and are not
-        recomputed. Files already copied to S3 are not rewritten (docs/privacy.md).
+        them back), learner_day, learner_totals, learner_ips and learner_locations, and pulls their forum
+        votes from others' posts, so the week's reports, which run after this asset, never see them.
+        Learners registered this run are also removed, once, from `Eventos` and its quarantine (a scan of
+        every day; each day's load record then counts their events as `retired`; later loads skip them) and
+        from the report files already written (every week's CSV and Parquet file with a `user_id` column;
+        files written later never hold them). Aggregates of earlier days (activity_daily) hold no identity
+        and are not recomputed; copies already on S3 are not rewritten (docs/privacy.md).
         """
         week = context.partition_key
         with mongo.get_database() as db:
@@ -55,7 +55,9 @@ def build(ctx: Build) -> dg.Definitions:
             deleted = retirement.purge(db, every, config.events_collection, event_ids=new)
             retirement.record_purge(db, new, deleted)
             left = retirement.remaining(db, every, config.events_collection, event_ids=new)
-        files = retirement.clean_report_files(workspace.reports_root(), every)
+        # Files written after a learner was registered never hold them (reports run after this asset): only the
+        # learners registered now are looked for in the files already written, so a week costs the same later.
+        files = retirement.clean_report_files(workspace.reports_root(), new)
         if new:
             context.log.info(f"{len(new)} learner(s) newly retired and purged")
         yield dg.MaterializeResult(metadata={
