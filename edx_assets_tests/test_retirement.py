@@ -6,7 +6,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from edx_assets.edx import retirement
+from edx_assets.edx import event_load, retirement
+from edx_assets.edx.privacy import StorePolicy
+from edx_assets.edx.tracking_log import Rejection
 
 pytestmark = pytest.mark.services  # real mongod
 
@@ -54,12 +56,15 @@ def test_a_line_that_is_not_a_user_id_is_refused_naming_file_and_line(tmp_path):
 def test_the_events_are_purged_once_and_each_days_load_record_counts_them(db):
     _world(db)
     db.Eventos.update_many({}, {"$set": {"_edx.partition": "2026-10-05"}})
-    db["_edx_loads"].insert_one({"_id": "Eventos:2026-10-05", "stored": 3, "complete": True})
+    db["_edx_loads"].insert_one({"_id": "Eventos:2026-10-05", "stored": 3, "rejected": 2, "complete": True})
+    db.Eventos_rejected.insert_many([{"partition": "2026-10-05", "raw": '{"context": {"user_id": 3, "pa'},
+                                     {"partition": "2026-10-05", "raw": '{"context": {"user_id": 31'}])
     # learner 2 was purged from the events before: only learner 3's events are read this time
     deleted = retirement.purge(db, {2, 3}, event_ids={3})
     assert deleted["Eventos"] == 1 and db.Eventos.count_documents({"_edx.user_id": 2}) == 1
     record = db["_edx_loads"].find_one({"_id": "Eventos:2026-10-05"})
-    assert (record["stored"], record["retired"]) == (2, 1)
+    assert (record["stored"], record["rejected"], record["retired"]) == (2, 1, 2)  # learner 31's line stays
+    assert db.Eventos_rejected.count_documents({}) == 1
     assert retirement.remaining(db, {2, 3}, event_ids={3}) == {}
     assert retirement.remaining(db, {2, 3}) == {"Eventos": 1}  # the whole look finds what was left
 
@@ -78,3 +83,11 @@ def test_report_files_already_written_lose_the_retired_learners_rows_and_keep_th
     assert (week / "person_course.csv").read_bytes() == b'user_id,username,note\r\n1,ana,"a, b"\r\n3,luis,\r\n'
     assert (week / "course_summary.csv").read_bytes() == b"course_id,registered\r\nX,3\r\n"
     assert pl.read_parquet(week / "parquet" / "person_course.parquet")["user_id"].to_list() == [1, 3]
+
+
+def test_a_load_keeps_no_text_of_a_retired_learners_quarantined_line():
+    protection = event_load.Protection(StorePolicy(), frozenset({3}))
+    theirs = Rejection(7, "not valid JSON", '{"username": "luis", "context": {"user_id": "3", "cou', 52)
+    other = Rejection(8, "not valid JSON", '{"username": "ana", "context": {"user_id": 33, "cou', 51)
+    assert protection.rejection(theirs) == Rejection(7, "not valid JSON", "", 52)
+    assert protection.rejection(other) == other

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import re
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -168,6 +169,7 @@ def load_id_for(sha256: str, store: StorePolicy | None = None) -> str:
 
 
 _LOCATOR: GeoLocator | None = None
+_USER_ID_IN_TEXT = re.compile(r'"user_id"\s*:\s*"?(\d{1,18})\b')
 
 
 def _locate(ip: str, _cache: dict[str, Location | None] = {}) -> Location | None:  # noqa: B006 (the cache)
@@ -204,10 +206,15 @@ class Protection:
         return True
 
     def rejection(self, rejection: tl.Rejection) -> tl.Rejection:
-        """A quarantined line as stored: its text follows the mode too."""
-        if self.store.keeps:
-            return rejection
-        return tl.Rejection(rejection.line, rejection.reason, self.store.text(rejection.raw), rejection.raw_bytes)
+        """A quarantined line as stored: its text follows the mode too, and the text of a retired learner's
+        line (found by the user id it carries) is not kept."""
+        raw = rejection.raw
+        if self.retired and any(int(i) in self.retired for i in _USER_ID_IN_TEXT.findall(raw)):
+            raw = ""
+        elif not self.store.keeps:
+            raw = self.store.text(raw)
+        return rejection if raw is rejection.raw else tl.Rejection(rejection.line, rejection.reason, raw,
+                                                                   rejection.raw_bytes)
 
 
 def ensure_indexes(events: Collection, rejected: Collection) -> None:
@@ -281,13 +288,13 @@ def parsed_batches(path: Path, *, partition: str, load_id: str, source_name: str
                 except (bson.errors.InvalidDocument, OverflowError, ValueError) as exc:
                     rejects.append(reject(line_no, raw, f"cannot be stored as BSON: {exc}"[:300]))
                 else:
-                    if data is None:  # a retired learner's event
-                        batch.retired += 1
-                        continue
-                    docs.append(data)
-                    lines.append((line_no, here))
                     if prefixed:
                         batch.prefixed += 1
+                    if data is None:  # a retired learner's event: counted, not stored
+                        batch.retired += 1
+                    else:
+                        docs.append(data)
+                        lines.append((line_no, here))
             if len(docs) >= batch_size or len(rejects) >= batch_size:
                 batch.last_line = line_no
                 yield batch

@@ -76,6 +76,7 @@ class StorePolicy:
     key: str | None = None
     # usernames repeat all day long: each one is hashed once per process (bounded)
     _pseudonyms: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+    _places: dict[str, tuple[str, Any]] = field(default_factory=dict, compare=False, repr=False)  # ip -> (cut, place)
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -126,11 +127,16 @@ class StorePolicy:
             doc["event"] = _json(decoded)  # the string as delivered held the username too
         ip = doc.get("ip")
         if isinstance(ip, str) and ip:
-            where = locate(ip)
+            try:
+                cut, where = self._places[ip]
+            except KeyError:  # addresses repeat all day long: each is cut and looked up once per process
+                if len(self._places) >= 200_000:
+                    self._places.clear()
+                self._places[ip] = cut, where = network(ip), locate(ip)
             derived["ip_country_code"] = where.country_code if where else None
             derived["ip_country"] = where.country if where else None
             derived["ip_city"] = where.city if where else None
-            doc["ip"] = network(ip)
+            doc["ip"] = cut
         if self.mode == "minimize" and "agent" in doc:
             doc["agent"] = agent_class(doc["agent"], doc.get("event_source"))
 

@@ -135,12 +135,16 @@ def remaining(db: Database, ids: Iterable[int], events: str = "Eventos",
 
 
 def _count_in_load_records(db: Database, ids: list[int], events: str) -> None:
-    """Each day's load record counts the retired learners' events apart (no longer `stored`), so that the
-    day's checks still account for every line of its file, and a re-run of the day is not a reload."""
-    per_day = db[events].aggregate([{"$match": {ev.USER_ID: {"$in": ids}}},
-                                    {"$group": {"_id": ev.ref(ev.PARTITION), "n": {"$sum": 1}}}])
+    """Each day's load record counts the retired learners' events and quarantined lines apart (no longer
+    `stored` or `rejected`), so that the day's checks still account for every line of its file, and a
+    re-run of the day is not a reload."""
+    (_, stored), (quarantine, rejected) = _event_targets(ids, events)
+    counts = [("stored", db[events].aggregate([{"$match": stored}, {"$group": {
+                  "_id": ev.ref(ev.PARTITION), "n": {"$sum": 1}}}])),
+              ("rejected", db[quarantine].aggregate([{"$match": rejected}, {"$group": {
+                  "_id": "$partition", "n": {"$sum": 1}}}]))]
     updates = [UpdateOne({"_id": event_load.marker_id(events, day["_id"])},
-                         {"$inc": {"stored": -day["n"], "retired": day["n"]}}) for day in per_day]
+                         {"$inc": {field: -day["n"], "retired": day["n"]}}) for field, days in counts for day in days]
     if updates:
         db[event_load.LOADS_COLLECTION].bulk_write(updates)
 
