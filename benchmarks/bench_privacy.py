@@ -85,8 +85,8 @@ def main() -> None:
         f"{n:,} events, one day, into a fresh database per mode (same file, same run).", "",
         table(["stage", "seconds", "events/s", "/ keep", "peak RSS MB"], rows), "",
         f"- pseudonymize costs a load **{loads['pseudonymize']['seconds'] / keep:.2f}x** the time of `keep` "
-        "(an HMAC per distinct username and an offline IP lookup per distinct address, both cached per process; "
-        "the IP cut per event)",
+        "(per event the fields rewritten and three more stored, `_edx.ip_*`; per distinct username an HMAC and per "
+        "distinct address its cut and an offline lookup, cached per process)",
         f"- the purge of a newly retired learner scans every stored day once: {scan['seconds']:.1f} s for this "
         f"day ({n / scan['seconds']:,.0f} events/s scanned); later weeks do not scan `Eventos` again for them",
         "",
