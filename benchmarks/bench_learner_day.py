@@ -10,9 +10,6 @@ Usage: python benchmarks/bench_learner_day.py [--events 1000000]
 from __future__ import annotations
 
 import argparse
-import gzip
-import hashlib
-import shutil
 import sys
 import time
 from datetime import date
@@ -22,11 +19,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pymongo import MongoClient
 
-from benchmarks.common import local_stack, measure, save_section, table
+from benchmarks.common import local_stack, measure, plain_event_day, save_section, table
 from edx_assets.edx import event_load
 from edx_assets.edx import learner_day as ld
-from edx_assets.local.sample import write_event_log
-from edx_assets.local.sample_world import SampleSpec, SampleWorld
 
 DAY = date(2026, 10, 5)
 PARTITION = DAY.isoformat()
@@ -56,13 +51,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     args = parser.parse_args()
     with local_stack() as (stack, tmp):
-        spec = SampleSpec(start=DAY, end=DAY, learners=5000, events_per_day=args.events, malformed_per_day=20)
-        packed = tmp / "day.log.gz"
-        write_event_log(SampleWorld(spec), DAY, packed, compresslevel=1)
-        log = tmp / "day.log"
-        with gzip.open(packed, "rb") as source, log.open("wb") as target:
-            shutil.copyfileobj(source, target)
-        sha = hashlib.sha256(log.read_bytes()).hexdigest()
+        log, sha = plain_event_day(tmp, DAY, args.events)
         load = measure(load_day, stack.mongo_uri, str(log), sha)
         day = measure(learner_day_of, stack.mongo_uri)
         again = measure(learner_day_of, stack.mongo_uri)  # a re-run: same rows rewritten, nothing removed

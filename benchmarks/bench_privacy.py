@@ -7,10 +7,7 @@ Usage: python benchmarks/bench_privacy.py [--events 1000000]
 from __future__ import annotations
 
 import argparse
-import gzip
-import hashlib
 import os
-import shutil
 import sys
 from datetime import date
 from pathlib import Path
@@ -20,11 +17,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pymongo import MongoClient
 
-from benchmarks.common import local_stack, measure, save_section, table
+from benchmarks.common import local_stack, measure, plain_event_day, save_section, table
 from edx_assets.edx import event_load, retirement
 from edx_assets.edx.privacy import StorePolicy
-from edx_assets.local.sample import write_event_log
-from edx_assets.local.sample_world import SampleSpec, SampleWorld
 
 DAY = date(2026, 10, 5)
 PARTITION = DAY.isoformat()
@@ -55,13 +50,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     args = parser.parse_args()
     with local_stack() as (stack, tmp):
-        spec = SampleSpec(start=DAY, end=DAY, learners=5000, events_per_day=args.events, malformed_per_day=20)
-        packed = tmp / "day.log.gz"
-        write_event_log(SampleWorld(spec), DAY, packed, compresslevel=1)
-        log = tmp / "day.log"
-        with gzip.open(packed, "rb") as source, log.open("wb") as target:
-            shutil.copyfileobj(source, target, 1 << 20)
-        sha = hashlib.sha256(log.read_bytes()).hexdigest()
+        log, sha = plain_event_day(tmp, DAY, args.events)
         uri = stack.mongo_uri
         loads = {mode: measure(stage_load, uri, f"bench_{mode}", str(log), sha, mode)
                  for mode in ("keep", "pseudonymize", "minimize")}

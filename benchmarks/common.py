@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
 import multiprocessing
 import os
 import platform
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from queue import Empty
 from typing import Any
@@ -19,6 +23,20 @@ import psutil
 from edx_assets.local.stack import LocalStack, free_port
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+
+
+def plain_event_day(tmp: Path, day: date, events: int) -> tuple[Path, str]:
+    """A sample day of `events` events (5,000 learners, 20 malformed lines) as the decrypted file a load
+    reads, and its SHA-256."""
+    from edx_assets.local.sample import write_event_log
+    from edx_assets.local.sample_world import SampleSpec, SampleWorld
+
+    spec = SampleSpec(start=day, end=day, learners=5000, events_per_day=events, malformed_per_day=20)
+    packed, log = tmp / "day.log.gz", tmp / "day.log"
+    write_event_log(SampleWorld(spec), day, packed, compresslevel=1)
+    with gzip.open(packed, "rb") as source, log.open("wb") as target:
+        shutil.copyfileobj(source, target, 1 << 20)
+    return log, hashlib.sha256(log.read_bytes()).hexdigest()
 
 
 @contextmanager
