@@ -79,6 +79,8 @@ def test_a_quarantined_lines_text_keeps_no_identity():
     assert "ana_p" not in text and _pseudonym("ana_p") in text and _pseudonym("luis") in text
     assert "181.49.200.0" in text and "181.49.200.17" not in text and "ana@example.org" not in text
     assert StorePolicy().text(raw) == raw
+    assert store.text('{"ip": "2801:1a0:3c:7::51", "x"') == '{"ip": "2801:1a0:3c::", "x"'
+    assert KEY not in repr(store)
 
 
 def test_load_ids_change_with_mode_and_key_but_never_show_the_key():

@@ -51,6 +51,9 @@ def test_a_line_that_is_not_a_user_id_is_refused_naming_file_and_line(tmp_path):
     listed.write_text("12\nana@example.org\n")
     with pytest.raises(ValueError, match=r"retired.txt, line 2"):
         retirement.read_file(Path(listed))
+    listed.write_bytes(b"12\n\xff\xfe\n")
+    with pytest.raises(ValueError, match=r"retired.txt: not UTF-8 text \(byte 3\)"):
+        retirement.read_file(Path(listed))
 
 
 def test_the_events_are_purged_once_and_each_days_load_record_counts_them(db):

@@ -43,6 +43,7 @@ FORUM_USERNAME = "author_username"
 AGENT_CLASSES = ("mobile_app", "mobile_browser", "desktop")  # what `minimize` stores as the agent
 _MOBILE_BROWSER = re.compile(r"Mobi|Android|iPhone|iPad")
 _USERNAME_IN_TEXT = re.compile(r'("(?:author_)?username"\s*:\s*")([^"\\]*)("|$)')
+_IP_FIELD_IN_TEXT = re.compile(r'("ip"\s*:\s*")([^"\\]*)(")')
 _IPV4_IN_TEXT = re.compile(r"\b(\d{1,3}\.\d{1,3}\.\d{1,3})\.\d{1,3}\b")
 _EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
@@ -73,7 +74,7 @@ class StorePolicy:
     """What is stored of the personal data in events and course tables (see the module's text)."""
 
     mode: str = "keep"
-    key: str | None = None
+    key: str | None = field(default=None, repr=False)  # a secret: never in a message
     # usernames repeat all day long: each one is hashed once per process (bounded)
     _pseudonyms: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
     _places: dict[str, tuple[str, Any]] = field(default_factory=dict, compare=False, repr=False)  # ip -> (cut, place)
@@ -141,10 +142,12 @@ class StorePolicy:
             doc["agent"] = agent_class(doc["agent"], doc.get("event_source"))
 
     def text(self, raw: str) -> str:
-        """A quarantined line's text: usernames pseudonymized, IPv4 addresses cut to /24, e-mails removed."""
+        """A quarantined line's text: usernames pseudonymized, the `ip` field cut to its network and any other
+        IPv4 address to /24, e-mails removed."""
         if self.keeps:
             return raw
         raw = _USERNAME_IN_TEXT.sub(lambda m: m[1] + (self.username(m[2]) or "") + m[3], raw)
+        raw = _IP_FIELD_IN_TEXT.sub(lambda m: m[1] + network(m[2]) + m[3], raw)  # IPv6 too
         raw = _IPV4_IN_TEXT.sub(lambda m: m[1] + ".0", raw)
         return _EMAIL_IN_TEXT.sub("(e-mail not stored)", raw)
 

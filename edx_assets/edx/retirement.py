@@ -42,7 +42,11 @@ def read_file(path: Path) -> set[int]:
     """User ids listed one per line (blank lines and `#` comments allowed); a line that is not a user id
     is refused naming the file and the line."""
     ids = set()
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path.name}: not UTF-8 text (byte {exc.start}); expected one user id per line") from None
+    for number, line in enumerate(text.splitlines(), start=1):
         text = line.split("#", 1)[0].strip()
         if not text:
             continue
