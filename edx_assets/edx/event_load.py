@@ -169,21 +169,16 @@ def load_id_for(sha256: str, store: StorePolicy | None = None) -> str:
 
 
 _LOCATOR: GeoLocator | None = None
-_USER_ID_IN_TEXT = re.compile(r'"user_id"\s*:\s*"?(\d{1,18})\b')
+USER_ID_IN_TEXT = r'"user_id"\s*:\s*"?'  # then the id: how a quarantined line's text carries it
+_USER_ID_IN_TEXT = re.compile(USER_ID_IN_TEXT + r"(\d{1,18})\b")
 
 
-def _locate(ip: str, _cache: dict[str, Location | None] = {}) -> Location | None:  # noqa: B006 (the cache)
-    """The offline IP lookup, one database and one cache per process (a day repeats its addresses)."""
+def _locate(ip: str) -> Location | None:
+    """The offline IP lookup, its database opened once per process (StorePolicy remembers each address)."""
     global _LOCATOR
-    try:
-        return _cache[ip]
-    except KeyError:
-        if _LOCATOR is None:
-            _LOCATOR = GeoLocator()
-        if len(_cache) >= 200_000:
-            _cache.clear()
-        _cache[ip] = found = _LOCATOR.locate(ip)
-        return found
+    if _LOCATOR is None:
+        _LOCATOR = GeoLocator()
+    return _LOCATOR.locate(ip)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,13 @@ FILE = f"{DERIVED}.file"
 LINE = f"{DERIVED}.line"
 LOAD = f"{DERIVED}.load"
 RECEIVED_AT = f"{DERIVED}.received_at"  # mobile events: when the server received them
+# EDX_STORE_PII other than keep: the place of the whole IP address, looked up at load (`ip` is then cut)
+IP_PLACE = {"country_code": "ip_country_code", "country": "ip_country", "city": "ip_city"}  # Location -> _edx
+
+# User agents, as learner_day classes them (and EDX_STORE_PII=minimize stores them: the class only).
+AGENT_CLASSES = ("mobile_app", "mobile_browser", "desktop")
+MOBILE_APP_AGENT = "edX/"  # the prefix of the mobile apps' agents (or `event_source` mobile)
+MOBILE_BROWSER_AGENT = r"Mobi|Android|iPhone|iPad"  # a browser agent naming one of these
 
 # The enrollment events: the only events a report reads across all history (enrollment_daily).
 ACTIVATED = "edx.course.enrollment.activated"
@@ -50,4 +57,6 @@ COLUMNS: list[tuple[str, str, str]] = [
     (LINE, "integer", "the line number in that file"),
     (LOAD, "string", "the load that wrote it: the file's sha256 prefix and the parser version"),
     (RECEIVED_AT, "datetime", "mobile events: when edX's server received them"),
+    *((f"{DERIVED}.{field}", "string", f"EDX_STORE_PII other than keep: the {what} of the whole IP address, "
+       "looked up at load (`ip` then holds only its network)") for what, field in IP_PLACE.items()),
 ]

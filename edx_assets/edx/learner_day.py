@@ -66,7 +66,7 @@ THREADS, RESPONSES, COMMENTS = ("edx.forum.thread.created", "edx.forum.response.
 NAVIGATION = ["seq_goto", "seq_next", "seq_prev", "edx.ui.lms.sequence.next_selected",
               "edx.ui.lms.sequence.previous_selected", "edx.ui.lms.sequence.tab_selected",
               "edx.ui.lms.outline.selected"]
-AGENT_CLASSES = ["mobile_app", "mobile_browser", "desktop", "agent_unknown"]
+AGENT_CLASSES = [*ev.AGENT_CLASSES, "agent_unknown"]
 READ_CURSORS = 2
 KIND_PATTERNS = {  # edx2bigquery's regular expressions (searched anywhere in the type), plus newer names
     "video": r"\w+_video|\w+_transcript|^edx\.video\.",
@@ -227,8 +227,8 @@ def read_day(db: Database, events: str, day: str, cursors: int = READ_CURSORS) -
 def _compact(raw: pl.DataFrame) -> pl.DataFrame:
     agent = pl.col("agent").fill_null("")
     # (under EDX_STORE_PII=minimize the stored agent is already its class: `mobile_app`, `mobile_browser`, `desktop`)
-    mobile_app = (pl.col("source") == "mobile") | agent.str.starts_with("edX/") | (agent == "mobile_app")
-    mobile_browser = agent.str.contains(r"Mobi|Android|iPhone|iPad") | (agent == "mobile_browser")
+    mobile_app = (pl.col("source") == "mobile") | agent.str.starts_with(ev.MOBILE_APP_AGENT) | (agent == "mobile_app")
+    mobile_browser = agent.str.contains(ev.MOBILE_BROWSER_AGENT) | (agent == "mobile_browser")
     agent_class = (pl.when(mobile_app).then(pl.lit(AGENT_CLASSES.index("mobile_app")))
                    .when(mobile_browser).then(pl.lit(AGENT_CLASSES.index("mobile_browser")))
                    .when(agent != "").then(pl.lit(AGENT_CLASSES.index("desktop")))

@@ -56,7 +56,7 @@ def read_days(db: Database, events: str, before: date, since: date | None = None
             "first": {"$min": ev.ref(ev.TIME)},
             "activated": {"$min": {"$cond": [{"$eq": [ev.ref(ev.EVENT_TYPE), ACTIVATION]}, ev.ref(ev.TIME), None]}},
             "username": {"$max": "$username"},
-            **{column: {"$max": ev.ref(f"{ev.DERIVED}.ip_{column}")} for column in PLACE},
+            **{column: {"$max": ev.ref(f"{ev.DERIVED}.{ev.IP_PLACE[column]}")} for column in PLACE},
         }},
         {"$project": {"_id": 0, "user_id": "$_id.user", "ip": {"$toString": "$_id.ip"}, "n": 1, "first": 1,
                       "activated": 1, "username": 1, **dict.fromkeys(PLACE, 1)}},

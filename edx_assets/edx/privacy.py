@@ -26,11 +26,14 @@ from typing import Any
 
 import orjson
 
+from edx_assets.edx import eventos_schema as ev
 from edx_assets.edx.reports.pii import pseudonym
 
 MODES = ("keep", "pseudonymize", "minimize")
 RETIRED_PREFIX = "retired__user_"
 PSEUDONYM_PATTERN = r"^p_[0-9a-f]{20}$"
+# A stored username the pseudonymizing modes forbid: neither a pseudonym nor edX's retired form.
+_NOT_PSEUDONYMOUS = {"$nin": ["", None], "$not": {"$regex": PSEUDONYM_PATTERN + f"|^{RETIRED_PREFIX}"}}
 # Course-table columns not stored, per mode (the table's other columns are kept).
 NOT_STORED = {
     "auth_user": ("first_name", "last_name", "email", "password", "email_key"),
@@ -40,8 +43,7 @@ NOT_STORED = {
 FREE_TEXT_PROFILE = ("goals", "bio", "location", "city", "meta")  # also not stored under `minimize`
 PSEUDONYMIZED = {"auth_user": "username", "user_id_map": "username"}
 FORUM_USERNAME = "author_username"
-AGENT_CLASSES = ("mobile_app", "mobile_browser", "desktop")  # what `minimize` stores as the agent
-_MOBILE_BROWSER = re.compile(r"Mobi|Android|iPhone|iPad")
+_MOBILE_BROWSER = re.compile(ev.MOBILE_BROWSER_AGENT)
 _USERNAME_IN_TEXT = re.compile(r'("(?:author_)?username"\s*:\s*")([^"\\]*)("|$)')
 _IP_FIELD_IN_TEXT = re.compile(r'("ip"\s*:\s*")([^"\\]*)(")')
 _IPV4_IN_TEXT = re.compile(r"\b(\d{1,3}\.\d{1,3}\.\d{1,3})\.\d{1,3}\b")
@@ -62,7 +64,7 @@ def network(ip: str) -> str:
 def agent_class(agent: Any, source: Any) -> str | None:
     """The agent's class as learner_day counts it (None: no agent)."""
     text = agent if isinstance(agent, str) else ""
-    if source == "mobile" or text.startswith("edX/"):
+    if source == "mobile" or text.startswith(ev.MOBILE_APP_AGENT):
         return "mobile_app"
     if not text:
         return None
@@ -125,7 +127,7 @@ class StorePolicy:
             if type(event) is dict and "username" in event:
                 event["username"] = self.username(event["username"])
         if type(decoded) is dict and type(raw) is str and "username" in decoded:
-            doc["event"] = _json(decoded)  # the string as delivered held the username too
+            doc["event"] = orjson.dumps(decoded).decode()  # the string as delivered held the username too
         ip = doc.get("ip")
         if isinstance(ip, str) and ip:
             try:
@@ -134,9 +136,8 @@ class StorePolicy:
                 if len(self._places) >= 200_000:
                     self._places.clear()
                 self._places[ip] = cut, where = network(ip), locate(ip)
-            derived["ip_country_code"] = where.country_code if where else None
-            derived["ip_country"] = where.country if where else None
-            derived["ip_city"] = where.city if where else None
+            for attribute, name in ev.IP_PLACE.items():
+                derived[name] = getattr(where, attribute) if where else None
             doc["ip"] = cut
         if self.mode == "minimize" and "agent" in doc:
             doc["agent"] = agent_class(doc["agent"], doc.get("event_source"))
@@ -173,20 +174,16 @@ class StorePolicy:
         return doc
 
 
-def _json(value: Any) -> str:
-    return orjson.dumps(value).decode()
-
-
 def forbidden_in_events(mode: str) -> dict | None:
     """A filter matching the events a mode forbids (None for `keep`)."""
     if mode == "keep":
         return None
     clauses: list[dict] = [
-        {"username": {"$nin": ["", None], "$not": {"$regex": PSEUDONYM_PATTERN + f"|^{RETIRED_PREFIX}"}}},
+        {"username": _NOT_PSEUDONYMOUS},
         {"ip": {"$nin": ["", None], "$not": {"$regex": r"(\.0|::)$"}}},
     ]
     if mode == "minimize":
-        clauses.append({"agent": {"$nin": [None, *AGENT_CLASSES]}})
+        clauses.append({"agent": {"$nin": [None, *ev.AGENT_CLASSES]}})
     return {"$or": clauses}
 
 
@@ -194,12 +191,11 @@ def forbidden_in_course(mode: str) -> dict[str, dict]:
     """Per course-collection suffix, a filter matching the documents a mode forbids (empty for `keep`)."""
     if mode == "keep":
         return {}
-    pseudonymous = {"$not": {"$regex": PSEUDONYM_PATTERN + f"|^{RETIRED_PREFIX}"}, "$nin": ["", None]}
     profile = [*NOT_STORED["auth_userprofile"], *(FREE_TEXT_PROFILE if mode == "minimize" else ())]
     return {
-        "users": {"$or": [*({c: {"$exists": True}} for c in NOT_STORED["auth_user"]), {"username": pseudonymous}]},
+        "users": {"$or": [*({c: {"$exists": True}} for c in NOT_STORED["auth_user"]), {"username": _NOT_PSEUDONYMOUS}]},
         "demographics": {"$or": [{c: {"$exists": True}} for c in profile]},
         "certificates": {"name": {"$exists": True}},
-        "userIDs": {"username": pseudonymous},
-        "forum": {FORUM_USERNAME: pseudonymous},
+        "userIDs": {"username": _NOT_PSEUDONYMOUS},
+        "forum": {FORUM_USERNAME: _NOT_PSEUDONYMOUS},
     }

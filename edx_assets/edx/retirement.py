@@ -27,6 +27,7 @@ from pymongo.database import Database
 from edx_assets.edx import event_load
 from edx_assets.edx import eventos_schema as ev
 from edx_assets.edx.privacy import RETIRED_PREFIX
+from edx_assets.edx.reports.csv_out import write_csv
 
 REGISTRY = "retired_learners"
 # Each course collection (suffix) and the field holding the learner's user id.
@@ -71,7 +72,7 @@ def retired_in_packages(db: Database) -> set[int]:
 
 def _event_targets(ids: list[int], events: str) -> list[tuple[str, dict]]:
     """(collection, filter) of the learners' events and quarantined lines (found by the user id they carry)."""
-    pattern = r'"user_id"\s*:\s*"?(' + "|".join(str(i) for i in ids) + r')\b'
+    pattern = event_load.USER_ID_IN_TEXT + "(" + "|".join(str(i) for i in ids) + r")\b"
     return [(events, {ev.USER_ID: {"$in": ids}}), (f"{events}_rejected", {"raw": {"$regex": pattern}})]
 
 
@@ -209,16 +210,12 @@ def _clean_csv(path: Path, wanted: set[str]) -> int:
         if not header or "user_id" not in header:
             return 0
         column = header.index("user_id")
-        kept = [header]
-        removed = 0
+        kept, removed = [], 0
         for row in rows:
             if len(row) > column and row[column] in wanted:
                 removed += 1
             else:
                 kept.append(row)
-    if removed:
-        partial = path.with_name(path.name + ".part")
-        with partial.open("w", encoding="utf-8", newline="") as handle:  # as csv_out writes them
-            csv.writer(handle, dialect="excel", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n").writerows(kept)
-        os.replace(partial, path)
+    if removed:  # written as every report file is (the other rows' text is the same)
+        write_csv(path, header, (dict(zip(header, row, strict=False)) for row in kept))
     return removed
