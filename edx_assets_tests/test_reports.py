@@ -27,6 +27,7 @@ from edx_assets.edx import layout
 from edx_assets.edx.reports import general
 from edx_assets.local.sample import generate_delivery, s3_uploader, write_event_log
 from edx_assets.local.sample_world import SampleSpec, SampleWorld
+from edx_assets_tests import peers
 from edx_assets_tests.support import assets, new_buckets, resources_for
 
 SPEC = SampleSpec(start=date(2026, 10, 4), end=date(2026, 10, 11), learners=60, events_per_day=250)
@@ -102,7 +103,10 @@ def _parsed_events() -> list[dict]:
             cid = layout.parse_course_id(context.get("course_id")) or layout.course_id_from_url(
                 event.get("page")) or layout.course_id_from_url(event.get("event_type"))
             user = context.get("user_id")
+            kind = event.get("name") or event.get("event_type")
             out.append({"file_day": day, "user_id": user if isinstance(user, int) else None,
+                        # what the learner caused (user_activity.py's predicate): not enrollment or task events
+                        "caused": not str(kind).startswith("edx.course.enrollment.") and event.get("event_source") != "task",
                         "username": event.get("username"), "course": cid.v1 if cid else None,
                         "type": event.get("name") or event.get("event_type"), "source": event.get("event_source"),
                         "time": datetime.fromisoformat(event["time"]), "event": event.get("event"),
@@ -118,7 +122,7 @@ EVENTS = _parsed_events()
 def _events_by_user_course() -> dict[tuple[int, str], list[datetime]]:
     out: dict[tuple[int, str], list[datetime]] = {}
     for e in EVENTS:
-        if e["user_id"] is not None and e["course"]:
+        if e["user_id"] is not None and e["course"] and e["caused"]:
             out.setdefault((e["user_id"], e["course"]), []).append(e["time"])
     return out
 
@@ -511,7 +515,7 @@ def test_course_summary_funnel(run):
 def test_activity_daily_per_course_and_day(run):
     day = DAYS[2]
     rows = {r["course_id"]: r for r in _read(run["dir"].parent / "daily" / day / "activity_daily.csv")}
-    filed = [e for e in EVENTS if e["file_day"] == day and e["course"] and e["user_id"] is not None]
+    filed = [e for e in EVENTS if e["file_day"] == day and e["course"] and e["user_id"] is not None and e["caused"]]
     for course in WORLD.courses:
         mine = [e for e in filed if e["course"] == course.cid.v1]
         row = rows[course.cid.v1]
@@ -592,10 +596,6 @@ def _kind(event_type: str) -> str:
 FORUM_POSTS = {"edx.forum.thread.created", "edx.forum.response.created", "edx.forum.comment.created"}
 
 
-def _short(video_id: object) -> str:
-    return str(video_id).rsplit("@", 1)[-1].rsplit("/", 1)[-1]
-
-
 def _payload(e: dict) -> dict:
     value = e["event"]
     if isinstance(value, str):
@@ -614,7 +614,7 @@ def _gap_sums(times: list[datetime]) -> dict[int, float]:
 def _expected_learner_days() -> dict[tuple[str, str, int], dict]:
     groups: dict[tuple[str, str, int], list[dict]] = {}
     for e in EVENTS:  # file order within a day: the tie-break of equal times
-        if e["course"] and e["user_id"] is not None:
+        if e["course"] and e["user_id"] is not None and e["caused"]:
             groups.setdefault((e["file_day"], e["course"], e["user_id"]), []).append(e)
     out = {}
     for key, mine in groups.items():
@@ -631,29 +631,24 @@ def _expected_learner_days() -> dict[tuple[str, str, int], dict]:
             row[f"{kind}_time_5"], row[f"{kind}_time_30"] = part[5], part[30]
         videos = [e for e in mine if e["type"] in VIDEO_TYPES]
         watched, viewings = 0.0, []
-        for this, after in itertools.pairwise(videos):
-            if this["type"] not in PLAYS:
-                continue
-            start, nxt = _payload(this), _payload(after)
-            end = nxt.get("currentTime") if after["type"] in PAUSES | STOPS else (
-                nxt.get("old_time") if after["type"] in SEEKS else None)
-            same = str(start.get("id")).rsplit("@", 1)[-1] == str(nxt.get("id")).rsplit("@", 1)[-1]
-            if end is None or not same or end - start.get("currentTime", 0) < 0.25:
-                continue
-            wall = (after["time"] - this["time"]).total_seconds()
-            seconds = min(end - start["currentTime"], 2 * wall)
-            watched += seconds
-            viewings.append((_short(start["id"]), start["currentTime"], start["currentTime"] + seconds, seconds))
+        streams: dict[str, list] = {}
+        for e in videos:
+            streams.setdefault(peers.block_name(_payload(e).get("id")), []).append((e["time"], e["type"], _payload(e)))
+        for video, stream in sorted(streams.items()):
+            for start, end, played, closed in peers.viewings(stream):
+                seconds = min(end - start, 2 * (closed - played).total_seconds())
+                watched += seconds
+                viewings.append((video, start, end, seconds))
         row["video_seconds_watched"] = watched
         row["viewings"] = viewings
-        row["video_events"] = [(_short(_payload(e).get("id")), e["type"], _payload(e)) for e in videos]
+        row["video_events"] = [(peers.block_name(_payload(e).get("id")), e["type"], _payload(e)) for e in videos]
         row["server_checks"] = [e for e in mine if e["type"] == "problem_check" and e["source"] == "server"]
         row["forum_posts"] = sum(1 for e in mine if e["type"] in FORUM_POSTS)
         row["nplay_video"] = sum(1 for e in mine if e["type"] in PLAYS)
         server_checks = [e for e in mine if e["type"] == "problem_check" and e["source"] == "server"]
         row["nproblem_check"] = len(server_checks)
         row["problems"] = sorted({_payload(e)["problem_id"] for e in server_checks})
-        row["videos"] = sorted({str(_payload(e).get("id")).rsplit("@", 1)[-1].rsplit("/", 1)[-1] for e in videos})
+        row["videos"] = sorted({peers.block_name(_payload(e).get("id")) for e in videos})
         row["nforum_threads"] = sum(1 for e in mine if e["type"] == "edx.forum.thread.created")
         ips = Counter(e["ip"] for e in mine if e["ip"])
         first_seen = {ip: min(e["time"] for e in mine if e["ip"] == ip) for ip in ips}
@@ -824,7 +819,7 @@ def _viewers() -> dict[tuple[str, str], dict[int, dict]]:
 
 
 def test_video_engagement_completion_on_the_reported_duration(run):
-    rows = {(r["course_id"], _short(r["video_id"])): r for r in _read(run["dir"] / "video_engagement.csv")}
+    rows = {(r["course_id"], peers.block_name(r["video_id"])): r for r in _read(run["dir"] / "video_engagement.csv")}
     checked = completers_seen = 0
     for key, users in _viewers().items():
         if not users:
@@ -847,7 +842,7 @@ def test_video_engagement_completion_on_the_reported_duration(run):
 
 
 def test_video_segments_count_viewers_and_views_per_5_seconds(run):
-    rows = {(r["course_id"], _short(r["video_id"]), int(r["segment"])): r
+    rows = {(r["course_id"], peers.block_name(r["video_id"]), int(r["segment"])): r
             for r in _read(run["dir"] / "video_segments.csv")}
     expected: dict[tuple, list] = {}
     for (course, video), users in _viewers().items():
@@ -874,21 +869,21 @@ def test_answer_distribution_first_and_last_answers_per_part(run):
     for (_, _course, user), r in sorted(_learner_days_of_learners().items()):
         for e in r["server_checks"]:
             event = e["event"]
-            for part, value in event["answers"].items():
-                variant = str(event["submission"][part]["variant"])
+            for part, submitted in event["submission"].items():  # the response parts: the submission's
+                variant = str(submitted["variant"])
+                value = event["answers"][part]
                 per_learner.setdefault((event["problem_id"], part, user), []).append(
-                    (e["time"], (event["problem_id"], part, variant, value),
-                     event["correct_map"][part]["correctness"] == "correct"))
+                    (e["time"], (event["problem_id"], part, variant, submitted["answer"]), submitted["correct"], value))
     for answers in per_learner.values():
         answers.sort(key=lambda a: a[0])  # stable: equal times keep the file's order
         first[answers[0][1]] += 1
         last[answers[-1][1]] += 1
-        for _, key, right in answers:
-            correct[key] = str(right).lower()
+        for _, key, right, value_id in answers:
+            correct[key] = (str(right).lower(), value_id)
     assert set(rows) == set(first) | set(last)
     for key, row in rows.items():
         assert int(row["first_response_count"]) == first[key] and int(row["last_response_count"]) == last[key], key
-        assert row["correct"] == correct[key]
+        assert (row["correct"], row["answer_value_id"]) == correct[key]
     assert any(r["correct"] == "false" for r in rows.values())  # wrong answers are there
     assert len({(p, part) for p, part, _, _ in rows if part.endswith("_3_1")}) > 0  # multi-part problems
     assert len({v for _, _, v, _ in rows if v}) == 3  # randomized problems keep their 3 variants apart
@@ -919,23 +914,43 @@ def test_at_risk_learners_from_the_world(run):
 
 
 def test_engagement_segments_of_the_week(run):
+    """Metrics recounted from the raw events, ranges and segments as module_engagement.py defines them
+    (peers.high_range_start: numpy's percentiles, high only where p15 != p85)."""
     rows = {(r["course_id"], int(r["user_id"])): r for r in _read(run["dir"] / "engagement_segments.csv")}
     week = [k for k in LEARNER_DAYS if k[0] >= "2026-10-04"]
+    engaged = ("problems_attempted", "problems_completed", "videos_viewed", "discussion_contributions")
     for course in WORLD.courses:
+        metrics = {}
         for e in _learners_at(course):
-            row = rows[(course.cid.v1, e.learner.user_id)]
             mine = [LEARNER_DAYS[k] for k in week if k[1:] == (course.cid.v1, e.learner.user_id)]
-            attempts = sum(r["nproblem_check"] for r in mine)
-            solved = {c["event"]["problem_id"] for r in mine for c in r["server_checks"]
-                      if c["event"]["grade"] == c["event"]["max_grade"]}
-            assert int(row["days_active"]) == len(mine)
-            assert int(row["problem_attempts"]) == attempts and int(row["problems_completed"]) == len(solved)
-            assert int(row["discussion_contributions"]) == sum(r["forum_posts"] for r in mine)
-            labels = set(filter(None, row["segments"].split(";")))
-            if not mine:
-                assert labels == {"inactive"}  # nothing is loaded before 10-04: nobody is disengaging yet
-            if attempts and not solved:
-                assert "struggling" in labels
+            checks = [c for r in mine for c in r["server_checks"]]
+            metrics[e.learner.user_id] = {
+                "days_active": len(mine), "problem_attempts": len(checks),
+                "problems_attempted": len({c["event"]["problem_id"] for c in checks}),
+                "problems_completed": len({c["event"]["problem_id"] for c in checks
+                                           if c["event"]["grade"] == c["event"]["max_grade"]}),
+                "videos_viewed": len({v for r in mine for v, kind, _ in r["video_events"] if kind in PLAYS}),
+                "discussion_contributions": sum(r["forum_posts"] for r in mine)}
+        active = {u: m for u, m in metrics.items() if m["days_active"]}
+        high = {name: peers.high_range_start([m[name] for m in active.values()]) for name in engaged}
+
+        def ratio(m: dict) -> float:
+            return m["problem_attempts"] / m["problems_completed"] if m["problems_completed"] else float("inf")
+
+        high_ratio = peers.high_range_start([ratio(m) for m in active.values() if m["problem_attempts"]])
+        for user, m in metrics.items():
+            row = rows[(course.cid.v1, user)]
+            for name in ("days_active", "problem_attempts", *engaged):
+                assert int(row[name]) == m[name], (course.cid.v1, user, name)
+            labels = set()
+            if m["days_active"]:
+                if any(high[n] is not None and m[n] >= high[n] for n in engaged):
+                    labels.add("highly_engaged")
+                if m["problem_attempts"] and high_ratio is not None and ratio(m) >= high_ratio:
+                    labels.add("struggling")
+            else:
+                labels.add("inactive")  # nothing is loaded before 10-04: nobody is disengaging yet
+            assert set(filter(None, row["segments"].split(";"))) == labels, (course.cid.v1, user, m)
     segments = Counter(label for r in rows.values() for label in r["segments"].split(";") if label)
     assert {"highly_engaged", "struggling", "inactive"} <= set(segments)
     assert len(rows) == sum(len({e.learner.user_id for e in _learners_at(c)}) for c in WORLD.courses)
@@ -981,7 +996,7 @@ def test_geography_by_registration_country_with_region(run):
         for e in _learners_at(course):
             ip = ips.get(e.learner.user_id, (None,))[0]
             code = ((reader.get(ip) or {}).get("country") or {}).get("iso_code") if ip else None
-            expected[(course.cid.v1, code or "unknown")] += 1
+            expected[(course.cid.v1, (code or "UNKNOWN") if ip else "")] += 1  # empty: no IP at all
     assert {k: r["registered"] for k, r in rows.items()} == {k: _cell(v) for k, v in expected.items()}
     assert any(0 < v < MIN_CELL for v in expected.values())  # small countries exist and were emptied
     assert all("registered" in r["suppressed"] for r in rows.values() if not r["registered"])
@@ -1036,14 +1051,15 @@ def test_retention_by_cohort_from_enrollments_and_learner_days(run):
                 k, week = 0, start
                 while week <= SUNDAY - timedelta(days=7):
                     # Weeks that ended before the first loaded day (10-04) have no activity data: unknown.
-                    n = sum(1 for u in users if (course.cid.v1, u, week) in active) \
-                        if week + timedelta(days=6) >= date(2026, 10, 4) else None
-                    expected[(course.cid.v1, mode, str(start), k)] = (len(users), n)
+                    covered = sum(1 for d in DAYS if week <= date.fromisoformat(d) < week + timedelta(days=7))
+                    n = sum(1 for u in users if (course.cid.v1, u, week) in active) if covered else None
+                    expected[(course.cid.v1, mode, str(start), k)] = (len(users), n, covered)
                     k, week = k + 1, week + timedelta(days=7)
     assert set(rows) == set(expected)
-    for key, (size, n) in expected.items():
+    for key, (size, n, covered) in expected.items():
         got = rows[key]["active_learners"]
-        assert (int(rows[key]["learners"]), int(got) if got else None) == (size, n), key
+        assert (int(rows[key]["learners"]), int(got) if got else None, int(rows[key]["days_covered"])) == (
+            size, n, covered), key
     assert any(int(r["week_number"]) > 0 for r in rows.values())
     assert any(r["active_learners"] == "" for r in rows.values())  # cohorts older than the delivery
 

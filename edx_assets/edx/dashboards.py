@@ -17,7 +17,8 @@ import altair as alt
 import polars as pl
 import vl_convert as vlc
 
-from edx_assets.edx.reports import small_cells
+from edx_assets.edx.reports import roles, small_cells
+from edx_assets.edx.reports.locations import UNKNOWN as UNKNOWN_PLACE
 
 LOCALES = {"es": "es-ES", "en": "en-US"}
 TEXT = {
@@ -44,7 +45,7 @@ TEXT = {
         "countries": ("Estudiantes por país", "Inscritos por país de la IP de registro (los 10 primeros)."),
         "share": "Proporción", "learners": "Estudiantes", "date": "Fecha", "week": "Semana", "mode": "Modalidad",
         "grade": "Nota", "seconds": "Segundo del video", "country": "País", "video": "Video", "problem": "Problema",
-        "stage": "Etapa", "unknown": "desconocido",
+        "stage": "Etapa", "unknown": "desconocido", "no_ip": "sin IP",
         "all_hidden": "Oculto: cada valor describe menos de {k} estudiantes",
         "hidden": "Para proteger la privacidad no se muestra ninguna cifra de entre 1 y {k1} estudiantes "
                   "(EDX_MIN_CELL = {k}); en esta página se omitieron {n}.",
@@ -73,7 +74,7 @@ TEXT = {
         "countries": ("Learners by country", "Registered learners by registration-IP country (top 10)."),
         "share": "Share", "learners": "Learners", "date": "Date", "week": "Week", "mode": "Mode", "grade": "Grade",
         "seconds": "Second of the video", "country": "Country", "video": "Video", "problem": "Problem",
-        "stage": "Stage", "unknown": "unknown",
+        "stage": "Stage", "unknown": "unknown", "no_ip": "no IP",
         "all_hidden": "Hidden: every value describes fewer than {k} learners",
         "hidden": "To protect privacy no figure of 1 to {k1} learners is shown (EDX_MIN_CELL = {k}); {n} were "
                   "left out on this page.",
@@ -210,6 +211,7 @@ class Inputs:
     folder: Path
     reports_root: Path
     min_cell: int = small_cells.DEFAULT_MIN_CELL
+    include_team: bool = False  # EDX_REPORTS_INCLUDE_COURSE_TEAM
 
     def __post_init__(self) -> None:
         names = ["general_report", "person_course", "enrollment_by_demographics_daily", "video_engagement",
@@ -228,18 +230,27 @@ class Inputs:
         return table.filter(pl.col(key) == course_id) if table.height else table
 
 
+def _total(frame: pl.DataFrame, column: str) -> int | None:
+    """The sum of a 0/1 column, or None (unknown) when no row has a value: a CSV column empty in every row
+    (e.g. `explored` for courses without chapters) is read as text, and is not a count of 0."""
+    if not frame.height or column not in frame.columns:
+        return 0 if not frame.height else None
+    values = frame.get_column(column).cast(pl.Float64, strict=False)
+    return None if values.is_null().all() else int(values.fill_null(0).sum())
+
+
 def headline(inputs: Inputs, course_id: str) -> dict:
-    """The course's headline figures (learners only): registered, viewed, explored, certified, at risk,
-    active in the last week."""
+    """The course's headline figures (learners only, unless EDX_REPORTS_INCLUDE_COURSE_TEAM): registered,
+    viewed, explored, certified, at risk, active in the last week; None where the reports say nothing."""
     people = inputs.of("person_course", course_id)
-    people = people.filter(pl.col("is_course_team") == 0) if people.height else people
+    people = roles.counted(people, inputs.include_team) if people.height else people
     active = inputs.segments.filter(pl.col("course_id") == course_id) if inputs.segments.height else inputs.segments
     last = active.filter(pl.col("week") == active["week"].max()) if active.height else active
     return {
         "registered": people.height,
-        "viewed": int(people["viewed"].sum()) if people.height else 0,
-        "explored": int(people["explored"].fill_null(0).sum()) if people.height else 0,
-        "certified": int(people["certified"].sum()) if people.height else 0,
+        "viewed": _total(people, "viewed"),
+        "explored": _total(people, "explored"),
+        "certified": _total(people, "certified"),
         "at_risk": inputs.of("at_risk_learners", course_id).height,
         "active_week": int((last["days_active"] > 0).sum()) if last.height else 0,
     }
@@ -269,7 +280,9 @@ def course_page(r: Renderer, inputs: Inputs, course_id: str, name: str, target: 
     figures.append(r.figure("funnel", _bars(funnel, "learners", "stage", t["learners"], t["stage"],
                                             sort=list(funnel["stage"])) if funnel.height else None))
     people = inputs.of("person_course", course_id)
-    grades = people.filter((pl.col("is_course_team") == 0) & pl.col("grade").is_not_null()) if people.height else people
+    grades = roles.counted(people, inputs.include_team).with_columns(pl.col("grade").cast(pl.Float64, strict=False)
+                                                                     ).filter(pl.col("grade").is_not_null()) \
+        if people.height else people
     general = inputs.of("general_report", course_id)
     mark = general["passing_grade"][0] if general.height and general["passing_grade"][0] is not None else None
     grade_chart = None
@@ -310,7 +323,7 @@ def course_page(r: Renderer, inputs: Inputs, course_id: str, name: str, target: 
     countries = r.keep("countries", inputs.of("geography", course_id), "registered")
     countries = countries.sort(["registered", "country_code"], descending=[True, False]).head(10) \
         if countries.height else countries
-    countries = countries.with_columns(pl.col("country_code").replace("unknown", t["unknown"])) \
+    countries = countries.with_columns(pl.col("country_code").replace(UNKNOWN_PLACE, t["unknown"]).fill_null(t["no_ip"])) \
         if countries.height else countries
     figures.append(r.figure("countries", _bars(countries, "registered", "country_code", t["learners"], t["country"])
                             if countries.height else None))
@@ -328,7 +341,8 @@ def portfolio_page(r: Renderer, heads: dict[str, dict], courses: list[tuple[str,
         "course": [name for _, name in courses],
         "registered": [heads[cid]["registered"] for cid, _ in courses],
         "certified": [heads[cid]["certified"] for cid, _ in courses],
-        "certified_share": [heads[cid]["certified"] / heads[cid]["registered"] if heads[cid]["registered"] else 0.0
+        "certified_share": [heads[cid]["certified"] / heads[cid]["registered"]
+                            if heads[cid]["registered"] and heads[cid]["certified"] is not None else None
                             for cid, _ in courses],
         "at_risk": [heads[cid]["at_risk"] for cid, _ in courses]}, schema_overrides={"certified_share": pl.Float64})
 
@@ -340,7 +354,8 @@ def portfolio_page(r: Renderer, heads: dict[str, dict], courses: list[tuple[str,
     figures = [bars("p_registered", "registered", "registered"),
                bars("p_certified", "certified_share", "registered", "certified", share=True),
                bars("p_at_risk", "at_risk", "at_risk")]
-    total = {k: sum(h[k] for h in heads.values()) for k in ("registered", "certified", "at_risk", "active_week")}
+    total = {k: sum(h[k] for h in heads.values() if h[k] is not None)
+             for k in ("registered", "certified", "at_risk", "active_week")}
     tiles = [(t[k], r.tile(total[k])) for k in ("registered", "certified", "active_week", "at_risk")]
     r.hidden += sum(_small(total[k], r.k) for k in total) + sum(_small(h["registered"], r.k) for h in heads.values())
     rows = "".join(f'<li><a href="{html.escape(links[cid])}">{html.escape(name)}</a> — '
@@ -360,10 +375,10 @@ def _write(target: Path, text: str, figures: list[tuple[str, bool]], head: dict,
 
 
 def build(folder: Path, reports_root: Path, lang: str, data_date: str,
-          min_cell: int = small_cells.DEFAULT_MIN_CELL) -> list[Page]:
+          min_cell: int = small_cells.DEFAULT_MIN_CELL, include_team: bool = False) -> list[Page]:
     """Every course's page (`dashboards/<course>.html`) and the portfolio (`dashboards/index.html`); no figure
     of 1 to `min_cell`-1 learners is drawn."""
-    inputs = Inputs(folder, reports_root, min_cell)
+    inputs = Inputs(folder, reports_root, min_cell, include_team)
     r = Renderer(lang, data_date, min_cell)
     general = inputs.tables["general_report"]
     courses = [(row["id"], row["name"] or row["id"]) for row in general.sort("id").iter_rows(named=True)] \

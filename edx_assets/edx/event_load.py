@@ -52,6 +52,9 @@ EVENT_INDEXES = [
     # enrollment_daily reads the enrollment events of all history: a partial index holds only those
     IndexModel([(ev.EVENT_TYPE, ASCENDING), (ev.TIME, ASCENDING)], name="enrollment_events",
                partialFilterExpression={ev.EVENT_TYPE: {"$in": list(ev.ENROLLMENT_EVENTS)}}),
+    # ... and their mode changes (a separate partial index: the one above keeps its definition)
+    IndexModel([(ev.EVENT_TYPE, ASCENDING), (ev.TIME, ASCENDING)], name="enrollment_mode_changes",
+               partialFilterExpression={ev.EVENT_TYPE: ev.MODE_CHANGED}),
 ]
 # Opt-in indexes for analysts' own queries (EDX_EVENTS_EXTRA_INDEXES lists names from here or key specs):
 # built after a load, then kept up by every later insert.

@@ -26,6 +26,7 @@ MOBILE_BROWSER_AGENT = r"Mobi|Android|iPhone|iPad"  # a browser agent naming one
 # The enrollment events: the only events a report reads across all history (enrollment_daily).
 ACTIVATED = "edx.course.enrollment.activated"
 DEACTIVATED = "edx.course.enrollment.deactivated"
+MODE_CHANGED = "edx.course.enrollment.mode_changed"
 ENROLLMENT_EVENTS = (ACTIVATED, DEACTIVATED)
 
 

@@ -5,7 +5,7 @@ after it was offline) count in the day they arrived, as in `Eventos`; their own 
 `first_event`/`last_event`, which can therefore fall on the day before.
 
 Definitions (edx2bigquery's `time_on_task` / `person_course_day`, make_time_on_task.py):
-- events: those with a course and a user id, ordered by time, then by line in the file (ties).
+- events: those with a course and a user id (see "events counted"), ordered by time, then by line (ties).
 - sessions: 1 + the number of gaps over 30 minutes between the learner's consecutive events in the course.
 - time_on_task_5 / _30: the sum of the gaps between the learner's consecutive events in the course,
   counting a gap only when it is shorter than the cutoff (5 or 30 minutes); a longer gap counts nothing
@@ -17,11 +17,19 @@ Definitions (edx2bigquery's `time_on_task` / `person_course_day`, make_time_on_t
   `/discussion/forum` URL; here the newer `edx.video.*` / `edx.problem.*` names count too, which
   edx2bigquery predates). Gaps between events of different kinds count in the total only, so the parts
   do not add up to the total.
-- video seconds watched: a segment runs from a play to the learner's next video event in the course, if it
-  is a pause or stop (its `currentTime`) or a seek (its `old_time`) of the same video; the seconds are
-  the advance of the position, capped at twice the wall-clock time between the two events (the player's
-  top speed is 2x) and counted only from 0.25 s (edx-analytics-pipeline's minimum viewing). A play with no
-  such closing event (a mobile play, a closed tab) counts its play, not seconds.
+- events counted: those a learner caused in a course: enrollment events (`edx.course.enrollment.*`, logged by
+  the server, usually as `anonymous`) and `task` events are not activity (edx-analytics-pipeline,
+  user_activity.py, `get_predicate_labels`; edx2bigquery keys person_course_day by the event's username, so
+  an `anonymous` enrollment event never counts for the learner there either).
+- video ids: every form (`block-v1:`, `i4x://`, `i4x-…-video-…`, bare) reduced to the block's name
+  (`blocks.key`), so one video is one video whatever the player sent.
+- video viewings (edx-analytics-pipeline, video.py, `UserVideoViewingTask`): per learner and video, a play
+  opens a viewing, the next pause/stop closes it at its `currentTime`, a seek at its `old_time`, and the play
+  after such a seek starts at the seek's `new_time`; a second play discards an open viewing; kept from
+  0.25 s and when it ends within the reported duration + 1 s (`_segments`). Seconds watched: each viewing's
+  advance, capped at twice the wall-clock time between its two events (the player's top speed; the
+  pipeline has no seconds figure). A play that nothing closes (a mobile play, a closed tab) counts its play,
+  not seconds.
 - per video (video_detail): plays, the furthest position any of its events reported, whether it ended,
   the seconds watched (the segments above) and the duration its events reported (their median); the
   viewings themselves (video_viewings: from, to positions of each counted segment) are what the video
@@ -35,6 +43,7 @@ Definitions (edx2bigquery's `time_on_task` / `person_course_day`, make_time_on_t
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -44,13 +53,14 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.database import Database
 from pymongoarrow.api import Schema, aggregate_polars_all
 
-from edx_assets.edx import event_load, partition_store
+from edx_assets.edx import blocks, event_load, partition_store
 from edx_assets.edx import eventos_schema as ev
 
 COLLECTION = "learner_day"
 SESSION_GAP_MS = 30 * 60 * 1000
 CUTOFFS_MS = {"5": 5 * 60 * 1000, "30": 30 * 60 * 1000}
-MIN_SEGMENT_S = 0.25
+MIN_SEGMENT_S = 0.25  # video.py's VIDEO_VIEWING_MINIMUM_LENGTH
+MAX_POSITION_S = 10 * 3600.0  # video.py's VIDEO_MAXIMUM_DURATION: a position beyond it is not one
 TOP_SPEED = 2.0
 
 PLAYS = ["play_video", "edx.video.played"]
@@ -67,6 +77,11 @@ NAVIGATION = ["seq_goto", "seq_next", "seq_prev", "edx.ui.lms.sequence.next_sele
               "edx.ui.lms.sequence.previous_selected", "edx.ui.lms.sequence.tab_selected",
               "edx.ui.lms.outline.selected"]
 AGENT_CLASSES = [*ev.AGENT_CLASSES, "agent_unknown"]
+# Events the learner did not cause (edx-analytics-pipeline, user_activity.py, `get_predicate_labels`):
+# enrollment events (logged by the server, often as `anonymous`, the learner only in the payload) and
+# background `task` events are not activity.
+NOT_ACTIVITY_TYPES = re.compile(r"^edx\.course\.enrollment\.")
+NOT_ACTIVITY_SOURCES = ["task"]
 READ_CURSORS = 2
 KIND_PATTERNS = {  # edx2bigquery's regular expressions (searched anywhere in the type), plus newer names
     "video": r"\w+_video|\w+_transcript|^edx\.video\.",
@@ -136,15 +151,19 @@ READ_SCHEMA = Schema({
     "agent": pa.string(), "video": pa.string(), "position": pa.float64(), "old_time": pa.float64(),
     "new_time": pa.float64(), "problem": pa.string(), "attempts": pa.int64(), "success": pa.string(),
     "score": pa.float64(), "duration": pa.float64(),
-    "answers": pa.list_(pa.struct([("part", pa.string()), ("value", pa.string()), ("correct", pa.bool_()),
-                                   ("variant", pa.string()), ("question", pa.string())])),
+    "answers": pa.list_(pa.struct([("part", pa.string()), ("value", pa.string()), ("value_id", pa.string()),
+                                   ("correct", pa.bool_()), ("variant", pa.string()), ("question", pa.string())])),
 })
 
 
 def _answers(checked: dict) -> dict:
-    """A server problem_check's answers, one item per response part: the value as text (a list of choices
-    as `[a|b]`, edx-analytics-pipeline's form), correct per `correct_map`, and the `submission`'s variant and
-    question text when the event carries them."""
+    """A server problem_check's answers, one item per response part (edx-analytics-pipeline,
+    answer_dist.py): the parts are the `submission`'s entries when the event carries one (inputs with no
+    submission entry are not response parts), else the `answers`' entries (older events). Per part: value,
+    the submission's `answer` (the text learners saw) else the `answers` value; value_id, the `answers` value
+    (a choice id such as `choice_0`); a list as `[a|b]`; correct, the submission's `correct`, else
+    `correct_map`'s correctness, else unknown (null, never false); variant and question text from the
+    submission. Part ids are given back as the event wrote them (the stored key escapes undone)."""
     def entries(field: str) -> dict:
         # Anything but an object (a malformed or truncated payload) reads as no parts, never a failed day.
         value = _payload(field)
@@ -154,19 +173,37 @@ def _answers(checked: dict) -> dict:
         return {"$first": {"$map": {"input": {"$filter": {"input": array, "as": "e", "cond": {"$eq": ["$$e.k", "$$a.k"]}}},
                                     "as": "e", "in": value}}}
 
-    text = {"$convert": {"input": "$$this", "to": "string", "onError": "", "onNull": ""}}
-    value = {"$cond": [{"$isArray": "$$a.v"},
-                       {"$concat": ["[", {"$reduce": {"input": "$$a.v", "initialValue": None, "in": {
-                           "$cond": [{"$eq": ["$$value", None]}, text, {"$concat": ["$$value", "|", text]}]}}}, "]"]},
-                       {"$convert": {"input": "$$a.v", "to": "string", "onError": None, "onNull": None}}]}
-    variant = {"$convert": {"input": "$$e.v.variant", "to": "string", "onError": None, "onNull": None}}
-    return {"$cond": [checked, {"$let": {"vars": {"cm": entries("correct_map"), "sub": entries("submission")}, "in": {
-        "$map": {"input": entries("answers"), "as": "a", "in": {
-            "part": "$$a.k", "value": value,
-            "correct": {"$eq": [of_part("$$cm", "$$e.v.correctness"), "correct"]},
-            "variant": of_part("$$sub", variant),
-            "question": of_part("$$sub", {"$convert": {"input": "$$e.v.question", "to": "string", "onError": None,
-                                                       "onNull": None}})}}}}}, None]}
+    def as_text(value: object) -> dict:
+        item = {"$convert": {"input": "$$this", "to": "string", "onError": "", "onNull": ""}}
+        return {"$let": {"vars": {"x": value}, "in": {"$cond": [
+            {"$isArray": "$$x"},
+            {"$concat": ["[", {"$ifNull": [{"$reduce": {"input": "$$x", "initialValue": None, "in": {
+                "$cond": [{"$eq": ["$$value", None]}, item, {"$concat": ["$$value", "|", item]}]}}}, ""]}, "]"]},
+            {"$convert": {"input": "$$x", "to": "string", "onError": None, "onNull": None}}]}}}
+
+    def text_of(field: str) -> dict:
+        return {"$convert": {"input": f"$$s.{field}", "to": "string", "onError": None, "onNull": None}}
+
+    part = {"$let": {"vars": {"s": of_part("$$sub", "$$e.v"), "raw": of_part("$$ans", "$$e.v"),
+                              "cm": of_part("$$cm", "$$e.v.correctness")}, "in": {
+        "part": unescaped_key("$$a.k"),
+        "value": {"$cond": [{"$ne": [{"$ifNull": ["$$s.answer", None]}, None]}, as_text("$$s.answer"), as_text("$$raw")]},
+        "value_id": as_text("$$raw"),
+        "correct": {"$cond": [{"$eq": [{"$type": "$$s.correct"}, "bool"]}, "$$s.correct",
+                              {"$cond": [{"$eq": [{"$type": "$$cm"}, "missing"]}, None, {"$eq": ["$$cm", "correct"]}]}]},
+        "variant": text_of("variant"), "question": text_of("question")}}}
+    parts = {"$cond": [{"$gt": [{"$size": "$$sub"}, 0]}, "$$sub", "$$ans"]}
+    return {"$cond": [checked, {"$let": {
+        "vars": {"cm": entries("correct_map"), "sub": entries("submission"), "ans": entries("answers")},
+        "in": {"$map": {"input": parts, "as": "a", "in": part}}}}, None]}
+
+
+def unescaped_key(key: str) -> dict:
+    """tracking_log.unescape_key as an aggregation expression: a stored key back to the event's own."""
+    plain = {"$replaceAll": {"input": {"$replaceAll": {"input": key, "find": "\uff0e", "replacement": "."}},
+                             "find": "\u2400", "replacement": "\x00"}}
+    return {"$cond": [{"$eq": [{"$substrCP": [key, 0, 1]}, "\uff04"]},
+                      {"$concat": [{"$literal": "$"}, {"$substrCP": [plain, 1, {"$strLenCP": plain}]}]}, plain]}
 
 
 def _payload(field: str) -> dict:
@@ -177,16 +214,23 @@ def _number(field: str) -> dict:
     return {"$convert": {"input": _payload(field), "to": "double", "onError": None, "onNull": None}}
 
 
+def activity_match(day: str) -> dict:
+    """The day's events a learner caused in a course (what learner_day counts; its check counts the same)."""
+    return {ev.PARTITION: day, ev.COURSE_ID: {"$ne": None}, ev.USER_ID: {"$ne": None},
+            ev.EVENT_TYPE: {"$not": NOT_ACTIVITY_TYPES}, "event_source": {"$nin": NOT_ACTIVITY_SOURCES}}
+
+
 def read_pipeline(day: str) -> list[dict]:
-    video = {"$last": {"$split": [{"$last": {"$split": [{"$toString": _payload("id")}, "@"]}}, "/"]}}
+    # The video's id as the event gives it (browsers a short or i4x- id, mobile apps the usage key):
+    # _compact reduces every form to blocks.key.
+    video = {"$toString": _payload("id")}
     checked = {"$and": [{"$eq": [ev.ref(ev.EVENT_TYPE), "problem_check"]}, {"$eq": ["$event_source", "server"]}]}
     return [
-        {"$match": {ev.PARTITION: day, ev.COURSE_ID: {"$ne": None}, ev.USER_ID: {"$ne": None}}},
+        {"$match": activity_match(day)},
         {"$project": {
             "_id": 0, "line": ev.ref(ev.LINE), "course_id": ev.ref(ev.COURSE_ID), "user_id": ev.ref(ev.USER_ID),
             "username": 1, "time": ev.ref(ev.TIME), "type": ev.ref(ev.EVENT_TYPE), "source": "$event_source",
             "ip": 1, "agent": 1,
-            # Browsers send a video's short id, mobile apps sometimes its whole usage key.
             "video": {"$cond": [{"$in": [ev.ref(ev.EVENT_TYPE), VIDEO_EVENTS]}, video, None]},
             "position": {"$cond": [{"$in": [ev.ref(ev.EVENT_TYPE), VIDEO_EVENTS]}, _number("currentTime"), None]},
             "old_time": {"$cond": [{"$in": [ev.ref(ev.EVENT_TYPE), SEEKS]}, _number("old_time"), None]},
@@ -239,6 +283,7 @@ def _compact(raw: pl.DataFrame) -> pl.DataFrame:
     texts = ["course_id", "username", "type", "source", "ip", "video", "problem", "success", "kind"]
     return raw.with_columns(
         agent_class.alias("agent_class"), pl.col("time").dt.replace_time_zone("UTC"), kind.alias("kind"),
+        blocks.key_expr(pl.col("video")).alias("video"),
         pl.col("type").str.contains("/xblock/", literal=True).alias("xblock"),
     ).with_columns([pl.col(c).cast(pl.Categorical) for c in texts]).drop("agent")
 
@@ -309,7 +354,7 @@ ANSWER_DETAIL = pl.List(pl.Struct({
     "problem": pl.String, "part": pl.String, "question": pl.String,
     "first_time": pl.Datetime("ms", "UTC"), "first_value": pl.String, "first_correct": pl.Boolean,
     "first_variant": pl.String, "last_time": pl.Datetime("ms", "UTC"), "last_value": pl.String,
-    "last_correct": pl.Boolean, "last_variant": pl.String}))
+    "last_correct": pl.Boolean, "last_variant": pl.String, "first_value_id": pl.String, "last_value_id": pl.String}))
 PROBLEM_DETAIL = pl.List(pl.Struct({"problem": pl.String, "checks": pl.Int64, "first_correct": pl.Boolean,
                                     "best_score": pl.Float64, "show_answers": pl.Int64}))
 
@@ -347,6 +392,7 @@ def _answer_detail(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
         pl.col("correct").first().alias("first_correct"), pl.col("variant").first().alias("first_variant"),
         pl.col("time").last().alias("last_time"), pl.col("value").last().alias("last_value"),
         pl.col("correct").last().alias("last_correct"), pl.col("variant").last().alias("last_variant"),
+        pl.col("value_id").first().alias("first_value_id"), pl.col("value_id").last().alias("last_value_id"),
     ).sort([*keys, "problem", "part"])
     fields = [name for name in ANSWER_DETAIL.inner.to_schema()]
     return per_part.group_by(keys, maintain_order=True).agg(pl.struct(fields).alias("answer_detail"))
@@ -368,19 +414,47 @@ def _problem_detail(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
 
 
 def _segments(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
-    """The counted viewing segments (see the module docstring): per play closed by a pause, stop or seek of
-    the same video, its video, start position, seconds and end (= start + seconds), time and line."""
-    videos = frame.filter(pl.col("type").is_in(VIDEO_EVENTS))
-    nxt = {c: pl.col(c).shift(-1).over(keys) for c in ("type", "video", "position", "old_time", "ms")}
-    end = (pl.when(nxt["type"].is_in(PAUSES + STOPS)).then(nxt["position"])
-           .when(nxt["type"].is_in(SEEKS)).then(nxt["old_time"]).otherwise(None))
-    advance = end - pl.col("position")
-    cap = (nxt["ms"] - pl.col("ms")) / 1000 * TOP_SPEED
-    counted = pl.col("type").is_in(PLAYS) & (nxt["video"] == pl.col("video")) & (advance >= MIN_SEGMENT_S)
-    return videos.with_columns(pl.when(counted).then(pl.min_horizontal(advance, cap)).alias("seconds")).filter(
-        pl.col("seconds").is_not_null()).select(
-        *keys, pl.col("video").cast(pl.String), pl.col("position").alias("start"), "seconds",
-        (pl.col("position") + pl.col("seconds")).round(3).alias("end"), "ms", "line")
+    """The counted viewings (edx-analytics-pipeline, video.py, `UserVideoViewingTask.reducer`), per learner
+    and video, from that video's play, pause, stop and seek events in time order:
+
+    - a play opens a viewing; a play while one is open discards the open one (`Discard Viewing Start On
+      Successive Play`);
+    - the next pause or stop closes it at its `currentTime` (a pause without one: 0, as the pipeline), a
+      seek at its `old_time`; events while none is open are ignored;
+    - a viewing opened by the play right after a seek that closed a viewing starts at the seek's
+      `new_time` (the pipeline trusts the seek: a play after a seek often repeats the old position),
+      otherwise at the play's `currentTime`;
+    - kept when it lasts at least 0.25 s and ends within the reported duration + 1 s (when reported);
+      positions below 0 or over 10 hours drop their event, as the pipeline's `_check_time_offset`.
+
+    Columns: video, start and end positions (what the timeline counts, as the pipeline: no cap), seconds
+    (the advance capped at twice the wall-clock time between the two events -- the player's top speed; ours,
+    the pipeline has no seconds-watched figure), time and line of the play."""
+    stream = [*keys, "video"]
+    at = (pl.when(pl.col("type").is_in(PAUSES)).then(pl.col("position").fill_null(0.0))
+          .when(pl.col("type").is_in(SEEKS)).then(pl.col("new_time")).otherwise(pl.col("position")))
+    in_range = at.is_between(0, MAX_POSITION_S) & (~pl.col("type").is_in(SEEKS) | pl.col("old_time").is_between(
+        0, MAX_POSITION_S))
+    events = frame.filter(pl.col("type").is_in(PLAYS + PAUSES + STOPS + SEEKS) & pl.col("video").is_not_null()).with_columns(
+        pl.col("video").cast(pl.String), at.alias("at")).filter(in_range.fill_null(False)).sort([*stream, "ms", "line"])
+    events = events.with_columns(pl.col("type").is_in(PLAYS).cum_sum().over(stream).alias("run"))
+    events = events.with_columns(pl.int_range(pl.len()).over([*stream, "run"]).alias("pos"))
+    closers = events.filter((pl.col("run") > 0) & (pl.col("pos") == 1)).select(
+        *stream, "run", pl.col("type").alias("close_type"), pl.col("at").alias("close_at"),
+        pl.col("old_time").alias("close_old"), pl.col("ms").alias("close_ms"))
+    before = closers.select(*stream, (pl.col("run") + 1).alias("run"), pl.col("close_type").alias("prev_type"),
+                            pl.col("close_at").alias("prev_at"))
+    plays = events.filter((pl.col("pos") == 0) & (pl.col("run") > 0))
+    viewings = plays.join(closers, on=[*stream, "run"], how="inner").join(before, on=[*stream, "run"], how="left")
+    start = pl.when(pl.col("prev_type").is_in(SEEKS)).then(pl.col("prev_at")).otherwise(pl.col("position"))
+    end = pl.when(pl.col("close_type").is_in(SEEKS)).then(pl.col("close_old")).otherwise(pl.col("close_at"))
+    viewings = viewings.with_columns(start.alias("start"), end.alias("end"))
+    kept = (pl.col("end") - pl.col("start") >= MIN_SEGMENT_S) & (
+        pl.col("duration").is_null() | (pl.col("duration") <= 0) | (pl.col("end") <= pl.col("duration") + 1))
+    cap = (pl.col("close_ms") - pl.col("ms")) / 1000 * TOP_SPEED
+    return viewings.filter(kept.fill_null(False)).select(
+        *keys, "video", pl.col("start").round(3), pl.min_horizontal(pl.col("end") - pl.col("start"), cap).alias("seconds"),
+        pl.col("end").round(3), "ms", "line")
 
 
 def _watched(segments: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
@@ -432,6 +506,6 @@ def stored_events(db: Database, day: str) -> int:
 
 
 def eventos_events(db: Database, events: str, day: str) -> int:
-    """The day's stored events with a course and a user id: what learner_day must account for."""
-    return db[events].count_documents({ev.PARTITION: day, ev.COURSE_ID: {"$ne": None}, ev.USER_ID: {"$ne": None}})
+    """The day's stored events a learner caused in a course (activity_match): what learner_day must account for."""
+    return db[events].count_documents(activity_match(day))
 

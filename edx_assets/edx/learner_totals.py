@@ -42,7 +42,8 @@ _TIME = pa.timestamp("ms")
 _ANSWER = pa.struct([("problem", pa.string()), ("part", pa.string()), ("question", pa.string()),
                      ("first_time", _TIME), ("first_value", pa.string()), ("first_correct", pa.bool_()),
                      ("first_variant", pa.string()), ("last_time", _TIME), ("last_value", pa.string()),
-                     ("last_correct", pa.bool_()), ("last_variant", pa.string())])
+                     ("last_correct", pa.bool_()), ("last_variant", pa.string()), ("first_value_id", pa.string()),
+                     ("last_value_id", pa.string())])
 _PROBLEM = pa.struct([("problem", pa.string()), ("checks", pa.int64()), ("first_correct", pa.bool_()),
                       ("best_score", pa.float64()), ("show_answers", pa.int64())])
 TOTALS_SCHEMA = {
@@ -101,6 +102,7 @@ def fold(parts: pl.DataFrame) -> pl.DataFrame:
         pl.col("question").drop_nulls().first(),
         *[pl.col(f"first_{c}").first() for c in ("time", "value", "correct", "variant")],
         *[pl.col(f"last_{c}").get(latest) for c in ("time", "value", "correct", "variant")],
+        pl.col("first_value_id").first(), pl.col("last_value_id").get(latest),
     ], also=["part"], order=["first_time", "first_value", "last_time", "last_value"])
     viewings = (parts.select(*KEYS, "video_viewings").explode("video_viewings").drop_nulls("video_viewings")
                 .unnest("video_viewings").sort([*KEYS, "video", "start", "end"])

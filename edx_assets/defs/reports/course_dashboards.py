@@ -25,15 +25,17 @@ def build(ctx: Build) -> dg.Definitions:
         completion, the drop-off of the most watched video, the hardest problems and learners by country.
         The portfolio: the same headline figures side by side per course, with links. Every chart carries a
         one-line definition and the data date. Labels and number format in EDX_REPORTS_LANG (`es` default,
-        or `en`). Only aggregates of learners (course team left out, as in the reports): no name, username or
-        e-mail. A chart whose input is empty shows "no data yet" instead of an invented one. No bar, point or
+        or `en`). Only aggregates of learners (course team left out unless EDX_REPORTS_INCLUDE_COURSE_TEAM, as
+        in the reports): no name, username or e-mail. A chart whose input is empty shows "no data yet" instead
+        of an invented one, and a figure no report states (e.g. `explored` for courses without chapters) a
+        dash, never 0 and never a failed run. No bar, point or
         tile describes 1 to EDX_MIN_CELL-1 learners (default 5): it is left out (a tile shows "< 5"), and each
         page says how many were.
         """
         week = context.partition_key
         with permanent_failures():
             pages = dashboards.build(workspace.reports_dir(week), workspace.reports_root(), reports.lang,
-                                     week_sunday(week).isoformat(), reports.min_cell)
+                                     week_sunday(week).isoformat(), reports.min_cell, reports.include_course_team)
         for page in pages:
             reports.upload_path(s3.get_client(), page.path, week, "text/html; charset=utf-8", "dashboards")
         portfolio = pages[-1]

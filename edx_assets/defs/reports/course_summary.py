@@ -8,7 +8,7 @@ from edx_assets.defs.reports import checks
 from edx_assets.defs.reports.common import publish, weekly_report
 from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceResource
 from edx_assets.edx.reports import course_summary as cs
-from edx_assets.edx.reports import small_cells
+from edx_assets.edx.reports import roles, small_cells
 from edx_assets.edx.reports.csv_out import write_csv
 
 
@@ -46,7 +46,7 @@ def build(ctx: Build) -> dg.Definitions:
                     {"_id": f"{week}:{r['course_id']}:{r['dimension']}:{r['value']}", **r, "week": week} for r in rows])
         yield dg.MaterializeResult(metadata=publish(result, reports, s3, week, table="course_summary"))
         written = checks.read_back(result.path)
-        people = cs.counted(checks.read_back(folder / "person_course.csv"), reports.include_course_team).group_by(
+        people = roles.counted(checks.read_back(folder / "person_course.csv"), reports.include_course_team).group_by(
             "course_id").len()
         yield checks.registered_reconciles("registered_reconciles_with_person_course", written, people,
                                            ["course_id", "dimension"], reports.min_cell)

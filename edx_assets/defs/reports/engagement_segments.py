@@ -1,7 +1,6 @@
 """engagement_segments: each learner's week -- highly engaged, struggling, disengaging or inactive."""
 
 import dagster as dg
-import polars as pl
 from dagster_aws.s3 import S3Resource
 
 from edx_assets.defs.common import Build, permanent_failures
@@ -15,7 +14,7 @@ from edx_assets.defs.reports.common import (
     weekly_report,
 )
 from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceResource
-from edx_assets.edx.reports import risk
+from edx_assets.edx.reports import risk, roles
 from edx_assets.edx.reports.learners import enrollment_frame
 
 
@@ -23,21 +22,20 @@ def build(ctx: Build) -> dg.Definitions:
     @weekly_report(ctx, deps=["course_collections", dg.AssetDep("learner_day", partition_mapping=the_week_before(2))],
                    kinds={"mongodb", "polars", "csv"}, check_specs=[
         checks.spec(ctx, "engagement_segments", "one_row_per_enrolled_learner",
-                    "Rows == enrollments of learners (course team left out), no (course_id, user_id) twice.")])
+                    "Rows == enrolled learners (course team left out unless configured), no (course_id, user_id) twice.")])
     def engagement_segments(context: dg.AssetExecutionContext, mongo: MongoResource, workspace: WorkspaceResource,
                             reports: ReportsResource, s3: S3Resource):
         """`engagement_segments.csv`, edx-analytics-pipeline's module engagement (Insights' learner segments),
-        one row per enrolled learner (course team left out) for the week before the Sunday: course_id, week
-        (the Sunday), user_id, username (per EDX_REPORTS_PII), days_active, problem_attempts (server-side
-        checks), problems_attempted, problems_completed (full score), problem_attempts_per_completed (empty
-        with none completed), videos_viewed (distinct videos played), discussion_contributions (threads,
-        responses, comments), active_previous_week (0/1) and segments (`;`-joined):
-        `highly_engaged` (a metric at or above the course's 85th percentile among the week's active learners),
-        `struggling` (attempts per completed problem at or above it, or attempts with nothing completed),
-        `disengaging` (active the week before, not this week), `inactive` (neither week; added, the pipeline
-        leaves them out); empty for an active learner in no segment. The pipeline's ranges over its 7-day
-        window are followed; it computes them daily, this weekly. Reads only the learner days of the two
-        weeks before the Sunday.
+        one row per enrolled learner (course team left out unless EDX_REPORTS_INCLUDE_COURSE_TEAM) for the
+        week before the Sunday: course_id, week (the Sunday), user_id, username (per EDX_REPORTS_PII),
+        days_active (days with events the learner caused), problem_attempts (server-side checks),
+        problems_attempted, problems_completed (full score), problem_attempts_per_completed (empty with none
+        completed), videos_viewed (distinct videos played), discussion_contributions (threads, responses,
+        comments), active_previous_week (0/1) and segments (`;`-joined): `highly_engaged`, `struggling`,
+        `disengaging`, `inactive`, defined as module_engagement.py defines them, ranges included (high only
+        where the course's 15th and 85th percentiles differ): see `risk.segments` for the functions followed
+        and the two deliberate differences. The pipeline computes them daily over a 7-day window, this
+        weekly. Reads only the learner days of the two weeks before the Sunday.
         """
         week = context.partition_key
         until = week_sunday(week)
@@ -46,9 +44,11 @@ def build(ctx: Build) -> dg.Definitions:
         with mongo.get_database() as db, permanent_failures():
             courses = courses_for(db, reports)
             learners = {c.course_id: enrollment_frame(db, c, None) for c in courses}
-            expected = sum(f.filter(pl.col("is_course_team") == 0).get_column("user_id").n_unique() for f in learners.values())
+            expected = sum(roles.counted(f, reports.include_course_team).get_column("user_id").n_unique()
+                           for f in learners.values())
             table = per_course_table(courses, lambda c: risk.segments(
-                c, learners[c.course_id], risk.week_metrics(db, c, until), week), risk.SEGMENT_COLUMNS)
+                c, learners[c.course_id], risk.week_metrics(db, c, until), week, reports.include_course_team),
+                risk.SEGMENT_COLUMNS)
         counts = table.get_column("segments").fill_null("").str.split(";").explode().value_counts() if table.height else None
         result, materialized = publish_frame(week, workspace, reports, s3, "engagement_segments",
                                              policy.apply_frame(table), policy.columns(risk.SEGMENT_COLUMNS), {

@@ -10,7 +10,11 @@ from edx_assets.defs.reports.common import publish_frame, weekly_report
 from edx_assets.defs.resources import ReportsResource, WorkspaceResource
 from edx_assets.edx.reports import geography as geo
 from edx_assets.edx.reports import small_cells
-from edx_assets.edx.reports.course_summary import counted
+from edx_assets.edx.reports.locations import UNKNOWN
+from edx_assets.edx.reports.roles import counted
+
+# Rows of a country (not an IP the database cannot place, UNKNOWN, nor learners without an IP, empty).
+_placed = pl.col("country_code").is_not_null() & (pl.col("country_code") != UNKNOWN)
 
 
 def build(ctx: Build) -> dg.Definitions:
@@ -25,7 +29,7 @@ def build(ctx: Build) -> dg.Definitions:
                   s3: S3Resource):
         """`geography.csv`, edx2bigquery's geographic distribution: per course and country_code (ISO-2 of the
         learner's registration IP -- the enrollment activation's IP, else the first event's -- as in
-        person_course's ip_country; `unknown` without one): continent, un_region (UN M49 sub-region),
+        person_course's ip_country; `UNKNOWN` for an IP not locatable, empty for learners with no IP): continent, un_region (UN M49 sub-region),
         registered, viewed, explored (empty without a course structure), certified and verified (verified
         mode), with person_course's definitions. Computed with polars from `person_course.csv`; the course
         team left out unless EDX_REPORTS_INCLUDE_COURSE_TEAM. It leaves the platform as it is, so a country of
@@ -38,13 +42,13 @@ def build(ctx: Build) -> dg.Definitions:
                                      "geography", reports.min_cell)
         result, materialized = publish_frame(week, workspace, reports, s3, "geography", table,
                                              [*geo.COLUMNS, small_cells.MARK],
-                                             {"countries": table.filter(pl.col("country_code") != "unknown")
+                                             {"countries": table.filter(_placed)
                                               .get_column("country_code").n_unique()})
         yield materialized
         frame = checks.read_back(result.path)
         people = counted(checks.read_back(folder / "person_course.csv"), reports.include_course_team).group_by(
             "course_id").len()
-        unplaced = frame.filter((pl.col("country_code") != "unknown") & pl.col("un_region").is_null())
+        unplaced = frame.filter(_placed & pl.col("un_region").is_null())
         yield checks.registered_reconciles(
             "registered_reconciles_with_person_course", frame, people, ["course_id"], reports.min_cell,
             passed=unplaced.height == 0, metadata={"countries_without_region": dg.MetadataValue.json(

@@ -30,8 +30,9 @@ def build(ctx: Build) -> dg.Definitions:
         grouped by the week they enrolled (cohort_week: the Sunday that starts it; weeks run Sunday to
         Saturday like the weekly partitions), per course and mode (`all` too): course_id, mode, cohort_week,
         week_number (k = 0 is the enrollment week), learners (the cohort's size), active_learners (with any
-        learner day in the course in week k; empty for a week that ended before the first loaded day of
-        events: unknown, not 0) and share_active. Weeks up to the one before the Sunday. From
+        learner day in the course in week k; empty for a week with no day of events loaded: unknown, not
+        0), share_active and days_covered (days of week k with events loaded, 0-7: below 7 the week is only
+        partly known). Weeks up to the one before the Sunday. From
         the package's enrollments and learner_totals' active_weeks (so the cost does not grow with history
         beyond the table itself); the course team left out unless EDX_REPORTS_INCLUDE_COURSE_TEAM.
         """
@@ -40,12 +41,12 @@ def build(ctx: Build) -> dg.Definitions:
         enrolled = {}
         with mongo.get_database() as db, permanent_failures():
             courses = courses_for(db, reports)
-            first_day = retention.first_loaded_day(db)
+            days = retention.loaded_days(db, until)
 
             def course_rows(course):
                 team = reports.team(db, course)
                 table = retention.retention(db, course, week_totals(db, course, until, ["active_weeks"]), team, until,
-                                            first_day)
+                                            days)
                 enrolled[course.course_id] = retention.cohort_learners(db, course, team, until)
                 return table
 

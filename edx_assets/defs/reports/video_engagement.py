@@ -30,9 +30,14 @@ def build(ctx: Build) -> dg.Definitions:
         exact decimal sum, so re-runs give the same digits), share_watched_to_end (viewers with a stop or
         complete event). From the week's learner_totals: every learner day before the week's Sunday.
 
+        Videos are matched to the structure on the block's name whatever the id form (`block-v1:`,
+        `i4x://`, the old players' `i4x-…-video-…`; blocks.key), so each video has one row.
+
         Added, on the video's duration: duration (seconds: the median over viewers of what their video
-        events' `duration` reported, else a structure `metadata.duration`; empty when neither says),
-        duration_source (`events`, `structure`), completers (viewers who watched at least 95% of the
+        events' `duration` reported, else a structure `metadata.duration`, else inferred as
+        edx-analytics-pipeline's video.py `VideoUsageTask.reducer` does -- (final segment + 1) x 5 - 1 from
+        the viewers' drop-off, `get_final_segment` with the shipped dropoff_threshold 0.05; empty when no one
+        watched a segment), duration_source (`events`, `structure`, `inferred`), completers (viewers who watched at least 95% of the
         duration -- edx2bigquery's make_video_analysis `videos_watched` rule, applied to seconds watched --
         or whose furthest position reached the last 30 seconds), completion_share (completers / viewers) and
         median_seconds_watched (over viewers; learner_day's play-to-pause segments). Empty completion
@@ -44,7 +49,7 @@ def build(ctx: Build) -> dg.Definitions:
         with mongo.get_database() as db, permanent_failures():
             courses = courses_for(db, reports)
             rows = (r for c in courses for r in engagement.video_rows(
-                db, c, learners_totals(db, c, until, reports.team(db, c), ["video_detail"])))
+                db, c, learners_totals(db, c, until, reports.team(db, c), ["video_detail", "video_viewings"])))
             result = write_csv(workspace.reports_dir(week) / "video_engagement.csv", engagement.VIDEO_COLUMNS, rows)
         frame = checks.read_back(result.path)
         unknown = frame.filter(pl.col("duration").is_null() & (pl.col("viewers").cast(pl.Int64) > 0)).height

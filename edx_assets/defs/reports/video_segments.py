@@ -30,9 +30,12 @@ def build(ctx: Build) -> dg.Definitions:
         video and 5-second segment (`VIDEO_VIEWING_SECONDS_PER_SEGMENT`): course_id, video_id (block id, or
         the short id the events use when the structure lacks it), video_name, segment (0, 1, ...),
         start_seconds (segment x 5), viewers (distinct learners with a viewing covering the segment) and views
-        (viewings covering it). A viewing is a play closed by a pause, stop or seek of the same video
-        (learner_day's counted segments, capped at the player's top speed); it covers segments
-        floor(start / 5) .. floor(end / 5). Over every learner day before the week's Sunday
+        (viewings covering it). Viewings follow the pipeline's video.py `UserVideoViewingTask.reducer`
+        (learner_day's `_segments`): a play closed by the next pause or stop (its position) or seek (its
+        old_time) of the same video, the play after a seek starting at the seek's new_time, from 0.25 s, with
+        no cap on its length; it covers segments floor(start / 5) .. floor(end / 5). Videos are matched to
+        the structure whatever their id form (blocks.key). Unlike the pipeline, segments past the video's
+        inferred end are kept (nothing watched is dropped). Over every learner day before the week's Sunday
         (learner_totals' video_viewings); the course team left out unless EDX_REPORTS_INCLUDE_COURSE_TEAM.
         """
         week = context.partition_key

@@ -20,8 +20,10 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "year_of_birth": (INTEGER, "profile year of birth; empty when unknown"),
     "level_of_education": (STRING, "profile level of education (edX codes: p, m, b, a, hs, jhs, el, none, other...)"),
     "country": (STRING, "profile country (ISO-2), as the learner typed it"),
-    "ip_country": (STRING, "country (ISO-2) of the registration IP: earliest enrollment activation, else earliest event"),
-    "ip_country_modal": (STRING, "country (ISO-2) of the learner's most frequent IP (edx2bigquery modal_ip)"),
+    "ip_country": (STRING, "country (ISO-2) of the registration IP: earliest enrollment activation, else earliest "
+                           "event; UNKNOWN for an IP not locatable, empty without any IP"),
+    "ip_country_modal": (STRING, "country (ISO-2) of the learner's most frequent IP (edx2bigquery modal_ip); UNKNOWN "
+                                 "for an IP not locatable, empty without any IP"),
     # course roles (edx2bigquery's roles table; <course>.roles)
     "roles": (STRING, "the learner's course roles, `;`-joined (course access roles, forum roles but Student)"),
     "role_instructor": (FLAG, "1 with the course access role instructor"),
@@ -119,10 +121,12 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "users_attempted_problem": (INTEGER, "learners with a server-side problem check"),
     "users_posted_forum": (INTEGER, "learners who created a forum post"),
     "enrolled": (INTEGER, "enrollment activations that day"),
-    "net": (INTEGER, "enrolled - unenrolled"),
-    "cumulative": (INTEGER, "net enrollments since the first loaded day"),
+    "net": (INTEGER, "enrolled - unenrolled + changed_in - changed_out"),
+    "changed_in": (INTEGER, "enrolled learners whose mode changed into the mode that day (mode_changed, or an event naming another mode)"),
+    "changed_out": (INTEGER, "enrolled learners whose mode changed out of the mode that day"),
+    "cumulative": (INTEGER, "learners enrolled in the mode at the end of the day (running sum of net since the first loaded day)"),
     # engagement
-    "video_id": (STRING, "the video's block id (its short id when the structure lacks it)"),
+    "video_id": (STRING, "the video's block id in the structure (the id events gave when the structure lacks it)"),
     "video_name": (STRING, "the video's display name; empty when the structure lacks it"),
     "viewers": (INTEGER, "learners with a play"),
     "plays": (INTEGER, "play events"),
@@ -136,31 +140,34 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "mean_score": (FLOAT, "mean over learners of their best score / max grade"),
     "showanswer_count": (INTEGER, "show-answer events"),
     # video completion and timeline (video_engagement, video_segments)
-    "duration": (FLOAT, "the video's length, seconds: median of what its events reported, else the structure"),
-    "duration_source": (STRING, "where the duration came from: events or structure; empty when unknown"),
+    "duration": (FLOAT, "the video's length, seconds: median of what its events reported, else the structure, "
+                        "else inferred from the viewers' drop-off (edx-analytics-pipeline)"),
+    "duration_source": (STRING, "where the duration came from: events, structure or inferred; empty when unknown"),
     "completers": (INTEGER, "viewers who watched >= 95% of the duration or reached its last 30 s; empty if unknown"),
     "completion_share": (FLOAT, "completers / viewers; empty when the duration is unknown"),
     "median_seconds_watched": (FLOAT, "median over viewers of the seconds of video they played"),
     "segment": (INTEGER, "5-second segment of the video (0 = 0-5 s)"),
     "start_seconds": (INTEGER, "where the segment starts, seconds"),
-    "views": (INTEGER, "viewings (play to pause/stop/seek) covering the segment"),
+    "views": (INTEGER, "viewings (play to pause/stop/seek, edx-analytics-pipeline's rule) covering the segment"),
     # answers (answer_distribution, edx-analytics-pipeline's columns)
     "part_id": (STRING, "the response part of the problem (<id>_2_1, ...)"),
     "question_text": (STRING, "the part's question as the events' submission carried it"),
     "variant": (STRING, "randomized problems' variant (seed); empty when not randomized"),
-    "answer_value": (STRING, "the answer as submitted (a list as [a|b])"),
-    "correct": (BOOLEAN, "whether the answer was graded correct"),
+    "answer_value": (STRING, "the answer as the learner saw it: the submission's text, else the value sent (a list as [a|b])"),
+    "answer_value_id": (STRING, "the value the event's `answers` sent (a choice id such as choice_0; a list as [a|b])"),
+    "correct": (BOOLEAN, "whether the answer was graded correct; empty when no event said so"),
     "first_response_count": (INTEGER, "learners whose first answer to the part this was"),
     "last_response_count": (INTEGER, "learners whose last answer to the part this was"),
     # risk and engagement (at_risk_learners, engagement_segments)
     "days_inactive": (INTEGER, "whole days from the last event to the week's Sunday"),
     "reasons": (STRING, "why at risk: inactive_7_days; below_pass_mark_after_midpoint"),
     "week": (DATE, "the week's Sunday (the partition): the 7 days before it"),
-    "days_active": (INTEGER, "days with events in the week"),
+    "days_active": (INTEGER, "days with events the learner caused in the week (enrollment events not counted)"),
     "problem_attempts": (INTEGER, "server-side problem checks in the week"),
     "problems_attempted": (INTEGER, "distinct problems checked in the week"),
     "problems_completed": (INTEGER, "distinct problems with a full score in the week"),
-    "problem_attempts_per_completed": (FLOAT, "problem_attempts / problems_completed; empty with none completed"),
+    "problem_attempts_per_completed": (FLOAT, "problem_attempts / problems_completed; empty with none completed "
+                                              "(the pipeline's infinity)"),
     "videos_viewed": (INTEGER, "distinct videos played in the week"),
     "discussion_contributions": (INTEGER, "forum threads, responses and comments created in the week"),
     "active_previous_week": (FLAG, "1 with events in the week before"),
@@ -187,20 +194,24 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "cohort_week": (DATE, "Sunday starting the week the learners enrolled in"),
     "week_number": (INTEGER, "weeks after the enrollment week (0 = that week)"),
     "learners": (INTEGER, "learners in the cohort"),
-    "active_learners": (INTEGER, "of those, with any learner day in week week_number"),
+    "active_learners": (INTEGER, "of those, with any learner day in week week_number; empty when no day of the week was loaded"),
+    "days_covered": (INTEGER, "days of week week_number with events loaded (0-7): below 7 the week is partly known"),
     "share_active": (FLOAT, "active_learners / learners"),
 }
 
 # Columns whose meaning in one table differs from the shared one.
 PER_TABLE: dict[str, dict[str, tuple[str, str]]] = {
     "activity_daily": {"active_users": (INTEGER, "learners (user ids) with an event filed under the day")},
-    "enrollment_daily": {"unenrolled": (INTEGER, "enrollment deactivations that day")},
+    "enrollment_daily": {"enrolled": (INTEGER, "activations that enrolled a learner that day (in the event's mode)"),
+                         "unenrolled": (INTEGER, "deactivations that unenrolled a learner that day (in the mode they "
+                                                 "were enrolled in)")},
     "learner_locations": {"country": (STRING, "registration IP's country name")},
     "at_risk_learners": {"passing_grade": (FLOAT, "the course's pass mark, 0-1; empty when no source states it")},
     "enrollment_by_demographics_daily": {
         "dimension": (STRING, "gender, birth_year_band, level_of_education or mode"),
         "value": (STRING, "the dimension's value (pipeline's names; unknown when the profile says nothing)")},
-    "geography": {"country_code": (STRING, "ISO-2 country of the registration IP; unknown without one"),
+    "geography": {"country_code": (STRING, "ISO-2 country of the registration IP; UNKNOWN for an IP not "
+                                           "locatable, empty for learners with no IP"),
                   "registered": (INTEGER, "enrollments"), "viewed": (INTEGER, "with a courseware record"),
                   "explored": (INTEGER, "visited at least half the chapters; empty without structure"),
                   "certified": (INTEGER, "with a downloadable certificate"),

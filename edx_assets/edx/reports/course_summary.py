@@ -6,6 +6,8 @@ from pathlib import Path
 
 import polars as pl
 
+from edx_assets.edx.reports.roles import counted
+
 COLUMNS = [
     "course_id", "dimension", "value", "registered", "viewed", "explored", "certified", "verified",
     "share_viewed", "share_explored", "share_certified", "share_verified", "median_ndays_act",
@@ -31,11 +33,6 @@ def _funnel(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
               for c in ("viewed", "explored", "certified", "verified")]
         )
     )
-
-
-def counted(frame: pl.DataFrame, include_team: bool) -> pl.DataFrame:
-    """The person_course rows the aggregates count: learners, or everyone when `include_team`."""
-    return frame if include_team else frame.filter(pl.col("is_course_team") != "1")
 
 
 def summarize(person_course_csv: Path, include_team: bool = False) -> pl.DataFrame:

@@ -10,6 +10,7 @@ from typing import Any
 import polars as pl
 from pymongo.database import Database
 
+from edx_assets.edx import blocks
 from edx_assets.edx.reports import frames
 from edx_assets.edx.reports.courses import ReportCourse
 
@@ -21,6 +22,7 @@ SEGMENT_COLUMNS = ["course_id", "video_id", "video_name", "segment", "start_seco
 SEGMENT_SECONDS = 5  # edx-analytics-pipeline's VIDEO_VIEWING_SECONDS_PER_SEGMENT
 COMPLETE_SHARE = 0.95  # edx2bigquery's videos_watched: position > 95% of the video's length
 COMPLETE_FROM_END = 30.0  # or within 30 s of the end (the credits a learner skips)
+DROPOFF_THRESHOLD = 0.05  # edx-analytics-pipeline's [videos] dropoff_threshold (its shipped configurations)
 PROBLEM_COLUMNS = ["course_id", "problem_id", "problem_name", "learners_attempted", "attempts_per_learner",
                    "share_correct_first_attempt", "mean_score", "showanswer_count"]
 
@@ -36,26 +38,45 @@ def exact_mean(values: list[float], places: int) -> float | None:
     return float(mean.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN))
 
 
-def short_id(block_id: str) -> str:
-    """What video events call a video: the last part of its usage key."""
-    return block_id.rsplit("@", 1)[-1].rsplit("/", 1)[-1]
-
-
 def block_names(db: Database, course: ReportCourse, category: str) -> dict[str, tuple[str, str]]:
-    """Short id (what events call a block) -> (block id, display name) of the structure's `category` blocks."""
-    return {short_id(b["_id"]): (b["_id"], b.get("display_name"))
+    """blocks.key (what events' ids reduce to, whatever their form) -> (block id, display name) of the
+    structure's `category` blocks."""
+    return {blocks.key(b["_id"]): (b["_id"], b.get("display_name"))
             for b in db[course.collection("structure")].find({"category": category}, {"display_name": 1})}
 
 
-def durations(db: Database, course: ReportCourse, viewers: pl.DataFrame) -> dict[str, tuple[float, str]]:
-    """video short id -> (duration in seconds, source): the median over learners of the largest duration
-    their video events reported (`events`), else a `duration` in the structure block's metadata
-    (`structure`); a video with neither has no entry (unknown, never a guess)."""
+def final_segment(viewers_per_segment: dict[int, int]) -> int:
+    """edx-analytics-pipeline, video.py, `VideoUsageTask.get_final_segment`: walking down from the last
+    segment anyone watched, the first segment whose successor kept at most DROPOFF_THRESHOLD of its
+    viewers is the video's end (the credits, a seek to the end); without such a drop, the last segment."""
+    ordered = sorted(viewers_per_segment, reverse=True)
+    final = ordered[0]
+    last_users = viewers_per_segment[final]
+    for segment in ordered[1:]:
+        users = viewers_per_segment[segment]
+        if last_users <= users * DROPOFF_THRESHOLD:
+            return segment
+        last_users = users
+    return final
+
+
+def durations(db: Database, course: ReportCourse, viewers: pl.DataFrame,
+              timeline: pl.DataFrame | None = None) -> dict[str, tuple[float, str]]:
+    """video key -> (duration in seconds, source): the median over learners of the largest duration their
+    video events reported (`events`), else a `duration` in the structure block's metadata (`structure`), else
+    inferred as edx-analytics-pipeline does (video.py, `VideoUsageTask.reducer`: (final segment + 1) x 5 - 1
+    seconds, `final_segment`) from the video's timeline (`inferred`); a video nobody watched a segment of
+    has no entry (unknown)."""
     found = {row["video"]: (row["duration"], "events") for row in viewers.drop_nulls("duration").group_by("video").agg(
         pl.col("duration").median()).iter_rows(named=True)}
     for block in db[course.collection("structure")].find({"category": "video", "metadata.duration": {"$gt": 0}},
                                                          {"metadata.duration": 1}):
-        found.setdefault(short_id(block["_id"]), (float(block["metadata"]["duration"]), "structure"))
+        found.setdefault(blocks.key(block["_id"]), (float(block["metadata"]["duration"]), "structure"))
+    if timeline is not None and timeline.height:
+        for (video,), rows in timeline.group_by(["video"]):
+            if video not in found:
+                last = final_segment(dict(zip(rows["segment"].to_list(), rows["viewers"].to_list(), strict=True)))
+                found[video] = (float((last + 1) * SEGMENT_SECONDS - 1), "inferred")
     return found
 
 
@@ -72,7 +93,7 @@ def video_rows(db: Database, course: ReportCourse, totals: pl.DataFrame) -> Iter
     median_seconds_watched over viewers. `totals` holds learners only (no course team) unless configured."""
     videos = block_names(db, course, "video")
     viewers = frames.nested_rows(totals, "video_detail").filter(pl.col("plays") > 0)
-    known = durations(db, course, viewers)
+    known = durations(db, course, viewers, timeline(totals))
     with_duration = viewers.with_columns(pl.col("video").replace_strict(
         {v: d for v, (d, _) in known.items()}, default=None, return_dtype=pl.Float64).alias("length"))
     stats = {row["video"]: row for row in with_duration.group_by("video").agg(
@@ -80,7 +101,7 @@ def video_rows(db: Database, course: ReportCourse, totals: pl.DataFrame) -> Iter
         pl.col("ended").sum(), _completed(pl.col("length")).sum().alias("completers"),
         pl.col("seconds").median().alias("median_seconds")).iter_rows(named=True)}
     # Videos the events name but the structure does not (no structure, or a block since removed) are
-    # reported too, under their short id and with no name, after the known ones: never dropped.
+    # reported too, under the key their events gave and with no name, after the known ones: never dropped.
     videos.update({vid: (vid, None) for vid in stats if isinstance(vid, str) and vid not in videos})
     for vid, (block_id, name) in sorted(videos.items(), key=lambda kv: (kv[1][1] is None, kv[1][0])):
         row = stats.get(vid, {"viewers": 0, "plays": 0, "positions": [], "ended": 0, "completers": 0,
@@ -97,18 +118,23 @@ def video_rows(db: Database, course: ReportCourse, totals: pl.DataFrame) -> Iter
                "median_seconds_watched": None if row["median_seconds"] is None else round(row["median_seconds"], 3)}
 
 
+def timeline(totals: pl.DataFrame) -> pl.DataFrame:
+    """Per video (key) and 5-second segment: viewers and views, from learner_totals' video_viewings."""
+    viewings = frames.nested_rows(totals, "video_viewings")
+    covered = viewings.with_columns(pl.int_ranges((pl.col("start") // SEGMENT_SECONDS).cast(pl.Int64),
+                                                  (pl.col("end") // SEGMENT_SECONDS).cast(pl.Int64) + 1).alias("segment")
+                                    ).explode("segment")
+    return covered.group_by("video", "segment").agg(pl.col("user_id").n_unique().alias("viewers"),
+                                                    pl.len().alias("views"))
+
+
 def segment_frame(db: Database, course: ReportCourse, totals: pl.DataFrame) -> pl.DataFrame:
     """edx-analytics-pipeline's video timeline: per video and 5-second segment, viewers (distinct learners
     with a viewing covering the segment) and views (viewings covering it). A viewing from position s to e
     covers segments floor(s / 5) .. floor(e / 5). From every learner's counted viewings (learner_day's
     video_viewings) over the course's life."""
     names = block_names(db, course, "video")
-    viewings = frames.nested_rows(totals, "video_viewings")
-    covered = viewings.with_columns(pl.int_ranges((pl.col("start") // SEGMENT_SECONDS).cast(pl.Int64),
-                                                  (pl.col("end") // SEGMENT_SECONDS).cast(pl.Int64) + 1).alias("segment")
-                                    ).explode("segment")
-    table = covered.group_by("video", "segment").agg(pl.col("user_id").n_unique().alias("viewers"),
-                                                     pl.len().alias("views"))
+    table = timeline(totals)
     return table.with_columns(
         pl.lit(course.course_id).alias("course_id"),
         pl.col("video").replace_strict({v: b for v, (b, _) in names.items()}, default=pl.col("video")).alias("video_id"),
@@ -122,18 +148,21 @@ def segment_frame(db: Database, course: ReportCourse, totals: pl.DataFrame) -> p
 def problem_rows(db: Database, course: ReportCourse, totals: pl.DataFrame) -> Iterator[dict[str, Any]]:
     """From the week's learner_totals (per learner and problem, over the course's life): server-side
     problem_check events (one per submission) and show-answer events."""
-    problems = {block_id: name for block_id, name in block_names(db, course, "problem").values()}
-    per_learner = frames.nested_rows(totals, "problem_detail")
-    stats = {row["problem"]: row for row in per_learner.group_by("problem").agg(
-        (pl.col("checks") > 0).sum().alias("learners"), pl.col("checks").sum(),
+    problems = block_names(db, course, "problem")  # key -> (block id, name)
+    per_learner = frames.nested_rows(totals, "problem_detail").with_columns(
+        blocks.key_expr(pl.col("problem")).alias("key")).group_by("user_id", "key").agg(
+        pl.col("problem").min(), pl.col("checks").sum(), pl.col("first_correct").any(), pl.col("best_score").max(),
+        pl.col("show_answers").sum())
+    stats = {row["key"]: row for row in per_learner.group_by("key").agg(
+        pl.col("problem").min(), (pl.col("checks") > 0).sum().alias("learners"), pl.col("checks").sum(),
         pl.col("first_correct").sum(), pl.col("best_score").drop_nulls().sort().alias("scores"),
         pl.col("show_answers").sum()).iter_rows(named=True)}
-    # Problems the events name but the structure does not: reported with no name, never dropped.
-    problems.update({pid: None for pid in stats if pid not in problems and isinstance(pid, str)})
-    for block_id in sorted(problems):
-        row = stats.get(block_id, {"learners": 0, "checks": 0, "first_correct": 0, "scores": [], "show_answers": 0})
+    # Problems the events name but the structure does not: reported under the events' id with no name.
+    problems.update({k: (row["problem"], None) for k, row in stats.items() if k not in problems and isinstance(k, str)})
+    for key, (block_id, name) in sorted(problems.items(), key=lambda kv: kv[1][0]):
+        row = stats.get(key, {"learners": 0, "checks": 0, "first_correct": 0, "scores": [], "show_answers": 0})
         learners = row["learners"]
-        yield {"course_id": course.course_id, "problem_id": block_id, "problem_name": problems[block_id],
+        yield {"course_id": course.course_id, "problem_id": block_id, "problem_name": name,
                "learners_attempted": learners,
                "attempts_per_learner": round(row["checks"] / learners, 4) if learners else None,
                "share_correct_first_attempt": round(row["first_correct"] / learners, 4) if learners else None,

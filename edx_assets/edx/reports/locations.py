@@ -9,6 +9,9 @@ by week in `learner_ips`, see edx/learner_ips.py):
   first, then the smaller address), as edx2bigquery's `modal_ip` in person_course. Where the learner
   usually studies; better for "where is the audience" questions on long courses.
 
+A learner whose IP the database cannot place has country_code `UNKNOWN`; one with no IP at all has none
+(edx-analytics-pipeline's location_per_course.py / util/geolocation.py keep the two apart the same way).
+
 The result is the `learner_locations` collection (one document per user id, no IP stored), written
 aside and renamed over the live one, and `learner_locations.csv`. No other asset's collection is touched:
 reports join `learner_locations` by user id.
@@ -28,6 +31,7 @@ COLUMNS = ["user_id", "username", "source", "country_code", "country", "city", "
            # Added: the country of the learner's most frequent IP, and how many events carried that IP.
            "modal_country_code", "modal_country", "modal_ip_events"]
 COLLECTION = "learner_locations"
+UNKNOWN = "UNKNOWN"  # an IP the offline database cannot place (no IP at all: empty)
 
 
 def _stored(learner: dict[str, Any], prefix: str) -> Location | None:
@@ -36,10 +40,12 @@ def _stored(learner: dict[str, Any], prefix: str) -> Location | None:
     return Location(code, learner.get(f"{prefix}country"), learner.get(f"{prefix}city")) if code else None
 
 
-def _fields(location: Location | None) -> dict[str, str | None]:
-    return {"country_code": location.country_code if location else None,
-            "country": location.country if location else None,
-            "city": location.city if location else None}
+def _fields(location: Location | None, ip: str | None) -> dict[str, str | None]:
+    """The place's fields; an IP that was seen but is not in the database is `UNKNOWN`, no IP at all
+    empty (edx-analytics-pipeline: util/geolocation.py UNKNOWN_CODE vs the NULL of a learner with no IP)."""
+    if location is None:
+        return {"country_code": UNKNOWN if ip else None, "country": None, "city": None}
+    return {"country_code": location.country_code, "country": location.country, "city": location.city}
 
 
 def locate_learners(db: Database, learners: Iterable[dict[str, Any]], courses: list[ReportCourse],
@@ -52,8 +58,8 @@ def locate_learners(db: Database, learners: Iterable[dict[str, Any]], courses: l
     pending: list[dict] = []
     enrolled_in = _courses_by_user(db, courses)
     for learner in learners:
-        registration = _fields(_stored(learner, "place_") or locator.locate(learner["ip"]))
-        modal = _fields(_stored(learner, "modal_place_") or locator.locate(learner["modal_ip"]))
+        registration = _fields(_stored(learner, "place_") or locator.locate(learner["ip"]), learner["ip"])
+        modal = _fields(_stored(learner, "modal_place_") or locator.locate(learner["modal_ip"]), learner["modal_ip"])
         pending.append({"_id": learner["user_id"], "week": week, "source": learner["source"], **registration,
                         "modal": {**modal, "events": learner["modal_ip_events"]}})
         if len(pending) >= batch:

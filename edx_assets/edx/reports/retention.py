@@ -3,9 +3,10 @@
 None of the peer tools publishes it; the definition is ours: a learner's cohort is the week (Sunday to
 Saturday, the weekly partitions' weeks) the enrollment was created in; week k is the k-th week from it
 (k = 0 the enrollment week itself); active = any learner day in the course that week (learner_totals'
-active_weeks). Only weeks that ended before the report's Sunday are reported. A week that ended before the
-first day any events were loaded (a cohort older than the delivery) has active_learners and share_active
-empty: unknown, not 0.
+active_weeks). Only weeks that ended before the report's Sunday are reported. days_covered says how many of
+the week's 7 days have learner days loaded: a week with none (older than the delivery, or a gap) has
+active_learners and share_active empty (unknown, not 0); a week with 1 to 6 is partly known, and its
+figures count only those days.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from edx_assets.edx.learner_totals import week_of
 from edx_assets.edx.reports import frames
 from edx_assets.edx.reports.courses import ReportCourse
 
-COLUMNS = ["course_id", "mode", "cohort_week", "week_number", "learners", "active_learners", "share_active"]
+COLUMNS = ["course_id", "mode", "cohort_week", "week_number", "learners", "active_learners", "share_active",
+           "days_covered"]  # added: days of the week with events loaded
 
 
 def cohorts(db: Database, course: ReportCourse, team: pl.Series | None, until: date) -> pl.DataFrame:
@@ -42,14 +44,13 @@ def cohort_learners(db: Database, course: ReportCourse, team: pl.Series | None, 
     return len(users - set(team.to_list())) if team is not None else len(users)
 
 
-def first_loaded_day(db: Database) -> date | None:
-    """The earliest day with learner days: weeks before it have no activity data at all."""
-    doc = db[ld.COLLECTION].find_one({}, {"day": 1}, sort=[("day", 1)])
-    return date.fromisoformat(doc["day"]) if doc else None
+def loaded_days(db: Database, until: date) -> list[str]:
+    """The days before `until` with learner days (events loaded): each week's coverage."""
+    return sorted(db[ld.COLLECTION].distinct("day", {"day": {"$lt": until.isoformat()}}))
 
 
 def retention(db: Database, course: ReportCourse, totals: pl.DataFrame, team: pl.Series | None,
-              until: date, first_day: date | None = None) -> pl.DataFrame:
+              until: date, days: list[str] | None = None) -> pl.DataFrame:
     """Rows per mode (`all` too), cohort week and week number k: the cohort's learners, those active in
     week k and their share. The course team is left out unless `team` is None."""
     cohorts_ = cohorts(db, course, team, until)
@@ -66,10 +67,13 @@ def retention(db: Database, course: ReportCourse, totals: pl.DataFrame, team: pl
         pl.col("active_learners").fill_null(0),
         ((pl.col("week").str.to_date() - pl.col("cohort_week").str.to_date()).dt.total_days() // 7).cast(pl.Int64)
         .alias("week_number"))
-    known_from = (first_day - timedelta(days=6)).isoformat() if first_day else "9999-12-31"
-    return table.with_columns(
-        pl.lit(course.course_id).alias("course_id"),
-        pl.when(pl.col("week") >= known_from).then(pl.col("active_learners")).alias("active_learners"),
+    covered = pl.DataFrame({"day": days or []}, schema={"day": pl.String}).select(
+        week_of(pl.col("day").str.to_date()).alias("week")).group_by("week").agg(
+        pl.len().cast(pl.Int64).alias("days_covered"))
+    return table.join(covered, on="week", how="left").with_columns(
+        pl.lit(course.course_id).alias("course_id"), pl.col("days_covered").fill_null(0),
+    ).with_columns(
+        pl.when(pl.col("days_covered") > 0).then(pl.col("active_learners")).alias("active_learners"),
     ).with_columns(
         (pl.col("active_learners") / pl.col("learners")).round(4).alias("share_active"),
     ).sort("mode", "cohort_week", "week_number").select(COLUMNS)

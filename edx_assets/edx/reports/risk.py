@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime, timedelta
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 from pymongo.database import Database
 
 from edx_assets.edx import learner_day as ld
-from edx_assets.edx.reports import frames
+from edx_assets.edx.reports import frames, roles
 from edx_assets.edx.reports.courses import ReportCourse
 
 INACTIVE_DAYS = 7
@@ -69,7 +71,11 @@ SEGMENT_COLUMNS = ["course_id", "week", "user_id", "username", "days_active", "p
                    "problems_attempted", "problems_completed", "problem_attempts_per_completed", "videos_viewed",
                    "discussion_contributions", "active_previous_week", "segments"]
 METRICS = ["problem_attempts", "problems_attempted", "problems_completed", "videos_viewed", "discussion_contributions"]
-HIGH = 0.85  # edx-analytics-pipeline's metric ranges: low below the 15th percentile, high from the 85th
+# edx-analytics-pipeline, module_engagement.py: the metrics whose high range makes a learner highly engaged
+# (`ModuleEngagementUserSegmentDataTask.reducer` skips problem_attempts), and the percentiles of the ranges
+# (`ModuleEngagementSummaryMetricRangesDataTask`: low below p15, high from p85 only when p15 != p85).
+ENGAGED_METRICS = ["problems_attempted", "problems_completed", "videos_viewed", "discussion_contributions"]
+LOW, HIGH = 15.0, 85.0
 WEEK_DAYS = {"user_id": pa.int64(), "day": pa.string(), "nproblem_check": pa.int64(),
              "problem_detail": pa.list_(pa.struct([("problem", pa.string()), ("best_score", pa.float64())])),
              "video_detail": pa.list_(pa.struct([("video", pa.string()), ("plays", pa.int64())])),
@@ -97,28 +103,53 @@ def week_metrics(db: Database, course: ReportCourse, until: date) -> pl.DataFram
             .join(before, on="user_id", how="full", coalesce=True))
 
 
-def segments(course: ReportCourse, learners: pl.DataFrame, metrics: pl.DataFrame, week: str) -> pl.DataFrame:
-    """edx-analytics-pipeline's module engagement segments per enrolled learner (course team left out) and
-    week: `highly_engaged`, a metric (problem attempts, problems attempted / completed, videos viewed,
-    discussion contributions) at or above the course's 85th percentile among the week's active learners;
-    `struggling`, problem attempts per completed problem at or above that percentile, or attempts with no
-    problem completed (completed: full score); `disengaging`, active the week before but not this week;
-    `inactive` (added: the pipeline leaves these learners out), active in neither week. An active learner
-    in no segment has `segments` empty."""
-    table = learners.filter(pl.col("is_course_team") == 0).select("user_id", "username").join(
+def high_range_start(values: pl.Series) -> float | None:
+    """Where a metric's `high` range starts among the course's active learners: the 85th percentile (numpy's
+    default linear interpolation, as the pipeline's `numpy.percentile`), or None when the 15th and 85th
+    percentiles are equal (the pipeline then has no high range: one learner, or everyone tied)."""
+    if values.len() == 0:
+        return None
+    with np.errstate(invalid="ignore"):  # inf - inf between two infinite values: nan, read as inf below
+        low, high = np.percentile(values.cast(pl.Float64).to_numpy(), [LOW, HIGH])
+    low, high = (float("inf") if math.isnan(v) else float(v) for v in (low, high))
+    return None if low == high else high
+
+
+def segments(course: ReportCourse, learners: pl.DataFrame, metrics: pl.DataFrame, week: str,
+             include_team: bool = False) -> pl.DataFrame:
+    """edx-analytics-pipeline's module engagement segments (module_engagement.py) per enrolled learner and
+    week, the course team left out unless `include_team`:
+
+    - `highly_engaged`: problems attempted, problems completed, videos viewed or discussion contributions in
+      the metric's high range (`ModuleEngagementUserSegmentDataTask.reducer`);
+    - `struggling`: problem attempts per completed problem in its high range (no problem completed: the
+      pipeline's infinity, always in the range);
+    - ranges (`ModuleEngagementSummaryMetricRangesDataTask.reducer`): among the course's learners active in
+      the week (the ratio: those with an attempt), high = [p85, inf) only when p15 != p85 -- so a learner
+      alone in a course, or tied with everyone, is in no high range;
+    - `disengaging`: active the week before, not this week; `inactive`: active in neither
+      (`ModuleEngagementRosterPartitionTask`; the pipeline's roster also lists these);
+    - an active learner in no segment has `segments` empty.
+
+    Differences, argued: `days_active` counts days with any event the learner caused (learner_day), not
+    only days with a problem, video or forum action, so a learner who only read pages is not `inactive`;
+    a learner with no problem attempt is never `struggling` (the pipeline gives every learner without a
+    completed problem an infinite ratio, so a video-only learner lands in `struggling` there)."""
+    table = roles.counted(learners, include_team).select("user_id", "username").join(
         metrics, on="user_id", how="left").with_columns(
         *[pl.col(c).fill_null(0).cast(pl.Int64) for c in ["days_active", *METRICS, "active_previous_week"]])
     active = pl.col("days_active") > 0
-    per_completed = pl.when(pl.col("problems_completed") > 0).then(
-        (pl.col("problem_attempts") / pl.col("problems_completed")).round(4))
-    table = table.with_columns(per_completed.alias("problem_attempts_per_completed"))
-    high = {c: table.filter(active).get_column(c).quantile(HIGH, "nearest") for c in
-            [*METRICS, "problem_attempts_per_completed"]}
-    engaged = pl.any_horizontal(pl.lit(False), *[(pl.col(c) >= high[c]) & (pl.col(c) > 0)
-                                                 for c in METRICS if high[c] is not None])
-    struggling = ((pl.col("problem_attempts_per_completed") >= high["problem_attempts_per_completed"])
-                  if high["problem_attempts_per_completed"] is not None else pl.lit(False)).fill_null(False) | (
-        (pl.col("problem_attempts") > 0) & (pl.col("problems_completed") == 0))
+    ratio = pl.when(pl.col("problems_completed") > 0).then(pl.col("problem_attempts") / pl.col("problems_completed")
+                                                            ).otherwise(float("inf"))
+    table = table.with_columns(ratio.alias("ratio"),
+                               pl.when(pl.col("problems_completed") > 0).then(ratio.round(4))
+                               .alias("problem_attempts_per_completed"))
+    actives = table.filter(active)
+    high = {c: high_range_start(actives.get_column(c)) for c in ENGAGED_METRICS}
+    high_ratio = high_range_start(actives.filter(pl.col("problem_attempts") > 0).get_column("ratio"))
+    engaged = pl.any_horizontal(pl.lit(False), *[pl.col(c) >= high[c] for c in ENGAGED_METRICS if high[c] is not None])
+    struggling = ((pl.col("ratio") >= high_ratio) & (pl.col("problem_attempts") > 0)) if high_ratio is not None \
+        else pl.lit(False)
     labels = pl.concat_list(
         pl.when(active & engaged).then(pl.lit("highly_engaged")),
         pl.when(active & struggling).then(pl.lit("struggling")),

@@ -67,3 +67,11 @@ def team_ids(db: Database, course: ReportCourse) -> pl.Series:
 def learners_only(frame: pl.DataFrame, team: pl.Series | None) -> pl.DataFrame:
     """`frame` without the course team's rows; `team` None keeps everyone (EDX_REPORTS_INCLUDE_COURSE_TEAM)."""
     return frame if team is None else frame.filter(~pl.col("user_id").is_in(team.implode()))
+
+
+def counted(frame: pl.DataFrame, include_team: bool) -> pl.DataFrame:
+    """The rows every per-course aggregate counts (EDX_REPORTS_INCLUDE_COURSE_TEAM, the one switch): learners
+    only (`is_course_team` 0, as a number or as CSV text), or every row when `include_team`."""
+    if include_team:
+        return frame
+    return frame.filter(pl.col("is_course_team").cast(pl.Int64, strict=False).fill_null(0) == 0)
