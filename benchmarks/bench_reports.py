@@ -28,7 +28,7 @@ import polars as pl
 from pymongo import MongoClient
 
 from benchmarks.common import local_stack, measure, save_section, table
-from edx_assets.edx import course_load, course_package, learner_day, learner_totals
+from edx_assets.edx import course_load, course_package, event_load, learner_day, learner_totals
 from edx_assets.edx.reports import (
     active_users,
     answers,
@@ -191,7 +191,7 @@ def run_report(uri: str, db_name: str, name: str, week_sunday: str, out: str) ->
         return write_csv(folder / "course_summary.csv", course_summary.COLUMNS, frame.to_dicts()).rows
     if name == "video_engagement":
         rows = (r for c in courses for r in eng.video_rows(
-            db, c, learners_totals(db, c, until, roles.team_ids(db, c), ["video_detail"])))
+            db, c, learners_totals(db, c, until, roles.team_ids(db, c), ["video_detail", "video_viewings"])))
         return write_csv(folder / "video_engagement.csv", eng.VIDEO_COLUMNS, rows).rows
     if name == "problem_analysis":
         rows = (r for c in courses for r in eng.problem_rows(
@@ -229,9 +229,9 @@ def run_field_table(db, courses, name: str, until: date, folder: Path) -> int:
         return stacked(lambda c: forum.activity(c, forum.posts(db, c), week_totals(db, c, until, forum.EVENT_COUNTS),
                                                 enrollment_frame(db, c, None)), forum.COLUMNS)
     if name == "retention_by_cohort":
-        first_day = retention.first_loaded_day(db)
+        days = event_load.loaded_days(db, "Eventos", until.isoformat())  # (no events here: no day covered)
         return stacked(lambda c: retention.retention(db, c, week_totals(db, c, until, ["active_weeks"]),
-                                                     roles.team_ids(db, c), until, first_day), retention.COLUMNS)
+                                                     roles.team_ids(db, c), until, days), retention.COLUMNS)
     raise ValueError(name)
 
 
@@ -301,7 +301,7 @@ TOTALS_READ = {
     "active_users_report": ["first_event", "last_event"],
     "person_course": [c for c in learner_totals.COLUMNS if c not in (
         "username", "video_detail", "problem_detail", "video_viewings", "answer_detail", "active_weeks")],
-    "video_engagement": ["video_detail"], "problem_analysis": ["problem_detail"], "video_segments": ["video_viewings"],
+    "video_engagement": ["video_detail", "video_viewings"], "problem_analysis": ["problem_detail"], "video_segments": ["video_viewings"],
     "answer_distribution": ["answer_detail"], "at_risk_learners": risk.ACTIVITY, "forum_activity": forum.EVENT_COUNTS,
     "retention_by_cohort": ["active_weeks"],
 }

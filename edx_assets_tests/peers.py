@@ -5,6 +5,7 @@ the code under test computes them (polars expressions over MongoDB reads), so th
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -16,6 +17,17 @@ STOPS = {"stop_video", "edx.video.stopped"}
 SEEKS = {"seek_video", "edx.video.position.changed"}
 MAX_OFFSET = 3600 * 10.0  # video.py VIDEO_MAXIMUM_DURATION
 MIN_VIEWING = 0.25  # video.py VIDEO_VIEWING_MINIMUM_LENGTH
+
+
+def payload(event: dict) -> dict:
+    """An event's payload as a dict: the tracking log sends it as an object or as JSON text."""
+    value = event.get("event")
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    return value if isinstance(value, dict) else {}
 
 
 def block_name(block_id: object) -> str:
@@ -77,12 +89,26 @@ def viewings(events: Iterable[tuple[datetime, str, dict]]) -> list[tuple[float, 
     return out
 
 
+def final_segment(users_per_segment: dict[int, int], dropoff_threshold: float = 0.05) -> int:
+    """video.py `VideoUsageTask.get_final_segment`, as written there (0.05: the shipped configurations)."""
+    final_segment = last_segment = max(users_per_segment.keys())
+    last_segment_num_users = users_per_segment[last_segment]
+    for segment in sorted(users_per_segment.keys(), reverse=True)[1:]:
+        current_segment_num_users = users_per_segment.get(segment, 0)
+        if last_segment_num_users <= current_segment_num_users * dropoff_threshold:
+            final_segment = segment
+            break
+        last_segment_num_users = current_segment_num_users
+    return final_segment
+
+
 def high_range_start(values: list[float]) -> float | None:
     """module_engagement.py `ModuleEngagementSummaryMetricRangesDataTask.reducer`: the high range starts at
     numpy's 85th percentile when it differs from the 15th; otherwise there is no high range."""
     if not values:
         return None
-    low, high = numpy.percentile(values, [15.0, 85.0])
+    with numpy.errstate(invalid="ignore"):  # inf - inf between two infinite values: nan, as in the pipeline
+        low, high = numpy.percentile(values, [15.0, 85.0])
     low = float("inf") if numpy.isnan(low) else float(low)
     high = float("inf") if numpy.isnan(high) else float(high)
     return None if low == high else high

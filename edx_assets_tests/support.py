@@ -62,3 +62,22 @@ def new_buckets(s3_client) -> dict[str, str]:
     for name in names.values():
         s3_client.create_bucket(Bucket=name)
     return names
+
+
+# The upstream of the weekly reports and the daily job's assets, as the tests materialize them.
+UPSTREAM = ("raw_event_log", "decrypted_event_log", "eventos", "raw_course_package", "decrypted_course_package",
+            "course_collections", "retired_learners")
+DAILY = (*UPSTREAM[:3], "learner_day", "activity_daily")
+REPORTS = ("learner_totals", "learner_ips", "general_report", "enrollments_report", "active_users_report",
+           "learner_locations_report", "learners_master", "person_course", "course_summary", "enrollment_daily",
+           "video_engagement", "problem_analysis", "video_segments", "answer_distribution", "at_risk_learners",
+           "engagement_segments", "enrollment_by_demographics_daily", "geography", "forum_activity",
+           "retention_by_cohort", "warehouse", "course_dashboards")
+
+
+def materialize(env: Mapping[str, str], partition: str, instance: dg.DagsterInstance, selection,
+                graph=(*UPSTREAM, *REPORTS)) -> dg.ExecuteInJobResult:
+    """Materialize `selection` of the code location's assets built for `env` (the rest of `graph`
+    provides their upstream), in process."""
+    return dg.materialize(assets(env, *graph), partition_key=partition, resources=resources_for(env),
+                          instance=instance, selection=list(selection))

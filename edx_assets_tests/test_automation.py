@@ -196,7 +196,8 @@ def test_make_backfill_loads_a_range_of_days_as_one_dagster_backfill(delivered_e
     assert all(r.status == dg.DagsterRunStatus.SUCCESS and r.job_name == "daily_events_job" for r in runs)
     events = MongoClient(stack.mongo_uri)[delivered_env["EDX_MONGO_DB"]].Eventos
     assert {day: events.count_documents({"_edx.partition": day}) for day in days} == truth
-    assert set(events.index_information()) == {"_id_", "partition_load", "enrollment_events", "course_time"}
+    assert set(events.index_information()) == {"_id_", "partition_load", "enrollment_events", "enrollment_mode_changes",
+                                               "course_time"}
     before = sorted(d["_id"] for d in events.find({}, {"_id": 1}))
 
     again = run_backfill(config, date(2026, 10, 4), date(2026, 10, 6), log_path=tmp_path / "backfill.log")

@@ -1,6 +1,7 @@
 """Loading decrypted days into a real mongod: idempotency, crash recovery, quarantine, public fixtures."""
 
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -176,18 +177,31 @@ def test_stored_documents_have_no_key_mongodb_cannot_index(db, tmp_path):
 
 def test_indexes_for_reports_exist(db, tmp_path):
     """Only the indexes a report, check or reload needs are built by default (issue 17); the partial
-    enrollment index serves enrollment_daily's query of all history and holds only enrollment events."""
+    enrollment indexes serve enrollment_daily's query of all history and hold only enrollment events."""
     enrollment = orjson.dumps({"event_type": "edx.course.enrollment.activated", "time": "2026-10-05T10:00:00+00:00",
                                "context": {"course_id": "course-v1:A+B+C", "user_id": 7}, "event": {"mode": "audit"}})
-    _load(db, _write(tmp_path / "d.log", [_event(1), enrollment, _event(2)]))
-    assert set(db[COLL].index_information()) == {"_id_", "partition_load", "enrollment_events"}
+    changed = orjson.dumps({"event_type": "edx.course.enrollment.mode_changed", "time": "2026-10-05T11:00:00+00:00",
+                            "context": {"course_id": "course-v1:A+B+C", "user_id": 7}, "event": {"mode": "verified"}})
+    _load(db, _write(tmp_path / "d.log", [_event(1), enrollment, changed, _event(2)]))
+    assert set(db[COLL].index_information()) == {"_id_", "partition_load", "enrollment_events",
+                                                 "enrollment_mode_changes"}
     stats = db.command("collStats", COLL, indexDetails=False)
-    assert stats["nindexes"] == 3
+    assert stats["nindexes"] == 4
     query = {"_edx.event_type": {"$in": ["edx.course.enrollment.activated", "edx.course.enrollment.deactivated"]},
              "_edx.time": {"$lt": datetime(2027, 1, 1)}, "_edx.course_id": {"$ne": None}}
     plan = db[COLL].find(query).explain()["queryPlanner"]["winningPlan"]
     assert plan["inputStage"]["indexName"] == "enrollment_events", plan
     assert db[COLL].count_documents(query, hint="enrollment_events") == 1  # only the enrollment event is in it
+    # enrollment_daily's query: each branch of its $or is served by one of the two partial indexes
+    until = datetime(2027, 1, 1)
+    both = {"$or": [{"_edx.event_type": {"$in": ["edx.course.enrollment.activated",
+                                                 "edx.course.enrollment.deactivated"]}, "_edx.time": {"$lt": until}},
+                    {"_edx.event_type": "edx.course.enrollment.mode_changed", "_edx.time": {"$lt": until}}],
+            "_edx.course_id": {"$ne": None}}
+    plan = str(db[COLL].find(both).explain()["queryPlanner"]["winningPlan"])
+    assert set(re.findall(r"'indexName': '(\w+)'", plan)) == {"enrollment_events", "enrollment_mode_changes"}, plan
+    assert "COLLSCAN" not in plan
+    assert db[COLL].count_documents(both) == 2
 
 
 def test_opt_in_indexes_are_built_after_a_load_and_dropped_when_no_longer_listed(db, tmp_path):
@@ -203,7 +217,8 @@ def test_opt_in_indexes_are_built_after_a_load_and_dropped_when_no_longer_listed
     assert info["extra:context.org_id:1+_edx.time:-1"]["key"] == [("context.org_id", 1), ("_edx.time", -1)]
     assert event_load.build_extra_indexes(db[COLL], wanted) == []  # already there
     assert event_load.drop_unwanted_indexes(db[COLL], []) == ["course_time", "extra:context.org_id:1+_edx.time:-1"]
-    assert set(db[COLL].index_information()) == {"_id_", "partition_load", "enrollment_events", "analyst_own"}
+    assert set(db[COLL].index_information()) == {"_id_", "partition_load", "enrollment_events", "enrollment_mode_changes",
+                                                 "analyst_own"}
     with pytest.raises(ValueError, match="EDX_EVENTS_EXTRA_INDEXES"):
         event_load.extra_index("course:2")
 

@@ -28,28 +28,13 @@ from edx_assets.edx.reports import general
 from edx_assets.local.sample import generate_delivery, s3_uploader, write_event_log
 from edx_assets.local.sample_world import SampleSpec, SampleWorld
 from edx_assets_tests import peers
-from edx_assets_tests.support import assets, new_buckets, resources_for
+from edx_assets_tests.support import DAILY, REPORTS, UPSTREAM, materialize, new_buckets
 
 SPEC = SampleSpec(start=date(2026, 10, 4), end=date(2026, 10, 11), learners=60, events_per_day=250)
 WORLD = SampleWorld(SPEC)
 WEEK = "2026-10-11"
 SUNDAY = date(2026, 10, 11)
 DAYS = [f"2026-10-{d:02d}" for d in range(4, 11)]
-REPORTS = ("learner_totals", "learner_ips", "general_report", "enrollments_report", "active_users_report", "learner_locations_report",
-           "learners_master", "person_course", "course_summary", "enrollment_daily", "video_engagement",
-           "problem_analysis", "video_segments", "answer_distribution", "at_risk_learners", "engagement_segments",
-           "enrollment_by_demographics_daily", "geography", "forum_activity", "retention_by_cohort", "warehouse",
-           "course_dashboards")
-UPSTREAM = ("raw_event_log", "decrypted_event_log", "eventos", "raw_course_package", "decrypted_course_package",
-            "course_collections", "retired_learners")
-DAILY = (*UPSTREAM[:3], "learner_day", "activity_daily")
-
-
-def _materialize(env: dict, partition: str, instance, selection, graph=(*UPSTREAM, *REPORTS)):
-    """Materialize `selection` of the code location's assets built for `env` (the rest of `graph`
-    provides their upstream)."""
-    return dg.materialize(assets(env, *graph), partition_key=partition, resources=resources_for(env),
-                          instance=instance, selection=list(selection))
 
 
 def _env(stack, tmp: Path, names: dict, db_name: str, **extra) -> dict[str, str]:
@@ -71,9 +56,9 @@ def run(stack, s3_client, public_key, mongo_client, tmp_path_factory):
             patch.setenv(key, value)
         daily_checks = []
         for day in DAYS:
-            daily_checks += _materialize(env, day, instance, DAILY, graph=DAILY).get_asset_check_evaluations()
-        _materialize(env, WEEK, instance, UPSTREAM[3:], graph=UPSTREAM[3:])
-        result = _materialize(env, WEEK, instance, REPORTS)
+            daily_checks += materialize(env, day, instance, DAILY, graph=DAILY).get_asset_check_evaluations()
+        materialize(env, WEEK, instance, UPSTREAM[3:], graph=UPSTREAM[3:])
+        result = materialize(env, WEEK, instance, REPORTS)
         yield {"env": env, "result": result, "db": mongo_client[db_name],
                "dir": tmp / "data" / "reports" / WEEK, "names": names, "instance": instance,
                "daily_checks": daily_checks}
@@ -279,7 +264,7 @@ def test_person_course_and_master_carry_both_ip_countries(run):
 def test_reloading_course_data_keeps_every_learners_ip_location(run):
     before = _read(run["dir"] / f"learners_master_{WEEK}.csv")
     assert any(r["ip_country"] for r in before)
-    _materialize(run["env"], WEEK, run["instance"], [*UPSTREAM[3:], "learners_master"])
+    materialize(run["env"], WEEK, run["instance"], [*UPSTREAM[3:], "learners_master"])
     assert _read(run["dir"] / f"learners_master_{WEEK}.csv") == before
 
 
@@ -355,7 +340,7 @@ def test_personal_data_settings_leave_no_name_email_or_username(run, mode, tmp_p
     env = {**run["env"], "EDX_DATA_DIR": str(tmp_path / "data"), "EDX_REPORTS_PII": mode,
            "EDX_REPORTS_PSEUDONYM_KEY": "test-key-9f3", "EDX_REPORTS_BUCKET": ""}
     monkeypatch.setenv("EDX_REPORTS_PSEUDONYM_KEY", "test-key-9f3")
-    _materialize(env, WEEK, run["instance"], REPORTS)
+    materialize(env, WEEK, run["instance"], REPORTS)
     texts = {p.name: p.read_text(encoding="utf-8") for p in (tmp_path / "data" / "reports" / WEEK).glob("*.csv")}
     assert len(texts) >= 5
     for learner in WORLD.learners:
@@ -400,8 +385,8 @@ def test_rerunning_every_weekly_report_gives_identical_files_and_collections(run
     assert all(collections_before.values())
     for _ in range(2):
         _reorder_every_collection(run["db"])
-        _materialize(run["env"], WEEK, run["instance"], REPORTS)
-        _materialize(run["env"], DAYS[2], run["instance"], ["learner_day", "activity_daily"], graph=DAILY)
+        materialize(run["env"], WEEK, run["instance"], REPORTS)
+        materialize(run["env"], DAYS[2], run["instance"], ["learner_day", "activity_daily"], graph=DAILY)
         files = {p.name: p.read_bytes() for p in run["dir"].glob("*.csv")}
         assert sorted(files) == sorted(files_before)
         assert [n for n in files if files[n] != files_before[n]] == []
@@ -421,12 +406,12 @@ def test_a_course_without_a_pass_mark_gets_no_invented_figure(run, tmp_path):
     catalog.update_one({"_id": course.cid.v1}, {"$set": {"passing_grade": None, "passing_grade_source": "unknown"}})
     env = {**run["env"], "EDX_DATA_DIR": str(tmp_path / "data"), "EDX_REPORTS_BUCKET": ""}
     try:
-        result = _materialize(env, WEEK, run["instance"], ["general_report", "person_course"])
+        result = materialize(env, WEEK, run["instance"], ["general_report", "person_course"])
     finally:
         catalog.update_one({"_id": course.cid.v1}, {"$set": {k: v for k, v in saved.items() if k != "_id"}})
     doc = run["db"].reports.find_one({"_id": course.cid.v1})
     assert doc["report"]["users"]["certificates"]["approved"] is None
-    _materialize(run["env"], WEEK, run["instance"], ["general_report"])  # the week as it was
+    materialize(run["env"], WEEK, run["instance"], ["general_report"])  # the week as it was
     out = tmp_path / "data" / "reports" / WEEK
     rows = {r["id"]: r for r in _read(out / "general_report.csv")}
     row = rows[course.cid.v1]
@@ -588,22 +573,13 @@ def _kind(event_type: str) -> str:
         return "video"
     if re.search(r"problem_\w+", event_type) or event_type.startswith("edx.problem."):
         return "problem"
-    if event_type.startswith("edx.forum.") or "/discussion/forum" in event_type:
+    if event_type.startswith("edx.forum.") or any(f"/discussion/{p}" in event_type
+                                                  for p in ("forum", "threads", "comments")):
         return "forum"
     return "other"
 
 
 FORUM_POSTS = {"edx.forum.thread.created", "edx.forum.response.created", "edx.forum.comment.created"}
-
-
-def _payload(e: dict) -> dict:
-    value = e["event"]
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return {}
-    return value if isinstance(value, dict) else {}
 
 
 def _gap_sums(times: list[datetime]) -> dict[int, float]:
@@ -633,7 +609,7 @@ def _expected_learner_days() -> dict[tuple[str, str, int], dict]:
         watched, viewings = 0.0, []
         streams: dict[str, list] = {}
         for e in videos:
-            streams.setdefault(peers.block_name(_payload(e).get("id")), []).append((e["time"], e["type"], _payload(e)))
+            streams.setdefault(peers.block_name(peers.payload(e).get("id")), []).append((e["time"], e["type"], peers.payload(e)))
         for video, stream in sorted(streams.items()):
             for start, end, played, closed in peers.viewings(stream):
                 seconds = min(end - start, 2 * (closed - played).total_seconds())
@@ -641,14 +617,14 @@ def _expected_learner_days() -> dict[tuple[str, str, int], dict]:
                 viewings.append((video, start, end, seconds))
         row["video_seconds_watched"] = watched
         row["viewings"] = viewings
-        row["video_events"] = [(peers.block_name(_payload(e).get("id")), e["type"], _payload(e)) for e in videos]
+        row["video_events"] = [(peers.block_name(peers.payload(e).get("id")), e["type"], peers.payload(e)) for e in videos]
         row["server_checks"] = [e for e in mine if e["type"] == "problem_check" and e["source"] == "server"]
         row["forum_posts"] = sum(1 for e in mine if e["type"] in FORUM_POSTS)
         row["nplay_video"] = sum(1 for e in mine if e["type"] in PLAYS)
         server_checks = [e for e in mine if e["type"] == "problem_check" and e["source"] == "server"]
         row["nproblem_check"] = len(server_checks)
-        row["problems"] = sorted({_payload(e)["problem_id"] for e in server_checks})
-        row["videos"] = sorted({peers.block_name(_payload(e).get("id")) for e in videos})
+        row["problems"] = sorted({peers.payload(e)["problem_id"] for e in server_checks})
+        row["videos"] = sorted({peers.block_name(peers.payload(e).get("id")) for e in videos})
         row["nforum_threads"] = sum(1 for e in mine if e["type"] == "edx.forum.thread.created")
         ips = Counter(e["ip"] for e in mine if e["ip"])
         first_seen = {ip: min(e["time"] for e in mine if e["ip"] == ip) for ip in ips}

@@ -233,6 +233,14 @@ def marker_id(collection: str, partition: str) -> str:
     return f"{collection}:{partition}"
 
 
+def loaded_days(db: Database, collection: str, before: str) -> list[str]:
+    """The days before `before` whose file was loaded completely into `collection` (its load records),
+    whether or not any event of them counts as a learner's activity."""
+    prefix = f"{collection}:"
+    ids = db[LOADS_COLLECTION].distinct("_id", {"_id": {"$gte": prefix, "$lt": f"{prefix}{before}"}, "complete": True})
+    return sorted(i[len(prefix):] for i in ids)
+
+
 @dataclass
 class ParsedBatch:
     """Documents already encoded as BSON, with their (line, byte offset), plus the rejected lines."""

@@ -13,8 +13,9 @@ Definitions (edx2bigquery's `time_on_task` / `person_course_day`, make_time_on_t
   edx2bigquery does, implicit `/xblock/` handler calls (AJAX echoes of what the page already logged)
   are left out of time on task, not out of the counts.
 - video/problem/forum/other time: the same sum over the chain of the learner's events of that kind only
-  (edx2bigquery: video `*_video`, `*_transcript`; problem `problem_*`; forum `edx.forum.*` or a
-  `/discussion/forum` URL; here the newer `edx.video.*` / `edx.problem.*` names count too, which
+  (edx2bigquery's process_course_time_on_task: video `*_video`, `*_transcript`; problem `problem_*`; forum
+  `edx.forum.*` or a `/discussion/forum`, `/discussion/threads` or `/discussion/comments` URL; its text time
+  (textbook, wiki) is part of other here; here the newer `edx.video.*` / `edx.problem.*` names count too, which
   edx2bigquery predates). Gaps between events of different kinds count in the total only, so the parts
   do not add up to the total.
 - events counted: those a learner caused in a course: enrollment events (`edx.course.enrollment.*`, logged by
@@ -86,7 +87,7 @@ READ_CURSORS = 2
 KIND_PATTERNS = {  # edx2bigquery's regular expressions (searched anywhere in the type), plus newer names
     "video": r"\w+_video|\w+_transcript|^edx\.video\.",
     "problem": r"problem_\w+|^edx\.problem\.",
-    "forum": r"^edx\.forum\.|/discussion/forum",
+    "forum": r"^edx\.forum\.|/discussion/forum|/discussion/threads|/discussion/comments",
 }
 
 # The columns of a learner_day document, in order: (name, type, definition).

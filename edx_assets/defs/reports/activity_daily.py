@@ -22,9 +22,12 @@ def build(ctx: Build) -> dg.Definitions:
     def activity_daily(context: dg.AssetExecutionContext, mongo: MongoResource, workspace: WorkspaceResource,
                        reports: ReportsResource, s3: S3Resource):
         """`activity_daily.csv` (under reports/daily/{day}/) and the `activity_daily` collection: per course,
-        from the day's `learner_day` rows (the events filed under the day with a course and a user id):
-        active_users (distinct user ids), events, users_played_video, users_attempted_problem (server-side
-        checks), users_posted_forum.
+        from the day's `learner_day` rows (the events filed under the day with a course and a user id that
+        the learner caused): active_users (distinct user ids), events, users_played_video,
+        users_attempted_problem (server-side checks), users_posted_forum -- edx-analytics-pipeline's
+        user_activity.py labels (`UserActivityTask.get_predicate_labels`: ACTIVE, PLAYED_VIDEO,
+        ATTEMPTED_PROBLEM, POSTED_FORUM; enrollment and task events are not activity), counted per day where
+        its `CourseActivityPartitionTask` counts per week. docs/definitions.md.
         """
         day = context.partition_key
         with mongo.get_database() as db:

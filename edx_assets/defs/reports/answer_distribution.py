@@ -26,14 +26,17 @@ def build(ctx: Build) -> dg.Definitions:
     def answer_distribution(context: dg.AssetExecutionContext, mongo: MongoResource, workspace: WorkspaceResource,
                             reports: ReportsResource, s3: S3Resource):
         """`answer_distribution.csv`, edx-analytics-pipeline's answer distribution (Insights' "Performance:
-        answer distribution"): course_id, problem_id (module_id there), problem_name (structure display name),
-        part_id (the response part, e.g. `<id>_2_1`), question_text (from the events' `submission`), variant
-        (randomized problems' seed; empty otherwise -- variants are kept apart), answer_value (as submitted;
-        a list `[a|b]`), correct (as graded), first_response_count (learners whose first answer to the part
-        it was) and last_response_count (learners whose last answer it was). From server-side problem_check
+        answer distribution"; answer_dist.py, `ProblemCheckEventMixin._generate_answers` and
+        `AnswerDistributionPerCourseMixin.reducer`): course_id, problem_id (module_id there; the structure's
+        block id, matched whatever the events' id form), problem_name (structure display name), part_id (the
+        response part as the event wrote it, e.g. `<id>_2_1`: the submission's parts), question_text (from the
+        events' `submission`), variant (randomized problems' seed; empty otherwise -- variants are kept apart),
+        answer_value (the text the learner saw: the submission's answer, else the value sent; a list
+        `[a|b]`), correct (as graded; empty when no event graded it), first_response_count (learners whose
+        first answer to the part it was), last_response_count (learners whose last answer it was) and, added,
+        answer_value_id (the value the event's `answers` sent, e.g. `choice_0`). From server-side problem_check
         events of every learner day before the week's Sunday (learner_totals' answer_detail); the course team
-        left out unless EDX_REPORTS_INCLUDE_COURSE_TEAM. The pipeline's answer_value_numeric and value_id are
-        not produced: the value is kept as the learner submitted it.
+        left out unless EDX_REPORTS_INCLUDE_COURSE_TEAM. The pipeline's answer_value_numeric is not produced.
         """
         week = context.partition_key
         until = week_sunday(week)
@@ -43,7 +46,9 @@ def build(ctx: Build) -> dg.Definitions:
                 db, c, learners_totals(db, c, until, reports.team(db, c), ["answer_detail"])), answers.COLUMNS)
         wrong = table.filter(~pl.col("correct").cast(pl.Boolean, strict=False).fill_null(True))
         result, materialized = publish_frame(week, workspace, reports, s3, "answer_distribution", table,
-                                             answers.COLUMNS, {"wrong_answer_values": wrong.height})
+                                             answers.COLUMNS, {"wrong_answer_values": wrong.height,
+                                                               "answer_values_not_graded": table.filter(
+                                                                   pl.col("correct").is_null()).height})
         yield materialized
         frame = checks.read_back(result.path).with_columns(
             pl.col("first_response_count").cast(pl.Int64), pl.col("last_response_count").cast(pl.Int64))

@@ -27,7 +27,10 @@ def build(ctx: Build) -> dg.Definitions:
                     "registered, viewed, explored, certified, completed are 0, 1 or empty (unknown).")])
     def person_course(context: dg.AssetExecutionContext, mongo: MongoResource, workspace: WorkspaceResource,
                       reports: ReportsResource, s3: S3Resource):
-        """`person_course.csv`, one row per enrollment. Columns: course_id, user_id, username (per
+        """`person_course.csv`, one row per enrollment, edx2bigquery's person_course (make_person_course.py:
+        `PersonCourse.compute_first_phase` for registered/certified/completed/grade, `compute_second_phase`
+        and `load_nchapters` for viewed/explored/nchapters, `load_pc_day_totals` for the activity totals;
+        each difference argued in docs/definitions.md). Columns: course_id, user_id, username (per
         EDX_REPORTS_PII), registered (1), viewed (any courseware record), explored (visited at least half the
         chapters), certified (a `downloadable` certificate), completed (grade >= the course's pass mark;
         empty when the course states none, see general_report's `pass_mark_known`), mode,

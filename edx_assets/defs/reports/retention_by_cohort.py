@@ -14,12 +14,14 @@ from edx_assets.defs.reports.common import (
     weekly_report,
 )
 from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceResource
+from edx_assets.edx import event_load
 from edx_assets.edx.reports import retention
 from edx_assets.edx.reports.learners import week_totals
 
 
 def build(ctx: Build) -> dg.Definitions:
-    @weekly_report(ctx, deps=["course_collections", "learner_totals"], kinds={"mongodb", "polars", "csv"}, check_specs=[
+    @weekly_report(ctx, deps=["course_collections", "learner_totals"], uses_events=True, kinds={"mongodb", "polars", "csv"},
+                   check_specs=[
         checks.spec(ctx, "retention_by_cohort", "cohorts_reconcile_and_shares_within_0_1",
                     "Per course, the `all` cohorts' learners add up to the enrollments before the Sunday (course "
                     "team left out unless configured), each mode's cohorts to the same total, and share_active "
@@ -32,7 +34,7 @@ def build(ctx: Build) -> dg.Definitions:
         week_number (k = 0 is the enrollment week), learners (the cohort's size), active_learners (with any
         learner day in the course in week k; empty for a week with no day of events loaded: unknown, not
         0), share_active and days_covered (days of week k with events loaded, 0-7: below 7 the week is only
-        partly known). Weeks up to the one before the Sunday. From
+        partly known; from Eventos' load records). Weeks up to the one before the Sunday. From
         the package's enrollments and learner_totals' active_weeks (so the cost does not grow with history
         beyond the table itself); the course team left out unless EDX_REPORTS_INCLUDE_COURSE_TEAM.
         """
@@ -41,7 +43,7 @@ def build(ctx: Build) -> dg.Definitions:
         enrolled = {}
         with mongo.get_database() as db, permanent_failures():
             courses = courses_for(db, reports)
-            days = retention.loaded_days(db, until)
+            days = event_load.loaded_days(db, ctx.config.events_collection, until.isoformat())
 
             def course_rows(course):
                 team = reports.team(db, course)

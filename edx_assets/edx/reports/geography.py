@@ -1,5 +1,5 @@
 """geography: per course and country of the registration IP, the edx2bigquery funnel with continent and UN
-region (edx2bigquery's geographic distributions, e.g. `course_report_geographic_distribution`)."""
+region (edx2bigquery's make_course_report_tables.py, `CourseReport.make_geographic_distributions`)."""
 
 from __future__ import annotations
 

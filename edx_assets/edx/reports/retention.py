@@ -4,7 +4,7 @@ None of the peer tools publishes it; the definition is ours: a learner's cohort 
 Saturday, the weekly partitions' weeks) the enrollment was created in; week k is the k-th week from it
 (k = 0 the enrollment week itself); active = any learner day in the course that week (learner_totals'
 active_weeks). Only weeks that ended before the report's Sunday are reported. days_covered says how many of
-the week's 7 days have learner days loaded: a week with none (older than the delivery, or a gap) has
+the week's 7 days had their events file loaded (Eventos' load records, event_load.loaded_days): a week with none (older than the delivery, or a gap) has
 active_learners and share_active empty (unknown, not 0); a week with 1 to 6 is partly known, and its
 figures count only those days.
 """
@@ -16,7 +16,6 @@ from datetime import date, datetime, timedelta
 import polars as pl
 from pymongo.database import Database
 
-from edx_assets.edx import learner_day as ld
 from edx_assets.edx.learner_totals import week_of
 from edx_assets.edx.reports import frames
 from edx_assets.edx.reports.courses import ReportCourse
@@ -42,11 +41,6 @@ def cohort_learners(db: Database, course: ReportCourse, team: pl.Series | None, 
     users = set(db[course.collection("enrollments")].distinct("user_id", {"created": {"$lt": datetime.combine(
         until, datetime.min.time())}}))
     return len(users - set(team.to_list())) if team is not None else len(users)
-
-
-def loaded_days(db: Database, until: date) -> list[str]:
-    """The days before `until` with learner days (events loaded): each week's coverage."""
-    return sorted(db[ld.COLLECTION].distinct("day", {"day": {"$lt": until.isoformat()}}))
 
 
 def retention(db: Database, course: ReportCourse, totals: pl.DataFrame, team: pl.Series | None,
