@@ -28,7 +28,7 @@ import polars as pl
 from pymongo import MongoClient
 
 from benchmarks.common import local_stack, measure, save_section, table
-from edx_assets.edx import course_load, course_package, event_load, learner_day, learner_totals
+from edx_assets.edx import blocks, course_load, course_package, event_load, learner_day, learner_totals
 from edx_assets.edx.reports import (
     active_users,
     answers,
@@ -90,7 +90,7 @@ def write_learner_days(uri: str, db_name: str, weeks: int) -> dict:
     for course in courses:
         users = frames.read(db, course.collection("enrollments"), {"user_id": frames.INT}).get_column("user_id")
         units = frames.structure(db, course)
-        videos = [eng.short_id(b) for b in units.filter(pl.col("category") == "video").get_column("_id")] or [None]
+        videos = [blocks.key(b) for b in units.filter(pl.col("category") == "video").get_column("_id")] or [None]
         problems = units.filter(pl.col("category") == "problem").get_column("_id").to_list() or [None]
         enrolled.append(pl.DataFrame({"course_id": course.course_id, "user_id": users,
                                       "video": rng.choice(videos, users.len()),
@@ -191,7 +191,8 @@ def run_report(uri: str, db_name: str, name: str, week_sunday: str, out: str) ->
         return write_csv(folder / "course_summary.csv", course_summary.COLUMNS, frame.to_dicts()).rows
     if name == "video_engagement":
         rows = (r for c in courses for r in eng.video_rows(
-            db, c, learners_totals(db, c, until, roles.team_ids(db, c), ["video_detail", "video_viewings"])))
+            db, c, learners_totals(db, c, until, roles.team_ids(db, c), ["video_detail"]),
+            lambda c=c: learners_totals(db, c, until, roles.team_ids(db, c), ["video_viewings"])))
         return write_csv(folder / "video_engagement.csv", eng.VIDEO_COLUMNS, rows).rows
     if name == "problem_analysis":
         rows = (r for c in courses for r in eng.problem_rows(
@@ -301,7 +302,7 @@ TOTALS_READ = {
     "active_users_report": ["first_event", "last_event"],
     "person_course": [c for c in learner_totals.COLUMNS if c not in (
         "username", "video_detail", "problem_detail", "video_viewings", "answer_detail", "active_weeks")],
-    "video_engagement": ["video_detail", "video_viewings"], "problem_analysis": ["problem_detail"], "video_segments": ["video_viewings"],
+    "video_engagement": ["video_detail"], "problem_analysis": ["problem_detail"], "video_segments": ["video_viewings"],
     "answer_distribution": ["answer_detail"], "at_risk_learners": risk.ACTIVITY, "forum_activity": forum.EVENT_COUNTS,
     "retention_by_cohort": ["active_weeks"],
 }

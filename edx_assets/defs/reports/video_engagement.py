@@ -48,8 +48,12 @@ def build(ctx: Build) -> dg.Definitions:
         until = week_sunday(week)
         with mongo.get_database() as db, permanent_failures():
             courses = courses_for(db, reports)
-            rows = (r for c in courses for r in engagement.video_rows(
-                db, c, learners_totals(db, c, until, reports.team(db, c), ["video_detail", "video_viewings"])))
+            def rows_of(course):
+                team = reports.team(db, course)
+                return engagement.video_rows(db, course, learners_totals(db, course, until, team, ["video_detail"]),
+                                             lambda: learners_totals(db, course, until, team, ["video_viewings"]))
+
+            rows = (r for c in courses for r in rows_of(c))
             result = write_csv(workspace.reports_dir(week) / "video_engagement.csv", engagement.VIDEO_COLUMNS, rows)
         frame = checks.read_back(result.path)
         unknown = frame.filter(pl.col("duration").is_null() & (pl.col("viewers").cast(pl.Int64) > 0)).height

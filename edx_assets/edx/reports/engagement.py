@@ -3,7 +3,7 @@ learner_totals (never the raw events) and named from the course structure."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
@@ -84,16 +84,21 @@ def _completed(duration: pl.Expr) -> pl.Expr:
     return (pl.col("seconds") >= COMPLETE_SHARE * duration) | (pl.col("furthest") >= duration - COMPLETE_FROM_END)
 
 
-def video_rows(db: Database, course: ReportCourse, totals: pl.DataFrame) -> Iterator[dict[str, Any]]:
+def video_rows(db: Database, course: ReportCourse, totals: pl.DataFrame,
+               viewings: Callable[[], pl.DataFrame] | None = None) -> Iterator[dict[str, Any]]:
     """From the week's learner_totals (per learner and video, over the course's life): viewers, learners
     with a play; plays; mean_furthest_position, the mean over viewers of the furthest position (seconds)
     any of their video events reported; share_watched_to_end, viewers with a stop/complete event; duration
     (`durations`); completers, viewers who watched at least 95% of the duration (seconds watched, edx2bigquery's
     rule) or reached the last 30 seconds (furthest position); completion_share = completers / viewers;
-    median_seconds_watched over viewers. `totals` holds learners only (no course team) unless configured."""
+    median_seconds_watched over viewers. `totals` holds learners only (no course team) unless configured.
+    `viewings` reads the same learners' video_viewings, only when a watched video's duration must be inferred
+    (most videos report theirs: their viewings are then not read)."""
     videos = block_names(db, course, "video")
     viewers = frames.nested_rows(totals, "video_detail").filter(pl.col("plays") > 0)
-    known = durations(db, course, viewers, timeline(totals))
+    known = durations(db, course, viewers)
+    if viewings is not None and not set(viewers.get_column("video").drop_nulls().to_list()) <= set(known):
+        known = durations(db, course, viewers, timeline(viewings()))
     with_duration = viewers.with_columns(pl.col("video").replace_strict(
         {v: d for v, (d, _) in known.items()}, default=None, return_dtype=pl.Float64).alias("length"))
     stats = {row["video"]: row for row in with_duration.group_by("video").agg(
