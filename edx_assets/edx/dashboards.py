@@ -233,8 +233,10 @@ class Inputs:
 def _total(frame: pl.DataFrame, column: str) -> int | None:
     """The sum of a 0/1 column, or None (unknown) when no row has a value: a CSV column empty in every row
     (e.g. `explored` for courses without chapters) is read as text, and is not a count of 0."""
-    if not frame.height or column not in frame.columns:
-        return 0 if not frame.height else None
+    if not frame.height:
+        return 0
+    if column not in frame.columns:
+        return None
     values = frame.get_column(column).cast(pl.Float64, strict=False)
     return None if values.is_null().all() else int(values.fill_null(0).sum())
 
@@ -280,9 +282,11 @@ def course_page(r: Renderer, inputs: Inputs, course_id: str, name: str, target: 
     figures.append(r.figure("funnel", _bars(funnel, "learners", "stage", t["learners"], t["stage"],
                                             sort=list(funnel["stage"])) if funnel.height else None))
     people = inputs.of("person_course", course_id)
-    grades = roles.counted(people, inputs.include_team).with_columns(pl.col("grade").cast(pl.Float64, strict=False)
-                                                                     ).filter(pl.col("grade").is_not_null()) \
-        if people.height else people
+    if people.height:  # (a grade column empty in every row is read as text)
+        people = roles.counted(people, inputs.include_team)
+        grades = people.with_columns(pl.col("grade").cast(pl.Float64, strict=False)).filter(pl.col("grade").is_not_null())
+    else:
+        grades = people
     general = inputs.of("general_report", course_id)
     mark = general["passing_grade"][0] if general.height and general["passing_grade"][0] is not None else None
     grade_chart = None
@@ -323,8 +327,8 @@ def course_page(r: Renderer, inputs: Inputs, course_id: str, name: str, target: 
     countries = r.keep("countries", inputs.of("geography", course_id), "registered")
     countries = countries.sort(["registered", "country_code"], descending=[True, False]).head(10) \
         if countries.height else countries
-    countries = countries.with_columns(pl.col("country_code").replace(UNKNOWN_PLACE, t["unknown"]).fill_null(t["no_ip"])) \
-        if countries.height else countries
+    place = pl.col("country_code").replace(UNKNOWN_PLACE, t["unknown"]).fill_null(t["no_ip"])
+    countries = countries.with_columns(place) if countries.height else countries
     figures.append(r.figure("countries", _bars(countries, "registered", "country_code", t["learners"], t["country"])
                             if countries.height else None))
     tiles = [(t[k], r.tile(head[k])) for k in ("registered", "viewed", "certified", "active_week", "at_risk")]

@@ -15,8 +15,8 @@ Definitions (edx2bigquery's `time_on_task` / `person_course_day`, make_time_on_t
 - video/problem/forum/other time: the same sum over the chain of the learner's events of that kind only
   (edx2bigquery's process_course_time_on_task: video `*_video`, `*_transcript`; problem `problem_*`; forum
   `edx.forum.*` or a `/discussion/forum`, `/discussion/threads` or `/discussion/comments` URL; its text time
-  (textbook, wiki) is part of other here; here the newer `edx.video.*` / `edx.problem.*` names count too, which
-  edx2bigquery predates). Gaps between events of different kinds count in the total only, so the parts
+  (textbook, wiki) is part of other here, and the newer `edx.video.*` / `edx.problem.*` names count too,
+  which edx2bigquery predates). Gaps between events of different kinds count in the total only, so the parts
   do not add up to the total.
 - events counted: those a learner caused in a course: enrollment events (`edx.course.enrollment.*`, logged by
   the server, usually as `anonymous`) and `task` events are not activity (edx-analytics-pipeline,
@@ -436,8 +436,9 @@ def _segments(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
           .when(pl.col("type").is_in(SEEKS)).then(pl.col("new_time")).otherwise(pl.col("position")))
     in_range = at.is_between(0, MAX_POSITION_S) & (~pl.col("type").is_in(SEEKS) | pl.col("old_time").is_between(
         0, MAX_POSITION_S))
-    events = frame.filter(pl.col("type").is_in(PLAYS + PAUSES + STOPS + SEEKS) & pl.col("video").is_not_null()).with_columns(
-        pl.col("video").cast(pl.String), at.alias("at")).filter(in_range.fill_null(False)).sort([*stream, "ms", "line"])
+    events = (frame.filter(pl.col("type").is_in(PLAYS + PAUSES + STOPS + SEEKS) & pl.col("video").is_not_null())
+              .with_columns(pl.col("video").cast(pl.String), at.alias("at"))
+              .filter(in_range.fill_null(False)).sort([*stream, "ms", "line"]))
     events = events.with_columns(pl.col("type").is_in(PLAYS).cum_sum().over(stream).alias("run"))
     events = events.with_columns(pl.int_range(pl.len()).over([*stream, "run"]).alias("pos"))
     closers = events.filter((pl.col("run") > 0) & (pl.col("pos") == 1)).select(
@@ -453,9 +454,9 @@ def _segments(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     kept = (pl.col("end") - pl.col("start") >= MIN_SEGMENT_S) & (
         pl.col("duration").is_null() | (pl.col("duration") <= 0) | (pl.col("end") <= pl.col("duration") + 1))
     cap = (pl.col("close_ms") - pl.col("ms")) / 1000 * TOP_SPEED
+    seconds = pl.min_horizontal(pl.col("end") - pl.col("start"), cap)
     return viewings.filter(kept.fill_null(False)).select(
-        *keys, "video", pl.col("start").round(3), pl.min_horizontal(pl.col("end") - pl.col("start"), cap).alias("seconds"),
-        pl.col("end").round(3), "ms", "line")
+        *keys, "video", pl.col("start").round(3), seconds.alias("seconds"), pl.col("end").round(3), "ms", "line")
 
 
 def _watched(segments: pl.DataFrame, keys: list[str]) -> pl.DataFrame:

@@ -29,8 +29,8 @@ def build(ctx: Build) -> dg.Definitions:
                   s3: S3Resource):
         """`geography.csv`, edx2bigquery's geographic distribution: per course and country_code (ISO-2 of the
         learner's registration IP -- the enrollment activation's IP, else the first event's -- as in
-        person_course's ip_country; `UNKNOWN` for an IP not locatable, empty for learners with no IP): continent, un_region (UN M49 sub-region),
-        registered, viewed, explored (empty without a course structure), certified and verified (verified
+        person_course's ip_country; `UNKNOWN` for an IP not locatable, empty for learners with no IP):
+        continent, un_region (UN M49 sub-region), registered, viewed, explored (empty without a course structure), certified and verified (verified
         mode), with person_course's definitions. Computed with polars from `person_course.csv`; the course
         team left out unless EDX_REPORTS_INCLUDE_COURSE_TEAM. It leaves the platform as it is, so a country of
         1 to EDX_MIN_CELL-1 learners (default 5) keeps only its keys, a smaller count of a bigger country is

@@ -20,8 +20,8 @@ from edx_assets.edx.reports.learners import week_totals
 
 
 def build(ctx: Build) -> dg.Definitions:
-    @weekly_report(ctx, deps=["course_collections", "learner_totals"], uses_events=True, kinds={"mongodb", "polars", "csv"},
-                   check_specs=[
+    @weekly_report(ctx, deps=["course_collections", "learner_totals"], uses_events=True,
+                   kinds={"mongodb", "polars", "csv"}, check_specs=[
         checks.spec(ctx, "retention_by_cohort", "cohorts_reconcile_and_shares_within_0_1",
                     "Per course, the `all` cohorts' learners add up to the enrollments before the Sunday (course "
                     "team left out unless configured), each mode's cohorts to the same total, and share_active "

@@ -37,8 +37,8 @@ def build(ctx: Build) -> dg.Definitions:
         events' `duration` reported, else a structure `metadata.duration`, else inferred as
         edx-analytics-pipeline's video.py `VideoUsageTask.reducer` does -- (final segment + 1) x 5 - 1 from
         the viewers' drop-off, `get_final_segment` with the shipped dropoff_threshold 0.05; empty when no one
-        watched a segment), duration_source (`events`, `structure`, `inferred`), completers (viewers who watched at least 95% of the
-        duration -- edx2bigquery's make_video_analysis `videos_watched` rule, applied to seconds watched --
+        watched a segment), duration_source (`events`, `structure`, `inferred`), completers (viewers who
+        watched at least 95% of the duration -- edx2bigquery's make_video_analysis `videos_watched` rule, applied to seconds watched --
         or whose furthest position reached the last 30 seconds), completion_share (completers / viewers) and
         median_seconds_watched (over viewers; learner_day's play-to-pause segments). Empty completion
         figures mean the duration is unknown, not that nobody finished. The course team (roles) is left out

@@ -60,24 +60,28 @@ def final_segment(viewers_per_segment: dict[int, int]) -> int:
     return final
 
 
-def durations(db: Database, course: ReportCourse, viewers: pl.DataFrame,
-              timeline: pl.DataFrame | None = None) -> dict[str, tuple[float, str]]:
+def durations(db: Database, course: ReportCourse, viewers: pl.DataFrame) -> dict[str, tuple[float, str]]:
     """video key -> (duration in seconds, source): the median over learners of the largest duration their
-    video events reported (`events`), else a `duration` in the structure block's metadata (`structure`), else
-    inferred as edx-analytics-pipeline does (video.py, `VideoUsageTask.reducer`: (final segment + 1) x 5 - 1
-    seconds, `final_segment`) from the video's timeline (`inferred`); a video nobody watched a segment of
-    has no entry (unknown)."""
+    video events reported (`events`), else a `duration` in the structure block's metadata (`structure`); a
+    video with neither has no entry (`inferred_durations` may add it)."""
     found = {row["video"]: (row["duration"], "events") for row in viewers.drop_nulls("duration").group_by("video").agg(
         pl.col("duration").median()).iter_rows(named=True)}
     for block in db[course.collection("structure")].find({"category": "video", "metadata.duration": {"$gt": 0}},
                                                          {"metadata.duration": 1}):
         found.setdefault(blocks.key(block["_id"]), (float(block["metadata"]["duration"]), "structure"))
-    if timeline is not None and timeline.height:
-        for (video,), rows in timeline.group_by(["video"]):
-            if video not in found:
-                last = final_segment(dict(zip(rows["segment"].to_list(), rows["viewers"].to_list(), strict=True)))
-                found[video] = (float((last + 1) * SEGMENT_SECONDS - 1), "inferred")
     return found
+
+
+def inferred_durations(timeline_: pl.DataFrame, known: dict[str, tuple[float, str]]) -> dict[str, tuple[float, str]]:
+    """The videos of `timeline_` without a known duration -> (duration, `inferred`), as edx-analytics-pipeline
+    infers it (video.py, `VideoUsageTask.reducer`: (final segment + 1) x 5 - 1 seconds, `final_segment`); a
+    video nobody watched a segment of gets none (unknown)."""
+    out = {}
+    for (video,), rows in timeline_.group_by(["video"]):
+        if video not in known:
+            last = final_segment(dict(zip(rows["segment"].to_list(), rows["viewers"].to_list(), strict=True)))
+            out[video] = (float((last + 1) * SEGMENT_SECONDS - 1), "inferred")
+    return out
 
 
 def _completed(duration: pl.Expr) -> pl.Expr:
@@ -89,7 +93,7 @@ def video_rows(db: Database, course: ReportCourse, totals: pl.DataFrame,
     """From the week's learner_totals (per learner and video, over the course's life): viewers, learners
     with a play; plays; mean_furthest_position, the mean over viewers of the furthest position (seconds)
     any of their video events reported; share_watched_to_end, viewers with a stop/complete event; duration
-    (`durations`); completers, viewers who watched at least 95% of the duration (seconds watched, edx2bigquery's
+    (`durations`, else `inferred_durations`); completers, viewers who watched at least 95% of the duration (seconds watched, edx2bigquery's
     rule) or reached the last 30 seconds (furthest position); completion_share = completers / viewers;
     median_seconds_watched over viewers. `totals` holds learners only (no course team) unless configured.
     `viewings` reads the same learners' video_viewings, only when a watched video's duration must be inferred
@@ -98,7 +102,7 @@ def video_rows(db: Database, course: ReportCourse, totals: pl.DataFrame,
     viewers = frames.nested_rows(totals, "video_detail").filter(pl.col("plays") > 0)
     known = durations(db, course, viewers)
     if viewings is not None and not set(viewers.get_column("video").drop_nulls().to_list()) <= set(known):
-        known = durations(db, course, viewers, timeline(viewings()))
+        known |= inferred_durations(timeline(viewings()), known)
     with_duration = viewers.with_columns(pl.col("video").replace_strict(
         {v: d for v, (d, _) in known.items()}, default=None, return_dtype=pl.Float64).alias("length"))
     stats = {row["video"]: row for row in with_duration.group_by("video").agg(

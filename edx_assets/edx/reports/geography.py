@@ -17,8 +17,8 @@ COLUMNS = ["course_id", "country_code", "continent", "un_region", "registered", 
 def by_country(person_course_csv: Path, include_team: bool) -> pl.DataFrame:
     """From `person_course.csv`: per course and `ip_country` (the registration IP's country; `UNKNOWN` for
     an IP the database cannot place, empty for learners with no IP at all -- edx-analytics-pipeline's
-    location_per_course.py writes UNKNOWN and NULL the same way, where this table wrote `unknown` for both): registered, viewed, explored (empty when the course has no structure), certified and
-    verified (verified mode) learners, with the country's continent and UN M49 sub-region. The course team
+    location_per_course.py writes UNKNOWN and NULL the same way, where this table wrote `unknown` for both):
+    registered, viewed, explored (empty when the course has no structure), certified and verified (verified mode) learners, with the country's continent and UN M49 sub-region. The course team
     is left out unless `include_team`."""
     frame = counted(pl.read_csv(person_course_csv, infer_schema_length=0), include_team).with_columns(*[pl.col(c).cast(pl.Int64) for c in ("viewed", "explored", "certified")],
                                pl.col("ip_country").alias("country_code"))
