@@ -81,3 +81,16 @@ def materialize(env: Mapping[str, str], partition: str, instance: dg.DagsterInst
     provides their upstream), in process."""
     return dg.materialize(assets(env, *graph), partition_key=partition, resources=resources_for(env),
                           instance=instance, selection=list(selection))
+
+
+def expected_grade(world, enrollment, day: date) -> tuple[float, bool] | None:
+    """(grade, passed) of an enrollment as the sample world's ground truth states it: the persistent course
+    grade (passed when edX recorded a pass) where the world gives the learner one, else the certificate grade
+    against the course's pass mark; None with neither."""
+    persistent = world.course_grade(enrollment, day)
+    if persistent is not None:
+        return persistent[0], persistent[2] is not None
+    certificate = world.certificate(enrollment, day)
+    if certificate is not None:
+        return certificate[1], certificate[1] >= enrollment.course.passing_grade
+    return None

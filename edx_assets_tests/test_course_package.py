@@ -40,8 +40,12 @@ def test_members_are_decrypted_privately_and_listed(tmp_path, public_key, ring):
     assert manifest.courses == ["A-B-C"]
     assert [f.member for f in manifest.failed] == [
         "idbx-2026-10-04/A-B-C-grades_persistentcoursegrade-prod-analytics.sql.failed"]
-    assert {f.path for f in manifest.unknown} == {
-        "A-B-C-wiki_article-prod-analytics.sql", "ora/A-B-C-ora2_submissions-prod-analytics.sql", "README.txt"}
+    assert {f.path for f in manifest.unknown} == {"README.txt"}
+    wiki = by_path["A-B-C-wiki_article-prod-analytics.sql"]
+    assert (wiki.kind, wiki.rows) == ("table", 1)  # an unknown table: loaded as text
+    ora = by_path["ora/A-B-C-ora2_submissions-prod-analytics.sql"]
+    assert (ora.course, ora.table, ora.kind, ora.rows) == ("A-B-C", "ora2_submissions", "ora", 0)
+    assert manifest.ora_tables("A-B-C") == {"ora2_submissions": ora}
     assert stat.S_IMODE(target.stat().st_mode) == 0o700
     assert stat.S_IMODE((target / enrollment.path).stat().st_mode) == 0o600
     assert not (target / ".encrypted").exists()

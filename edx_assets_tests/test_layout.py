@@ -80,8 +80,8 @@ def test_collection_prefix_follows_the_old_rule():
         ("edX-DemoX-Demo_Course-acceptance.mongo", "edX-DemoX-Demo_Course", "forum", "forum"),
         ("MITx-6.00x-1T2015-prod.mongo", "MITx-6.00x-1T2015", "forum", "forum"),
         ("MITx-6.00x-1T2015-edge.mongo", "MITx-6.00x-1T2015", "forum", "forum"),
-        ("MITx-6.00x-1T2015-wiki_article-prod-edge-analytics.sql", "MITx-6.00x-1T2015", "wiki_article", "other"),
-        ("MITx-6.00x-1T2015-course-prod-analytics.xml.tar.gz", "MITx-6.00x-1T2015", "course", "other"),
+        ("MITx-6.00x-1T2015-wiki_article-prod-edge-analytics.sql", "MITx-6.00x-1T2015", "wiki_article", "table"),
+        ("MITx-6.00x-1T2015-course-prod-analytics.xml.tar.gz", "MITx-6.00x-1T2015", "course", "course_xml"),
     ],
 )
 def test_package_file_names(name, prefix, table, kind):

@@ -28,7 +28,7 @@ from edx_assets.edx.reports import general
 from edx_assets.local.sample import generate_delivery, s3_uploader, write_event_log
 from edx_assets.local.sample_world import SampleSpec, SampleWorld
 from edx_assets_tests import peers
-from edx_assets_tests.support import DAILY, REPORTS, UPSTREAM, materialize, new_buckets
+from edx_assets_tests.support import DAILY, REPORTS, UPSTREAM, expected_grade, materialize, new_buckets
 
 SPEC = SampleSpec(start=date(2026, 10, 4), end=date(2026, 10, 11), learners=60, events_per_day=250)
 WORLD = SampleWorld(SPEC)
@@ -159,8 +159,11 @@ def test_general_report_counts(run):
         # The pass mark the course states (the lowest of its grading policy's cutoffs), not a default.
         mark = min(course.grade_cutoffs.values())
         assert float(row["passing_grade"]) == mark
-        assert row["passing_grade_source"] == "structure:grading_policy.GRADE_CUTOFFS"
-        assert int(row["approved_users"]) == sum(1 for _, g in certs if g >= mark)
+        assert row["passing_grade_source"] == ("structure:grading_policy.GRADE_CUTOFFS" if course.old_export
+                                               else "course_xml:policies/grading_policy.json")
+        # Approved: learners whose course grade passes (edX's persistent grade, else the certificate's).
+        assert int(row["approved_users"]) == sum(1 for e in enrolled if (expected_grade(WORLD, e, SUNDAY) or (0, 0))[1])
+        assert row["grade_source"] == ("certificate" if course.old_export else "grades_persistentcoursegrade")
         assert int(row["male"]) == sum(1 for lr in learners if lr.has_profile and lr.gender == "m")
         assert int(row["female"]) == sum(1 for lr in learners if lr.has_profile and lr.gender == "f")
         assert row["name"] == course.display_name
@@ -399,8 +402,9 @@ def test_rerunning_every_weekly_report_gives_identical_files_and_collections(run
 
 def test_a_course_without_a_pass_mark_gets_no_invented_figure(run, tmp_path):
     """As if the course's structure stated no grading policy (the course load records that as unknown,
-    see test_course_load): approved and completed are empty, and the check names the course."""
-    course = WORLD.courses[1]
+    see test_course_load), in the course whose old export carries no persistent grades (edX's own pass would
+    still say who passed): approved and completed are empty, and the check names the course."""
+    course = next(c for c in WORLD.courses if c.old_export)
     catalog = run["db"].courses
     saved = catalog.find_one({"_id": course.cid.v1}, {"passing_grade": 1, "passing_grade_source": 1})
     catalog.update_one({"_id": course.cid.v1}, {"$set": {"passing_grade": None, "passing_grade_source": "unknown"}})
@@ -454,7 +458,16 @@ def test_person_course_flags_and_counts(run):
         assert int(row["nchapters"]) == len(chapters)
         assert row["explored"] == str(int(len(chapters) * 2 >= len(e.course.chapters)))
         assert row["certified"] == str(int(bool(cert) and cert[0] == "downloadable"))
-        assert row["completed"] == str(int(bool(cert) and cert[1] >= e.course.passing_grade))
+        # The course grade: edX's persistent grade wherever the learner has one (a self-paced course's learners
+        # have no certificate at all), else the certificate's; completed is its pass.
+        grade = expected_grade(WORLD, e, SUNDAY)
+        assert row["completed"] == str(int(bool(grade and grade[1])))
+        assert (float(row["grade"]) if row["grade"] else None) == (grade[0] if grade else None)
+        persistent = WORLD.course_grade(e, SUNDAY)
+        assert row["grade_source"] == ("grades_persistentcoursegrade" if persistent else "certificate" if cert else "")
+        assert row["passed_at"] == (persistent[2].strftime("%Y-%m-%d %H:%M:%S") if persistent and persistent[2] else "")
+        assert row["cohort"] == (WORLD.cohort(e) or "")
+        assert row["email_opt_in"] == str(int(WORLD.email_opt_in(e)))
         key = (e.course.cid.v1, e.learner.user_id)
         assert int(row["nplay_video"]) == plays[key] and int(row["nproblem_check"]) == checks[key]
 

@@ -35,7 +35,7 @@ class ManifestFile:
     path: str  # decrypted file, relative to the package folder
     course: str | None  # file prefix `{Org}-{Course}-{Run}`
     table: str | None
-    kind: str  # table, structure, forum, other, failed, unknown
+    kind: str  # table, structure, forum, course_xml, ora, org_table, other, failed, unknown
     bytes: int
     rows: int | None = None  # data rows of .sql tables (lines minus the header)
 
@@ -50,7 +50,15 @@ class Manifest:
         return sorted({f.course for f in self.files if f.course and f.kind in {"table", "structure", "forum"}})
 
     def tables(self, course: str) -> dict[str, ManifestFile]:
-        return {f.table: f for f in self.files if f.course == course and f.table and f.kind != "failed"}
+        """The course's files by table (its `ora/` files apart: `ora_tables`)."""
+        return {f.table: f for f in self.files
+                if f.course == course and f.table and f.kind not in {"failed", "ora"}}
+
+    def ora_tables(self, course: str) -> dict[str, ManifestFile]:
+        return {f.table: f for f in self.files if f.course == course and f.table and f.kind == "ora"}
+
+    def org_tables(self) -> dict[str, ManifestFile]:
+        return {f.table: f for f in self.files if f.table and f.kind == "org_table"}
 
     @property
     def failed(self) -> list[ManifestFile]:
@@ -133,12 +141,15 @@ def classify(relative: str) -> tuple[str | None, str | None, str]:
     if name.endswith(".failed"):
         parsed = layout.parse_package_file(name.removesuffix(".failed"))
         return (parsed.file_prefix if parsed else None), (parsed.table if parsed else None), "failed"
-    if PurePosixPath(relative).parts[0] == "ora":
-        parsed = layout.parse_package_file(name)
-        return (parsed.file_prefix if parsed else None), (parsed.table if parsed else None), "other"
     parsed = layout.parse_package_file(name)
+    if PurePosixPath(relative).parts[0] == layout.ORA_FOLDER:
+        if parsed is None or parsed.ext != "sql":
+            return (parsed.file_prefix if parsed else None), (parsed.table if parsed else None), "unknown"
+        return parsed.file_prefix, parsed.table, "ora"
     if parsed is None:
         return None, None, "unknown"
+    if parsed.kind == "org_table":
+        return None, parsed.table, parsed.kind
     return parsed.file_prefix, parsed.table, parsed.kind
 
 
@@ -179,7 +190,7 @@ def extract_and_decrypt(zip_path: Path, target_dir: Path, ring: crypto.GpgKeyrin
                 out.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
                 os.replace(encrypted, out)
             course, table, kind = classify(relative)
-            rows = _count_rows(out) if kind == "table" else None
+            rows = _count_rows(out) if kind in {"table", "ora"} else None
             manifest.files.append(ManifestFile(info.filename, relative, course, table, kind,
                                                out.stat().st_size, rows))
         shutil.rmtree(scratch, ignore_errors=True)

@@ -34,7 +34,8 @@ TEXT = {
                    "Vieron: algún registro de courseware; exploraron: la mitad de los capítulos; certificados: "
                    "certificado descargable."),
         "grades": ("Distribución de notas frente a la nota de aprobación",
-                   "Estudiantes por nota del certificado (intervalos de 0,1); la línea marca la nota de aprobación."),
+                   "Estudiantes por nota del curso (la nota persistente de edX, o la del certificado; intervalos de "
+                   "0,1); la línea marca la nota de aprobación."),
         "video_completion": ("Finalización de videos",
                              "Proporción de quienes reprodujeron el video que vieron al menos el 95 % o llegaron "
                              "a los últimos 30 s."),
@@ -65,7 +66,8 @@ TEXT = {
         "funnel": ("Funnel: registered → viewed → explored → certified",
                    "Viewed: any courseware record; explored: half the chapters; certified: downloadable certificate."),
         "grades": ("Grade distribution against the pass mark",
-                   "Learners by certificate grade (0.1 bins); the line marks the pass mark."),
+                   "Learners by course grade (edX's persistent grade, else the certificate's; 0.1 bins); the line "
+                   "marks the pass mark."),
         "video_completion": ("Video completion",
                              "Share of viewers who watched at least 95% or reached the last 30 s."),
         "dropoff": ("Drop-off in the most watched video",

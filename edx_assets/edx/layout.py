@@ -22,6 +22,34 @@ ROLE_TABLES: dict[str, str] = {"student_courseaccessrole": "course", "django_com
 ROLES_SUFFIX = "roles"
 STRUCTURE_TABLE = "course_structure"
 FORUM_TABLE = "forum"
+# The package's other per-course tables (edx-analytics-exporter's tasks), file table name -> collection suffix.
+# A table that is not delivered becomes an empty collection; a table not named here is loaded as text
+# into `<prefix>.<table>`.
+PACKAGE_TABLES: dict[str, str] = {
+    "grades_persistentcoursegrade": "grades_course",
+    "grades_persistentsubsectiongrade": "grades_subsection",
+    "course_groups_cohortmembership": "cohorts",
+    "user_api_usercoursetag": "user_tags",
+    "teams": "teams",
+    "teams_membership": "team_members",
+    "student_anonymoususerid": "anonymous_ids",
+    "student_languageproficiency": "language_proficiency",
+    "credit_crediteligibility": "credit_eligibility",
+    "verify_student_verificationstatus": "verification_status",
+    "wiki_article": "wiki_articles",
+    "wiki_articlerevision": "wiki_revisions",
+}
+COURSE_XML_TABLE = "course"  # `{C}-course-{env}.xml.tar.gz`: the course's OLX export
+POLICIES_SUFFIX = "policies"  # its policies/<run>/*.json, one document per file
+ORA_FOLDER = "ora"  # `ora/{C}-{table}-{env}.sql`: open-response tables -> `<prefix>.ora_<table>`
+ORG_TABLES = {"email_opt_in": "email_opt_in"}  # `{org}-email_opt_in-{env}.csv` -> the org's collection
+
+
+def collection_suffix(table: str, ora: bool = False) -> str:
+    """The collection suffix of a package table (unknown tables keep their own name)."""
+    if ora:
+        return f"ora_{table}"
+    return LOADED_TABLES.get(table) or PACKAGE_TABLES.get(table) or table
 
 # Environment suffixes seen in real deliveries and public fixtures, longest first.
 _ENV_SUFFIXES = ("prod-edge-analytics", "acceptance-analytics", "prod-analytics", "acceptance")
@@ -171,8 +199,12 @@ class PackageFile:
 
     @property
     def kind(self) -> str:
-        if self.table in LOADED_TABLES or self.table in ROLE_TABLES:
+        if self.table in ORG_TABLES and self.ext == "csv":
+            return "org_table"
+        if self.ext == "sql" or self.table in ROLE_TABLES:
             return "table"
+        if self.table == COURSE_XML_TABLE and self.ext == "xml.tar.gz":
+            return "course_xml"
         if self.table == STRUCTURE_TABLE:
             return "structure"
         if self.table == FORUM_TABLE:
@@ -207,7 +239,7 @@ def parse_package_file(name: str) -> PackageFile | None:
     else:
         return None
     # Known tables first (their names may contain what looks like a course part), then any name.
-    for table in sorted((*LOADED_TABLES, *ROLE_TABLES, STRUCTURE_TABLE), key=len, reverse=True):
+    for table in sorted((*LOADED_TABLES, *ROLE_TABLES, *PACKAGE_TABLES, STRUCTURE_TABLE), key=len, reverse=True):
         if rest.endswith("-" + table):
             return PackageFile(rest[: -len(table) - 1], table, env, ext)
     prefix, sep, table = rest.rpartition("-")

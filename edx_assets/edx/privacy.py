@@ -39,9 +39,15 @@ NOT_STORED = {
     "auth_user": ("first_name", "last_name", "email", "password", "email_key"),
     "auth_userprofile": ("name", "mailing_address"),
     "certificates_generatedcertificate": ("name",),
+    "email_opt_in": ("email", "full_name"),
 }
 FREE_TEXT_PROFILE = ("goals", "bio", "location", "city", "meta")  # also not stored under `minimize`
-PSEUDONYMIZED = {"auth_user": "username", "user_id_map": "username"}
+# Free text learners wrote, also not stored under `minimize`, per table.
+FREE_TEXT = {"auth_userprofile": FREE_TEXT_PROFILE, "submissions_submission": ("raw_answer",),
+             "assessment_assessment": ("feedback",), "assessment_assessmentpart": ("feedback",)}
+PSEUDONYMIZED = {"auth_user": "username", "user_id_map": "username", "credit_crediteligibility": "username",
+                 "email_opt_in": "username"}
+IP_COLUMNS = {"wiki_articlerevision": "ip_address"}  # cut to their network, as the events' IPs
 FORUM_USERNAME = "author_username"
 _MOBILE_BROWSER = re.compile(ev.MOBILE_BROWSER_AGENT)
 _USERNAME_IN_TEXT = re.compile(r'("(?:author_)?username"\s*:\s*")([^"\\]*)("|$)')
@@ -160,12 +166,15 @@ class StorePolicy:
             return row
         for column in NOT_STORED.get(table, ()):
             row.pop(column, None)
-        if self.mode == "minimize" and table == "auth_userprofile":
-            for column in FREE_TEXT_PROFILE:
+        if self.mode == "minimize":
+            for column in FREE_TEXT.get(table, ()):
                 row.pop(column, None)
         column = PSEUDONYMIZED.get(table)
         if column and column in row:
             row[column] = self.username(row[column])
+        column = IP_COLUMNS.get(table)
+        if column and isinstance(row.get(column), str):
+            row[column] = network(row[column])
         return row
 
     def forum(self, doc: dict) -> dict:
@@ -198,4 +207,15 @@ def forbidden_in_course(mode: str) -> dict[str, dict]:
         "certificates": {"name": {"$exists": True}},
         "userIDs": {"username": _NOT_PSEUDONYMOUS},
         "forum": {FORUM_USERNAME: _NOT_PSEUDONYMOUS},
+        "credit_eligibility": {"username": _NOT_PSEUDONYMOUS},
+        "wiki_revisions": {"ip_address": {"$nin": ["", None], "$not": {"$regex": r"(\.0|::)$"}}},
+        **({"ora_submissions_submission": {"raw_answer": {"$exists": True}}} if mode == "minimize" else {}),
     }
+
+
+def forbidden_in_org(mode: str) -> dict[str, dict]:
+    """Per org-level collection, a filter matching the documents a mode forbids (empty for `keep`)."""
+    if mode == "keep":
+        return {}
+    return {"email_opt_in": {"$or": [*({c: {"$exists": True}} for c in NOT_STORED["email_opt_in"]),
+                                     {"username": _NOT_PSEUDONYMOUS}]}}

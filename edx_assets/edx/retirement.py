@@ -32,11 +32,16 @@ from edx_assets.edx.reports.csv_out import write_csv
 REGISTRY = "retired_learners"
 # Each course collection (suffix) and the field holding the learner's user id.
 USER_FIELDS = {"users": "id", "demographics": "user_id", "certificates": "user_id", "courseware": "student_id",
-               "enrollments": "user_id", "userIDs": "user_id", "roles": "user_id"}
+               "enrollments": "user_id", "userIDs": "user_id", "roles": "user_id",
+               # the package's other per-learner tables
+               "grades_course": "user_id", "grades_subsection": "user_id", "cohorts": "user_id",
+               "user_tags": "user_id", "team_members": "user_id", "anonymous_ids": "user_id",
+               "verification_status": "user_id", "wiki_revisions": "user_id"}
 FORUM = "forum"  # the forum dump: `author_id` is a string, and votes list voters' ids as strings
 LEARNER_TABLES = ("learner_day", "learner_totals", "learner_ips")
 LOCATIONS = "learner_locations"  # one document per learner, `_id` = user id
 CATALOG = "courses"
+EMAIL_OPT_IN = "email_opt_in"  # the org's e-mail opt-in rows (layout.ORG_TABLES)
 
 
 def read_file(path: Path) -> set[int]:
@@ -80,6 +85,7 @@ def _other_targets(db: Database, ids: list[int]) -> list[tuple[str, dict]]:
     """(collection, filter) of every other place a learner of `ids` is stored."""
     places = [(table, {"user_id": {"$in": ids}}) for table in LEARNER_TABLES]
     places.append((LOCATIONS, {"_id": {"$in": ids}}))
+    places.append((EMAIL_OPT_IN, {"user_id": {"$in": ids}}))
     for prefix in course_prefixes(db):
         places += [(f"{prefix}.{suffix}", {field: {"$in": ids}}) for suffix, field in USER_FIELDS.items()]
         places.append((f"{prefix}.{FORUM}", {"author_id": {"$in": [str(i) for i in ids]}}))

@@ -40,6 +40,37 @@ SCHEMAS: dict[str, dict[str, str]] = {
     "user_id_map": {"user_id": INT, "id": INT},
     "student_courseaccessrole": {"id": INT, "user_id": INT},
     "django_comment_client_role_users": {"id": INT, "user_id": INT, "role_id": INT},
+    # the package's other tables (edx-analytics-exporter's SELECTs; see docs/edx-package.md)
+    "grades_persistentcoursegrade": {"id": INT, "user_id": INT, "percent_grade": FLOAT, "passed_timestamp": DATETIME,
+                                     "created": DATETIME, "modified": DATETIME},
+    "grades_persistentsubsectiongrade": {
+        "id": INT, "user_id": INT, "earned_all": FLOAT, "possible_all": FLOAT, "earned_graded": FLOAT,
+        "possible_graded": FLOAT, "first_attempted": DATETIME, "created": DATETIME, "modified": DATETIME},
+    "course_groups_cohortmembership": {"id": INT, "user_id": INT},
+    "user_api_usercoursetag": {"id": INT, "user_id": INT},
+    "teams": {"id": INT, "date_created": DATETIME, "last_activity_at": DATETIME, "team_size": INT,
+              "organization_protected": BOOL},
+    "teams_membership": {"id": INT, "user_id": INT, "team_id": INT, "date_joined": DATETIME,
+                         "last_activity_at": DATETIME},
+    "student_anonymoususerid": {"id": INT, "user_id": INT},
+    "student_languageproficiency": {"id": INT, "user_profile_id": INT},
+    "credit_crediteligibility": {"id": INT, "created": DATETIME, "modified": DATETIME, "deadline": DATETIME},
+    "verify_student_verificationstatus": {"timestamp": DATETIME, "user_id": INT},
+    "wiki_article": {"id": INT, "current_revision_id": INT, "owner_id": INT, "group_id": INT, "created": DATETIME,
+                     "modified": DATETIME, "group_read": BOOL, "group_write": BOOL, "other_read": BOOL,
+                     "other_write": BOOL},
+    "wiki_articlerevision": {"id": INT, "revision_number": INT, "user_id": INT, "previous_revision_id": INT,
+                             "article_id": INT, "created": DATETIME, "modified": DATETIME, "deleted": BOOL,
+                             "locked": BOOL},
+    # ora/ (edx-submissions and edx-ora2 tables)
+    "submissions_studentitem": {"id": INT},
+    "submissions_submission": {"id": INT, "attempt_number": INT, "submitted_at": DATETIME, "created_at": DATETIME,
+                               "student_item_id": INT},
+    "submissions_score": {"id": INT, "points_earned": INT, "points_possible": INT, "created_at": DATETIME,
+                          "reset": BOOL, "student_item_id": INT, "submission_id": INT},
+    "assessment_assessment": {"id": INT, "scored_at": DATETIME, "rubric_id": INT},
+    "assessment_assessmentpart": {"id": INT, "assessment_id": INT, "option_id": INT, "criterion_id": INT},
+    "workflow_assessmentworkflow": {"id": INT, "created": DATETIME, "modified": DATETIME, "status_changed": DATETIME},
 }
 
 _ESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r", "0": "\x00"}

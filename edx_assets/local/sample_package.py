@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import tarfile
@@ -12,7 +13,7 @@ from pathlib import Path
 import orjson
 
 from edx_assets.local.sample_events import forum_oid, welcome_oid
-from edx_assets.local.sample_world import Course, Enrollment, SampleWorld
+from edx_assets.local.sample_world import PARTITION, Course, Enrollment, SampleWorld
 
 AUTH_USER = ["id", "username", "first_name", "last_name", "email", "password", "is_staff", "is_active",
              "is_superuser", "last_login", "date_joined", "status", "email_key", "avatar_typ", "country",
@@ -29,6 +30,29 @@ STUDENTMODULE = ["id", "module_type", "module_id", "student_id", "state", "grade
 USER_ID_MAP = ["hash_id", "user_id", "username"]
 COURSE_ACCESS_ROLE = ["id", "user_id", "org", "course_id", "role"]
 FORUM_ROLE_USERS = ["id", "user_id", "course_id", "name"]  # the role's name, joined from django_comment_client_role
+# The other tables as edx-analytics-exporter's SELECTs write them (docs/edx-package.md).
+COURSE_GRADE = ["course_id", "user_id", "grading_policy_hash", "percent_grade", "letter_grade", "passed_timestamp",
+                "created", "modified"]
+SUBSECTION_GRADE = ["course_id", "user_id", "usage_key", "earned_all", "possible_all", "earned_graded",
+                    "possible_graded", "first_attempted", "created", "modified"]
+COHORT_MEMBERSHIP = ["user_id", "course_id", "group_type", "name"]
+USER_COURSE_TAG = ["id", "user_id", "key", "course_id", "value"]
+TEAMS = ["id", "team_id", "name", "course_id", "topic_id", "date_created", "description", "country", "language",
+         "discussion_topic_id", "last_activity_at", "team_size"]
+TEAM_MEMBERSHIP = ["id", "user_id", "team_id", "date_joined", "last_activity_at"]
+ANONYMOUS_USER_ID = ["id", "user_id", "anonymous_user_id", "course_id"]
+LANGUAGE_PROFICIENCY = ["id", "user_profile_id", "code"]
+CREDIT_ELIGIBILITY = ["id", "created", "modified", "username", "deadline", "course_id"]
+EMAIL_OPT_IN = ["user_id", "username", "email", "full_name", "course_id", "is_opted_in_for_email",
+                "preference_set_datetime"]
+ORA_STUDENT_ITEM = ["id", "student_id", "course_id", "item_id", "item_type"]
+ORA_SUBMISSION = ["id", "uuid", "attempt_number", "submitted_at", "created_at", "raw_answer", "student_item_id",
+                  "status"]
+ORA_SCORE = ["id", "points_earned", "points_possible", "created_at", "reset", "student_item_id", "submission_id"]
+# Tables an old course's export does not carry.
+NEWER_TABLES = ("grades_persistentcoursegrade", "grades_persistentsubsectiongrade", "course_groups_cohortmembership",
+                "user_api_usercoursetag", "teams", "teams_membership", "student_anonymoususerid",
+                "credit_crediteligibility")
 
 
 def escape(value: object) -> str:
@@ -49,6 +73,11 @@ def tsv(header: list[str], rows: Iterable[list[object]]) -> Iterator[bytes]:
         yield ("\t".join(escape(v) for v in row) + "\n").encode()
 
 
+def anonymous_id(enrollment: Enrollment) -> str:
+    """The learner's course-specific anonymous id (student_anonymoususerid; the ORA tables' student_id)."""
+    return hashlib.md5(str(enrollment.enrollment_id).encode()).hexdigest()
+
+
 def _at(day: date, seconds: int = 0) -> datetime:
     return datetime.combine(day, datetime.min.time()) + timedelta(seconds=seconds)
 
@@ -65,7 +94,7 @@ class PackageWriter:
         enrollments = w.enrollments_at(course, day)
         learners = w.learners_at(course, day)
         present = {lr.user_id for lr in learners}
-        return {
+        tables = {
             "auth_user": tsv(AUTH_USER, ([
                 lr.user_id, *self._account(lr), "", lr.is_staff, True,
                 False, None if lr.user_id % 7 == 0 else _at(day, -3600 * (lr.user_id % 48)), lr.date_joined,
@@ -89,11 +118,99 @@ class PackageWriter:
             "django_comment_client_role_users": tsv(FORUM_ROLE_USERS, ([
                 i, uid, course.course_id, role] for i, (uid, table, role) in
                 enumerate(w.roles(course), start=1) if table == "forum" and uid in present)),
-            # A table the old system never loaded: kept on disk and listed, not loaded.
-            "student_anonymoususerid": tsv(["id", "user_id", "anonymous_user_id", "course_id"], ([
-                e.enrollment_id, e.learner.user_id, hashlib.md5(str(e.enrollment_id).encode()).hexdigest(),
-                course.course_id] for e in enrollments)),
+            "student_anonymoususerid": tsv(ANONYMOUS_USER_ID, ([
+                e.enrollment_id, e.learner.user_id, anonymous_id(e), course.course_id] for e in enrollments)),
+            "grades_persistentcoursegrade": tsv(COURSE_GRADE, self._course_grades(course, enrollments)),
+            "grades_persistentsubsectiongrade": tsv(SUBSECTION_GRADE, self._subsection_grades(course, enrollments)),
+            "course_groups_cohortmembership": tsv(COHORT_MEMBERSHIP, ([
+                e.learner.user_id, course.course_id, "cohort", w.cohort(e)] for e in enrollments if w.cohort(e))),
+            "user_api_usercoursetag": tsv(USER_COURSE_TAG, ([
+                e.enrollment_id, e.learner.user_id, f"xblock.partition_service.partition_{PARTITION['id']}",
+                course.course_id, w.partition_group(e)] for e in enrollments if w.partition_group(e) is not None)),
+            "teams": tsv(TEAMS, self._teams(course, enrollments)),
+            "teams_membership": tsv(TEAM_MEMBERSHIP, ([
+                e.enrollment_id, e.learner.user_id, w.team(e), e.created + timedelta(days=1), e.created + timedelta(days=2)]
+                for e in enrollments if w.team(e))),
+            "student_languageproficiency": tsv(LANGUAGE_PROFICIENCY, ([
+                lr.user_id, lr.user_id, ("es", "en", "pt")[lr.user_id % 3]] for lr in learners
+                if lr.has_profile and lr.user_id % 2)),
+            "credit_crediteligibility": tsv(CREDIT_ELIGIBILITY, self._credit(course, enrollments)),
         }
+        empty = {"teams", "teams_membership"} if not any(w.team(e) for e in enrollments) else set()
+        dropped = {*(NEWER_TABLES if course.old_export else ()), *empty,
+                   *(("certificates_generatedcertificate",) if course.self_paced else ())}
+        return {table: rows for table, rows in tables.items() if table not in dropped}
+
+    def _course_grades(self, course: Course, enrollments: list[Enrollment]) -> Iterator[list[object]]:
+        policy_hash = hashlib.sha1(orjson.dumps(course.grader)).hexdigest()[:27] + "="
+        for e in sorted(enrollments, key=lambda e: e.learner.user_id):  # the export orders by user_id
+            grade = self.world.course_grade(e, self.day)
+            if grade is None:
+                continue
+            percent, letter, passed = grade
+            visits = e.problem_visits(self.day)
+            created = _at(min(v.day for v in visits), 36000)
+            modified = _at(max(v.day for v in visits), 72000)
+            yield [course.course_id, e.learner.user_id, policy_hash, percent, letter, passed, created, modified]
+
+    def _subsection_grades(self, course: Course, enrollments: list[Enrollment]) -> Iterator[list[object]]:
+        rows = []
+        for e in enrollments:
+            for usage_key, earned, possible, first in self.world.subsection_grades(e, self.day):
+                rows.append([course.course_id, e.learner.user_id, usage_key, earned, possible, earned, possible, first,
+                             first or _at(self.day, -3600), first or _at(self.day, -3600)])
+        # ordered by user_id, first_attempted (NULL first, as MySQL sorts it)
+        yield from sorted(rows, key=lambda r: (r[1], r[7] is not None, r[7] or datetime.min))
+
+    def _teams(self, course: Course, enrollments: list[Enrollment]) -> Iterator[list[object]]:
+        sizes = [sum(1 for e in enrollments if self.world.team(e) == n) for n in (1, 2, 3)]
+        for n, name in enumerate(self.world.TEAMS, start=1):
+            slug = name.lower().replace(" ", "-").replace("í", "i")
+            created = _at(course.start.date(), 3600 * n)
+            yield [n, f"{slug}-{course.cid.run.lower()}", name, course.course_id, "topic-1", created,
+                   f"Equipo de estudio {n}", ("CO", "PE", "CL")[n - 1], "es", f"{n:032x}", created, sizes[n - 1]]
+
+    def _credit(self, course: Course, enrollments: list[Enrollment]) -> Iterator[list[object]]:
+        """Credit eligibility (the first course offers credit): verified learners who passed."""
+        if self.world.courses.index(course) != 0:
+            return
+        for e in sorted(enrollments, key=lambda e: self._account(e.learner)[0]):
+            grade = self.world.course_grade(e, self.day)
+            if e.mode == "verified" and grade and grade[2]:
+                yield [e.enrollment_id, grade[2], grade[2], self._account(e.learner)[0],
+                       grade[2] + timedelta(days=365), course.course_id]
+
+    def email_opt_in(self) -> Iterator[bytes]:
+        """The org's `{org}-email_opt_in-prod-analytics.csv`: one row per learner and course (comma-separated)."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(EMAIL_OPT_IN)
+        for course in self.world.courses:
+            for e in self.world.enrollments_at(course, self.day):
+                username, first, last, email = self._account(e.learner)
+                writer.writerow([e.learner.user_id, username, email, f"{first} {last}".strip(), course.course_id,
+                                 "True" if self.world.email_opt_in(e) else "False",
+                                 e.created.strftime("%Y-%m-%d %H:%M:%S")])
+        yield out.getvalue().encode()
+
+    def ora(self, course: Course) -> dict[str, Iterator[bytes]]:
+        """The `ora/` tables of the first course's open-response problem: every sixth learner with visits
+        submitted once and was scored by staff."""
+        if self.world.courses.index(course) != 0:
+            return {}
+        item = course.block_id("openassessment", "ensayo1")
+        writers = [e for e in self.world.enrollments_at(course, self.day) if e.visits and e.learner.user_id % 6 == 0
+                   and e.visits[0].day <= self.day]
+        items = [[i, anonymous_id(e), course.course_id, item, "openassessment"] for i, e in enumerate(writers, start=1)]
+        moments = [_at(e.visits[0].day, 50000) for e in writers]
+        submissions = [[i, f"{e.enrollment_id:032x}", 1, moments[i - 1], moments[i - 1],
+                        orjson.dumps({"parts": [{"text": "Mi ensayo:\tuna idea\ny otra"}]}).decode(), i, "A"]
+                       for i, e in enumerate(writers, start=1)]
+        scores = [[i, 3 + e.learner.user_id % 3, 5, moments[i - 1] + timedelta(days=1), False, i, i]
+                  for i, e in enumerate(writers, start=1)]
+        return {"submissions_studentitem": tsv(ORA_STUDENT_ITEM, items),
+                "submissions_submission": tsv(ORA_SUBMISSION, submissions),
+                "submissions_score": tsv(ORA_SCORE, scores)}
 
     def _account(self, learner) -> tuple[str, str, str, str]:
         """username, first name, last name, e-mail of `auth_user`: as edX writes them for a retired learner."""
@@ -140,11 +257,14 @@ class PackageWriter:
             metadata: dict = {"display_name": block.display_name}
             if block.category == "course":
                 metadata.update({"start": course.start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                                 "end": course.end.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                                 "grading_policy": {"GRADE_CUTOFFS": course.grade_cutoffs, "GRADER": [
-                                     {"type": "Homework", "min_count": 1, "drop_count": 0, "weight": 1.0}]}})
+                                 "end": course.end.strftime("%Y-%m-%dT%H:%M:%SZ"), **self._course_settings(course)})
+                if course.old_export:  # older tools wrote the (content-scoped) grading policy here
+                    metadata["grading_policy"] = {"GRADE_CUTOFFS": course.grade_cutoffs, "GRADER": course.grader}
+            if block.category == "sequential":  # settings edX keeps where they are set: the subsection
+                metadata.update({"graded": True, "format": course.sequential_format(block.block_id),
+                                 "due": course.due(block.block_id).strftime("%Y-%m-%dT%H:%M:%SZ")})
             if block.category == "problem":
-                metadata["graded"] = True
+                metadata.update({"graded": True, "weight": 1.0})
             blocks[block.block_id] = {"category": block.category, "children": list(block.children),
                                       "metadata": metadata}
         return orjson.dumps(blocks, option=orjson.OPT_INDENT_2)
@@ -193,13 +313,29 @@ class PackageWriter:
             **{k: ({"$oid": v} if k == "comment_thread_id" else v) for k, v in fields.items()},
         }) + b"\n"
 
+    def _course_settings(self, course: Course) -> dict:
+        settings: dict = {"self_paced": course.self_paced}
+        if self.world.courses.index(course) == 0:
+            settings["user_partitions"] = [PARTITION]
+        return settings
+
     def course_tarball(self, course: Course) -> bytes:
+        """The OLX export: `course.xml` and `policies/<run>/policy.json`, plus `grading_policy.json` (where edX
+        keeps GRADER and GRADE_CUTOFFS) except in an old course's export."""
+        run = course.cid.run
+        files = {"course/course.xml": f'<course org="{course.cid.org}" course="{course.cid.number}" '
+                                      f'url_name="{run}"/>\n'.encode(),
+                 f"course/policies/{run}/policy.json": orjson.dumps({f"course/{run}": {
+                     "display_name": course.display_name, **self._course_settings(course)}})}
+        if not course.old_export:
+            files[f"course/policies/{run}/grading_policy.json"] = orjson.dumps(
+                {"GRADER": course.grader, "GRADE_CUTOFFS": course.grade_cutoffs}, option=orjson.OPT_INDENT_2)
         buffer = io.BytesIO()
         with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-            data = f'<course org="{course.cid.org}" course="{course.cid.number}" url_name="{course.cid.run}"/>\n'
-            info = tarfile.TarInfo("course/course.xml")
-            info.size = len(data.encode())
-            tar.addfile(info, io.BytesIO(data.encode()))
+            for name, data in files.items():
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
         return buffer.getvalue()
 
     def write(self, folder: Path) -> list[Path]:
@@ -223,9 +359,14 @@ class PackageWriter:
                 written.append(folder / name)
         ora = folder / "ora"
         ora.mkdir(exist_ok=True)
-        first = self.world.courses[0].cid.file_prefix
-        (ora / f"{first}-ora2_submissions-prod-analytics.sql").write_text("id\tuuid\tstudent_id\n")
-        written.append(ora / f"{first}-ora2_submissions-prod-analytics.sql")
+        for course in self.world.courses:
+            for table, chunks in self.ora(course).items():
+                path = ora / f"{course.cid.file_prefix}-{table}-prod-analytics.sql"
+                path.write_bytes(b"".join(chunks))
+                written.append(path)
+        opt_in = folder / f"{self.world.spec.org}-email_opt_in-prod-analytics.csv"
+        opt_in.write_bytes(b"".join(self.email_opt_in()))
+        written.append(opt_in)
         return written
 
     def failed_member(self) -> tuple[str, bytes]:
@@ -233,4 +374,4 @@ class PackageWriter:
         prefix = self.world.courses[-1].cid.file_prefix
         text = ("Traceback (most recent call last):\n  File \"export.py\", line 88, in run\n"
                 "OperationalError: (2013, 'Lost connection to MySQL server during query')\n")
-        return f"{prefix}-grades_persistentcoursegrade-prod-analytics.sql.failed", text.encode()
+        return f"{prefix}-wiki_article-prod-analytics.sql.failed", text.encode()

@@ -44,6 +44,10 @@ class Course:
     passing_grade: float
     blocks: tuple[Block, ...]
     letter_grades: bool = False  # several cutoffs (A/B/C): the lowest is the pass mark
+    self_paced: bool = False  # no certificates are generated: grades only in grades_persistentcoursegrade
+    # an old course's export: no persistent grades, cohorts, partition tags, teams, anonymous ids or credit
+    # files, and the grading policy in the structure's course block (older tools) instead of the OLX export
+    old_export: bool = False
 
     @property
     def grade_cutoffs(self) -> dict[str, float]:
@@ -87,6 +91,39 @@ class Course:
     def randomized(self, block_id: str) -> bool:
         """Every third problem is randomized: each learner gets one of three variants (the seed)."""
         return [b.block_id for b in self.problems].index(block_id) % 3 == 0
+
+    def sequential_format(self, block_id: str) -> str:
+        """The assignment type of a graded sequential: the first of each chapter is Homework, the second Lab."""
+        return "Homework" if block_id.rsplit("seq", 1)[-1].endswith("0") else "Lab"
+
+    @property
+    def grader(self) -> list[dict]:
+        """The grading policy's GRADER: two types of 3 subsections with 2 problems each, weighted 0.5, so the
+        course grade is the share of the 12 problems solved (what the certificates say)."""
+        return [{"type": "Homework", "min_count": 3, "drop_count": 0, "short_label": "HW", "weight": 0.5},
+                {"type": "Lab", "min_count": 3, "drop_count": 0, "short_label": "Lab", "weight": 0.5}]
+
+    def due(self, block_id: str) -> datetime:
+        """A graded sequential's due date: two weeks per chapter after the course start."""
+        chapter = int(block_id.rsplit("seq", 1)[-1][0])
+        return self.start + timedelta(days=14 * (chapter + 1), hours=23, minutes=59)
+
+    @cached_property
+    def sequentials(self) -> list[Block]:
+        return [b for b in self.blocks if b.category == "sequential"]
+
+    @cached_property
+    def sequential_of(self) -> dict[str, str]:
+        """Unit block id -> the id of the sequential (subsection) that holds it."""
+        parent = {child: b.block_id for b in self.blocks for child in b.children}
+        return {u.block_id: parent[parent[u.block_id]] for u in self.units}
+
+    def letter(self, grade: float) -> str:
+        """The letter grade edX stores: the highest cutoff the grade reaches; empty below the pass mark."""
+        for name, cutoff in sorted(self.grade_cutoffs.items(), key=lambda kv: -kv[1]):
+            if grade >= cutoff:
+                return name
+        return ""
 
     @cached_property
     def chapters(self) -> list[Block]:
@@ -142,6 +179,11 @@ class Visit:
         return self.correct or self.attempts > 1
 
 
+def visit_moment(visit: Visit) -> datetime:
+    """When a visit's courseware record was written (the studentmodule's created/modified)."""
+    return datetime.combine(visit.day, datetime.min.time()) + timedelta(seconds=36000 + visit.unit_index * 60)
+
+
 @dataclass(frozen=True)
 class Enrollment:
     enrollment_id: int
@@ -159,6 +201,19 @@ class Enrollment:
         problems = {v.unit_index for v in self.visits_until(day)
                     if self.course.units[v.unit_index].category == "problem" and v.solved}
         return round(len(problems) / max(1, len(self.course.problems)), 2)
+
+    def problem_visits(self, day: date) -> list[Visit]:
+        return [v for v in self.visits_until(day) if self.course.units[v.unit_index].category == "problem"]
+
+    def passed_at(self, day: date) -> datetime | None:
+        """When the grade first reached the pass mark (the moment of the problem visit that got it there)."""
+        solved: set[int] = set()
+        for v in sorted(self.problem_visits(day), key=lambda v: (v.day, v.unit_index)):
+            if v.solved:
+                solved.add(v.unit_index)
+            if round(len(solved) / max(1, len(self.course.problems)), 2) >= self.course.passing_grade:
+                return visit_moment(v)
+        return None
 
     def is_active_at(self, day: date) -> bool:
         return self.unenrolled is None or self.unenrolled > day
@@ -192,6 +247,9 @@ def _rng(*parts: object) -> random.Random:
     return random.Random(int.from_bytes(digest[:8], "big"))
 
 
+# The first course runs an A/B test (a random user partition, the course's `user_partitions`) on its videos.
+PARTITION = {"id": 50, "name": "Experimento de video", "scheme": "random", "version": 3,
+             "groups": [{"id": 0, "name": "Video corto", "version": 1}, {"id": 1, "name": "Video largo", "version": 1}]}
 _PASS_MARKS = [0.6, 0.65, 0.7, 0.55]
 _COURSE_TEMPLATES = [
     ("IDB4.1x", "2015_T4", "Gestión para resultados en el desarrollo", False),
@@ -224,7 +282,7 @@ class SampleWorld:
                 end = datetime.combine(self.spec.start + timedelta(days=3), datetime.min.time())
             # Pass marks as edX courses state them: 0.6, 0.65, 0.7, and one course with letter grades.
             course = Course(cid, name, start, end, legacy, _PASS_MARKS[i % len(_PASS_MARKS)], (),
-                            letter_grades=i % len(_PASS_MARKS) == 3)
+                            letter_grades=i % len(_PASS_MARKS) == 3, self_paced=i == 1, old_export=legacy)
             object.__setattr__(course, "blocks", tuple(self._structure(course)))
             result.append(course)
         return result
@@ -367,7 +425,10 @@ class SampleWorld:
         return sorted(seen.values(), key=lambda learner: learner.user_id)
 
     def certificate(self, enrollment: Enrollment, day: date) -> tuple[str, float] | None:
-        """(status, grade) of the certificate row a package of `day` holds, or None."""
+        """(status, grade) of the certificate row a package of `day` holds, or None (a self-paced course
+        generates none)."""
+        if enrollment.course.self_paced:
+            return None
         answered = [v for v in enrollment.visits_until(day)
                     if enrollment.course.units[v.unit_index].category == "problem"]
         if not answered:
@@ -377,6 +438,56 @@ class SampleWorld:
         if enrollment.mode == "audit":
             return ("audit_passing" if passing else "audit_notpassing"), grade
         return ("downloadable" if passing else "notpassing"), grade
+
+    def course_grade(self, enrollment: Enrollment, day: date) -> tuple[float, str, datetime | None] | None:
+        """(percent_grade, letter_grade, passed_timestamp) of the grades_persistentcoursegrade row a package of
+        `day` holds: every learner who answered a problem has one, certificate or not; None otherwise (and
+        for an old course's export, which carries no such table)."""
+        if enrollment.course.old_export or not enrollment.problem_visits(day):
+            return None
+        grade = enrollment.grade_at(day)
+        return grade, enrollment.course.letter(grade), enrollment.passed_at(day)
+
+    def subsection_grades(self, enrollment: Enrollment, day: date) -> list[tuple[str, float, float, datetime | None]]:
+        """(usage_key, earned, possible, first_attempted) of each graded subsection of a learner with a course
+        grade: 2 problems each, earned = those solved, first_attempted = the first problem visit in it."""
+        if self.course_grade(enrollment, day) is None:
+            return []
+        course = enrollment.course
+        rows = []
+        for seq in course.sequentials:
+            visits = [v for v in enrollment.problem_visits(day) if course.sequential_of[course.units[v.unit_index].block_id]
+                      == seq.block_id]
+            problems = [u for u in course.problems if course.sequential_of[u.block_id] == seq.block_id]
+            earned = len({v.unit_index for v in visits if v.solved})
+            first = min((visit_moment(v) for v in visits), default=None)
+            rows.append((seq.block_id, float(earned), float(len(problems)), first))
+        return rows
+
+    def cohort(self, enrollment: Enrollment) -> str | None:
+        """Modern courses with cohorts (the first two): learners in `Cohorte A` or `B` by id; every fifth in none."""
+        course = enrollment.course
+        if course.old_export or self.courses.index(course) > 1 or enrollment.learner.user_id % 5 == 0:
+            return None
+        return "Cohorte A" if enrollment.learner.user_id % 2 else "Cohorte B"
+
+    def partition_group(self, enrollment: Enrollment) -> int | None:
+        """The group the first course's A/B test put a learner in once they visited the course."""
+        if self.courses.index(enrollment.course) != 0 or not enrollment.visits:
+            return None
+        return enrollment.learner.user_id % 2
+
+    TEAMS = ("Equipo Andes", "Equipo Caribe", "Equipo Pacífico")
+
+    def team(self, enrollment: Enrollment) -> int | None:
+        """The second course has teams: learners with visits join team 1-3 by id (every fourth joins none)."""
+        if self.courses.index(enrollment.course) != 1 or not enrollment.visits or enrollment.learner.user_id % 4 == 0:
+            return None
+        return enrollment.learner.user_id % 3 + 1
+
+    def email_opt_in(self, enrollment: Enrollment) -> bool:
+        """The org-level e-mail opt-in: every third learner said no."""
+        return enrollment.learner.user_id % 3 != 0
 
     def forum_posts(self, enrollment: Enrollment, day: date) -> list[Visit]:
         """Visits on which the learner also started a forum thread (every fourth html unit)."""

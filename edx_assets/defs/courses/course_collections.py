@@ -37,7 +37,14 @@ def build(ctx: Build) -> dg.Definitions:
         For each course of the package (prefix `idb4_1x_2015_t4` from `IDBx-IDB4.1x-2015_T4`):
         `.users`, `.demographics`, `.certificates`, `.courseware`, `.enrollments`, `.userIDs` (typed rows:
         NULL -> null, integers and booleans as numbers, dates as dates), `.structure` (one document per
-        block) and `.forum` (extended JSON decoded). Each collection is loaded aside and renamed over the
+        block), `.forum` (extended JSON decoded), `.roles`, and every other table of the package:
+        `.grades_course`, `.grades_subsection`, `.cohorts`, `.user_tags`, `.teams`, `.team_members`,
+        `.anonymous_ids`, `.language_proficiency`, `.credit_eligibility`, `.verification_status`,
+        `.wiki_articles`, `.wiki_revisions` (an empty collection when the package does not carry the table:
+        `courses.tables_missing` says so), `.ora_<table>` for the `ora/` files, `.policies` (the OLX export's
+        policies/<run>/*.json), any table not known here as text under its own name, and the org's
+        `email_opt_in`. docs/edx-package.md lists every file and what it becomes; the metadata lists every
+        member of the week's package with its collection and documents, or why it was not loaded. Each collection is loaded aside and renamed over the
         old one only when the whole package has loaded, so readers never see a half-loaded course and a
         bad package leaves last week's collections intact. `courses` holds one document per course: ids in
         both forms, collection prefix, name, start, end, pass mark and its source, row counts, last package.
@@ -85,6 +92,10 @@ def build(ctx: Build) -> dg.Definitions:
                 "rejoined_lines": sum(c.rejoined_lines for c in result.courses),
                 "forum_lines_rejected": sum(c.forum_rejected for c in result.courses),
                 "store_pii": privacy.store_pii,
+                "package_members": markdown_table(["member", "collection", "documents / reason"],
+                                                  course_load.dispositions(manifest, result), limit=200),
+                "tables_missing": dg.MetadataValue.json({c.prefix: c.missing for c in result.courses if c.missing}),
+                "org_collections": dg.MetadataValue.json(result.org_rows),
             }
         )
         yield from checks

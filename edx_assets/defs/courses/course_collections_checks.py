@@ -40,8 +40,7 @@ def course_check_results(db: Database, manifest: Manifest, folder: Path, result:
         if load.skipped_newer:
             continue
         files = manifest.tables(load.file_prefix)
-        for table, suffix in layout.LOADED_TABLES.items():
-            entry = files.get(table)
+        for suffix, table, entry in course_load.table_plan(manifest, load.file_prefix):
             expected = _file_rows(folder / entry.path, table) if entry else 0
             stored = db[f"{load.prefix}.{suffix}"].count_documents({})
             if stored != expected:
@@ -62,6 +61,10 @@ def course_check_results(db: Database, manifest: Manifest, folder: Path, result:
             n = db[f"{load.prefix}.{suffix}"].count_documents(query)
             if n:
                 forbidden[f"{load.prefix}.{suffix}"] = n
+    for suffix, query in privacy.forbidden_in_org(store_mode).items():
+        n = db[suffix].count_documents(query)
+        if n:
+            forbidden[suffix] = n
     loaded = [c for c in result.courses if not c.skipped_newer]
     in_catalog = {d["prefix"] for d in db[course_load.CATALOG].find(
         {"last_package": result.package_date.isoformat()}, {"prefix": 1})}

@@ -36,7 +36,7 @@ def build(ctx: Build) -> dg.Definitions:
         """Every member of the week's package, safely extracted and decrypted into private files.
 
         Refuses absolute paths, `..`, links, duplicate members and zip bombs. `*.failed` members (an export
-        task's traceback) are reported, not fatal; tables the platform does not load are kept and listed.
+        task's traceback) are reported, not fatal; files of no known kind are kept and listed.
         A manifest lists courses, tables, rows and bytes.
         """
         partition = context.partition_key
@@ -44,8 +44,8 @@ def build(ctx: Build) -> dg.Definitions:
         target = decrypted_package_dir(config, workspace, partition)
         for failed in manifest.failed:
             context.log.warning(f"edX's export failed for {failed.member}: {(target / failed.path).read_text()[-300:]}")
-        rows = [(f.course, f.table, f.rows if f.rows is not None else "", f.bytes)
-                for f in manifest.files if f.kind in {"table", "structure", "forum"}]
+        rows = [(f.course or "", f.table or "", f.kind, f.rows if f.rows is not None else "", f.bytes)
+                for f in manifest.files]
         return dg.MaterializeResult(
             metadata={
                 "courses": len(manifest.courses),
@@ -54,7 +54,7 @@ def build(ctx: Build) -> dg.Definitions:
                 "bytes": sum(f.bytes for f in manifest.files),
                 "failed_exports": dg.MetadataValue.json([f.member for f in manifest.failed]),
                 "not_loaded_files": dg.MetadataValue.json([f.path for f in manifest.unknown]),
-                "manifest": markdown_table(["course", "table", "rows", "bytes"], rows, limit=60),
+                "manifest": markdown_table(["course", "table", "kind", "rows", "bytes"], rows, limit=200),
             }
         )
 

@@ -10,17 +10,21 @@ from edx_assets.defs.reports.common import (
     courses_for,
     enrollment_documents,
     publish,
+    reference_time,
     week_sunday,
     weekly_report,
 )
 from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceResource
-from edx_assets.edx.reports import frames, locations
+from edx_assets.edx.reports import activity, frames, locations, memberships
 from edx_assets.edx.reports import person_course as pc
 from edx_assets.edx.reports.csv_out import write_frame
 
 
 def build(ctx: Build) -> dg.Definitions:
-    @weekly_report(ctx, deps=["course_collections", "learner_locations_report", "learner_totals"], check_specs=[
+    config = ctx.config
+
+    @weekly_report(ctx, deps=["course_collections", "learner_locations_report", "learner_totals"], uses_events=True,
+                   check_specs=[
         checks.spec(ctx, "person_course", "one_row_per_enrollment",
                     "Rows == enrollment documents, and no (course_id, user_id) twice."),
         checks.spec(ctx, "person_course", "flags_are_0_or_1",
@@ -53,6 +57,16 @@ def build(ctx: Build) -> dg.Definitions:
         (`;`-joined, forum Student left out), role_instructor, role_staff, role_beta_tester,
         role_forum_moderator (Administrator, Moderator, Community TA, Group Moderator) and is_course_team (edX
         staff or any of those roles): every enrollment stays in this file; the aggregates leave the team out.
+
+        Grades (reports/grades.py): grade is the course grade, the persistent grade of
+        grades_persistentcoursegrade where the package has one for the learner (every learner whose grade edX
+        computed, certificate or not), else the certificate's (edx2bigquery's person_course grade);
+        grade_source says which; completed is edX's pass (passed_timestamp set), else the certificate grade
+        against the pass mark; passed_at (added) when edX recorded the pass. Added too: cohort
+        (course_groups_cohortmembership), partition_groups (A/B tests, user_api_usercoursetag, named from the
+        course's user_partitions), team (teams_membership), verified_upgrade_at (first enrollment mode change
+        into verified in Eventos before the week's Sunday) and email_opt_in (the org's opt-in file; not written
+        under EDX_REPORTS_PII=drop). A table the package did not carry leaves its column empty (unknown).
         """
         week = context.partition_key
         policy = reports.policy()
@@ -60,8 +74,10 @@ def build(ctx: Build) -> dg.Definitions:
         with mongo.get_database() as db, permanent_failures():
             courses = courses_for(db, reports)
             located = frames.locations(db, locations.COLLECTION)
-            table = pl.concat([pc.person_course_frame(db, c, until, located).select(pc.COLUMNS) for c in courses],
-                              how="vertical_relaxed")
+            upgrades = memberships.verified_upgrades(
+                activity.enrollment_events(db, config.events_collection, reference_time(week)))
+            table = pl.concat([pc.person_course_frame(db, c, until, located, upgrades).select(pc.COLUMNS)
+                               for c in courses], how="vertical_relaxed")
             result = write_frame(workspace.reports_dir(week) / "person_course.csv", policy.apply_frame(table),
                                  policy.columns(pc.COLUMNS))
             expected = enrollment_documents(db, courses)

@@ -37,6 +37,7 @@ class ReportCourse:
     passing_grade: float | None  # None: no source states it (see passing_grade_source)
     passing_grade_source: str
     in_latest_package: bool
+    tables_missing: tuple[str, ...] = ()  # known package tables the course's last package did not carry
 
     def collection(self, suffix: str) -> str:
         return f"{self.prefix}.{suffix}"
@@ -97,5 +98,6 @@ def report_courses(db: Database, metadata_file: str | None = None) -> list[Repor
             passing_grade=mark,
             passing_grade_source=mark_source,
             in_latest_package=bool(entry.get("in_latest_package", True)),
+            tables_missing=tuple(entry.get("tables_missing") or ()),
         ))
     return courses

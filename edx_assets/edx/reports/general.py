@@ -9,7 +9,7 @@ from typing import Any
 import polars as pl
 from pymongo.database import Database
 
-from edx_assets.edx.reports import frames
+from edx_assets.edx.reports import frames, grades
 from edx_assets.edx.reports.courses import ReportCourse
 
 CSV_COLUMNS = [
@@ -21,6 +21,8 @@ CSV_COLUMNS = [
     "certificates", "passing_grade", "in_latest_package",
     # Added: where the pass mark came from (`unknown`: approved_users is left empty).
     "passing_grade_source",
+    # Added: where the grades approved_users counts come from (grades.py).
+    "grade_source",
 ]
 GENDERS = {"m": "male", "f": "female", "o": "other"}
 
@@ -44,10 +46,13 @@ def course_summary(db: Database, course: ReportCourse) -> dict[str, Any]:
     active = enrolled.filter(pl.col("user_id").is_in(studied.unique().implode())).height
     certificates = frames.read(db, course.collection("certificates"), frames.CERTIFICATES)
     status = certificates.get_column("status")
-    # Approved: the grade reaches the course's pass mark (the old code counted every row). With no known
-    # pass mark the figure is unknown (None, an empty CSV cell), not computed against a guess.
-    mark = course.passing_grade
-    approved = None if mark is None else int((certificates.get_column("grade").fill_null(-1.0) >= mark).sum())
+    # Approved: enrolled learners whose course grade passes (grades.course_grades: edX's persistent grade and
+    # its pass, else the certificate grade against the pass mark; the old code counted every certificate
+    # row). Unknown (None, an empty CSV cell) when nothing can say: no persistent grades and no pass mark.
+    source = grade_source(course)
+    passed = grades.course_grades(db, course).filter(pl.col("user_id").is_in(enrolled.get_column("user_id").implode()))
+    approved = (None if course.passing_grade is None and source != grades.PERSISTENT
+                else int((passed.get_column("passed") == 1).sum()))
     gender: dict[str, int] = {}
     for key, n in _breakdown(enrolled, profiles, "gender").items():
         label = GENDERS.get(key, "unknown")
@@ -57,7 +62,7 @@ def course_summary(db: Database, course: ReportCourse) -> dict[str, Any]:
         "metadata": {"name": course.name, "sme": course.sme, "start_date": course.start,
                      "end_date": course.end, "legacy_id": course.legacy_id, "prefix": course.prefix,
                      "passing_grade": course.passing_grade,
-                     "passing_grade_source": course.passing_grade_source},
+                     "passing_grade_source": course.passing_grade_source, "grade_source": source},
         "report": {
             "users": {
                 "total": enrollments.height,
@@ -90,7 +95,16 @@ def csv_row(summary: dict[str, Any]) -> dict[str, Any]:
         "verified_enrollments": users["verified_enrollments"], "certificates": users["certificates"]["total"],
         "passing_grade": meta["passing_grade"], "in_latest_package": summary["in_latest_package"],
         "passing_grade_source": meta["passing_grade_source"],
+        "grade_source": meta.get("grade_source"),
     }
+
+
+def grade_source(course: ReportCourse) -> str:
+    """Where the course's grades come from: its package's persistent grades, else its certificates, else
+    `unknown` (the package carried neither table)."""
+    if grades.PERSISTENT not in course.tables_missing:
+        return grades.PERSISTENT
+    return "unknown" if "certificates_generatedcertificate" in course.tables_missing else grades.CERTIFICATE
 
 
 def summaries(db: Database, courses: list[ReportCourse]) -> Iterator[dict[str, Any]]:

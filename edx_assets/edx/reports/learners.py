@@ -12,7 +12,7 @@ from pymongo.database import Database
 
 from edx_assets.edx import learner_day as ld
 from edx_assets.edx import learner_totals as lt
-from edx_assets.edx.reports import frames, roles
+from edx_assets.edx.reports import frames, grades, roles
 from edx_assets.edx.reports.courses import ReportCourse
 
 CONTAINERS = {"course", "chapter", "sequential", "vertical"}
@@ -21,6 +21,7 @@ ENROLLMENT_COLUMNS = [
     "has_user", "enrollment_date", "mode", "is_active", "gender", "year_of_birth", "level_of_education",
     "country", "ip_country", "ip_country_modal", "courseware_records", "units_visited", "units_total",
     "progress", "grade", "certificate_status", "certificate_mode", *roles.COLUMNS,
+    "grade_source", "passed", "passed_at",  # the course grade's source (reports/grades.py)
 ]
 
 
@@ -39,7 +40,8 @@ def courseware_by_user(courseware: pl.DataFrame, units: pl.Series) -> pl.DataFra
 def enrollment_frame(db: Database, course: ReportCourse, locations: pl.DataFrame | None,
                      structure: pl.DataFrame | None = None, courseware: pl.DataFrame | None = None) -> pl.DataFrame:
     """Every enrollment of the course joined to the learner's user, profile, IP location (None: the IP
-    columns are empty and `learner_locations` is not read), latest certificate and courseware records;
+    columns are empty and `learner_locations` is not read), course grade (grades.course_grades: the
+    persistent grade, else the latest certificate's) and certificate, and courseware records;
     ordered by user id, with the learner's course roles (roles.py). Columns: ENROLLMENT_COLUMNS."""
     structure = frames.structure(db, course) if structure is None else structure
     courseware = frames.read(db, course.collection("courseware"), frames.COURSEWARE) if courseware is None else courseware
@@ -50,18 +52,15 @@ def enrollment_frame(db: Database, course: ReportCourse, locations: pl.DataFrame
         pl.lit(True).alias("has_user"))
     profiles = frames.first_per(frames.read(db, course.collection("demographics"), frames.PROFILES), "user_id").select(
         "user_id", pl.col("name").alias("profile_name"), "gender", "year_of_birth", "level_of_education", "country")
-    # The latest certificate (modified last; the higher id on a tie), as the old `$sort` + `$limit` meant.
-    certificates = frames.first_per(
-        frames.read(db, course.collection("certificates"), frames.CERTIFICATES)
-        .sort(["modified_date", "id"], descending=True, nulls_last=True), "user_id").select(
-        "user_id", "grade", pl.col("status").alias("certificate_status"), pl.col("mode").alias("certificate_mode"))
+    graded = grades.course_grades(db, course).select(
+        "user_id", "grade", "grade_source", "passed", "passed_at", "certificate_status", "certificate_mode")
     located = locations if locations is not None else pl.DataFrame(
         schema={"user_id": pl.Int64, "ip_country": pl.String, "ip_country_modal": pl.String})
     n_units = units.len()
     joined = (enrollments.join(users, on="user_id", how="left")
               .join(profiles, on="user_id", how="left")
               .join(located, on="user_id", how="left")
-              .join(certificates, on="user_id", how="left")
+              .join(graded, on="user_id", how="left")
               .join(courseware_by_user(courseware, units), on="user_id", how="left"))
     first_last = pl.concat_str([pl.col("first_name"), pl.col("last_name")], separator=" ", ignore_nulls=True)
     return joined.with_columns(frames.blank_to_null("first_name", "last_name", "profile_name", "gender",

@@ -15,6 +15,7 @@ COLUMNS = [
     "progress", "courseware_records", "grade", "certificate_status", "certificate_mode",
     "ip_country_modal",  # added: the country of the learner's most frequent IP
     *roles.COLUMNS,  # added: course roles (edx2bigquery's roles table)
+    "grade_source",  # added: where the grade came from (the persistent course grade, else the certificate)
 ]
 
 

@@ -20,6 +20,8 @@ def pseudonym(key: str, value: object) -> str | None:
 
 
 PII_COLUMNS = ("username", "name", "first_name", "last_name", "email", "full_name")
+# Personal, though no identifier: written unless personal data is dropped (a pseudonym of it would mean nothing).
+PERSONAL_COLUMNS = ("email_opt_in",)
 MODES = ("include", "pseudonymize", "drop")
 
 
@@ -36,7 +38,7 @@ class PiiPolicy:
 
     def columns(self, columns: Iterable[str]) -> list[str]:
         """The report's columns under this policy (personal columns removed when dropping)."""
-        return [c for c in columns if not (self.mode == "drop" and c in PII_COLUMNS)]
+        return [c for c in columns if not (self.mode == "drop" and (c in PII_COLUMNS or c in PERSONAL_COLUMNS))]
 
     def pseudonym(self, value: object) -> str | None:
         return pseudonym(str(self.key), value)
@@ -44,6 +46,9 @@ class PiiPolicy:
     def apply(self, row: dict) -> dict:
         if self.mode == "include":
             return row
+        for column in PERSONAL_COLUMNS:
+            if self.mode == "drop":
+                row.pop(column, None)
         for column in PII_COLUMNS:
             if column in row:
                 if self.mode == "drop":
@@ -55,9 +60,9 @@ class PiiPolicy:
     def apply_frame(self, frame: pl.DataFrame) -> pl.DataFrame:
         """`apply` for a whole frame: personal columns kept, pseudonymized or dropped."""
         present = [c for c in PII_COLUMNS if c in frame.columns]
+        if self.mode == "drop":
+            return frame.drop([*present, *(c for c in PERSONAL_COLUMNS if c in frame.columns)])
         if self.mode == "include" or not present:
             return frame
-        if self.mode == "drop":
-            return frame.drop(present)
         return frame.with_columns([pl.col(c).cast(pl.String).map_elements(self.pseudonym, return_dtype=pl.String,
                                                                        skip_nulls=True) for c in present])
