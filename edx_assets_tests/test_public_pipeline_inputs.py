@@ -454,3 +454,29 @@ def test_answer_distribution_gives_the_text_the_learner_saw_beside_its_id(run):
                         int(r["last_response_count"]) for r in rows if r["last_response_count"] != "0"})
     assert (got_first, got_last) == (first, last)
     assert any(k[1] != k[2] for k in first)  # choice problems: the text differs from the choice id
+
+
+def test_person_course_carries_upgrades_groups_and_teams_from_edx_s_own_files(run):
+    """DemoX's acceptance package carries user_api_usercoursetag, teams and teams_membership, and
+    problem_response_tracking.log changes learners' modes: person_course says who upgraded when (the first
+    mode change into verified), their A/B group (no user_partitions in the structure: named by id) and team,
+    read here from the raw files with json and csv."""
+    rows = {(r["course_id"], int(r["user_id"])): r for r in _read(run["week"] / "person_course.csv")}
+    upgrades: dict[tuple[str, int], datetime] = {}
+    for e in EVENTS:
+        if e["type"] == "edx.course.enrollment.mode_changed" and e["payload"].get("mode") == "verified":
+            key = (e["course"], _as_id(e["payload"].get("user_id")))
+            upgrades[key] = min(upgrades.get(key, e["time"]), e["time"])
+    assert upgrades, "the public logs hold an upgrade"
+    for key, row in rows.items():
+        when = upgrades.get(key)
+        assert row["verified_upgrade_at"] == (when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if when else ""), key
+    assert any(r["verified_upgrade_at"] for r in rows.values()), "an enrolled learner upgraded"
+    tags = {int(r["user_id"]): f"{r['key'].removeprefix('xblock.partition_service.')}: {r['value']}"
+            for r in _state_rows("user_api_usercoursetag")}
+    teams = {r["id"]: r["name"] for r in _state_rows("teams")}
+    members = {int(r["user_id"]): teams[r["team_id"]] for r in _state_rows("teams_membership")}
+    demox = {uid: row for (cid, uid), row in rows.items() if cid == DEMOX}
+    assert demox and set(tags) & set(demox)
+    for uid, row in demox.items():
+        assert (row["partition_groups"], row["team"]) == (tags.get(uid, ""), members.get(uid, "")), uid
