@@ -217,7 +217,7 @@ def test_lineage_and_asset_pages_render_in_chromium(ui, tmp_path):
         page.screenshot(path=str(tmp_path / "lineage.png"))
         # The asset page shows the typed columns with their definitions.
         page.goto(f"{url}/assets/person_course")
-        page.get_by_text("grade at or above the course's pass mark", exact=False).first.wait_for(
+        page.get_by_text("the course grade passes", exact=False).first.wait_for(
             state="visible", timeout=60_000)
         page.screenshot(path=str(tmp_path / "person_course.png"), full_page=True)
         browser.close()
