@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from edx_assets.config import EdxConfig
+from edx_assets.defs import versions
 from edx_assets.defs.common import CADENCE_TAG, Build
 from edx_assets.defs.resources import build_resources
 
@@ -29,7 +30,17 @@ def lineage_definitions(ctx: Build) -> Iterator[dg.Definitions]:
             module = importlib.import_module(f"{package.__name__}.{module_info.name}")
             build = getattr(module, "build", None)
             if callable(build):
-                yield build(ctx)
+                yield _versioned(build(ctx), versions.code_version(module.__name__))
+
+
+def _versioned(defs: dg.Definitions, version: str) -> dg.Definitions:
+    """The module's assets with the digest of the code that computes them as their code_version."""
+    def replace(spec: dg.AssetSpec) -> dg.AssetSpec:
+        return spec.replace_attributes(code_version=version) if spec.code_version == versions.VERSIONED else spec
+
+    if not defs.assets:
+        return defs
+    return defs.map_asset_specs(func=replace)
 
 
 def _cadence(spec: dg.AssetSpec) -> dg.AssetSpec:

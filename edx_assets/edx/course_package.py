@@ -9,9 +9,11 @@ reading too, since a zip's declared sizes can lie.
 from __future__ import annotations
 
 import os
+import queue
 import shutil
 import stat
 import zipfile
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -19,6 +21,7 @@ from edx_assets.edx import crypto, layout
 
 MAX_TOTAL_BYTES = 200 * 1024**3  # 200 GiB uncompressed, well above the largest real packages
 MAX_RATIO = 100  # uncompressed / compressed, per member with more than 1 MiB uncompressed
+DECRYPT_WORKERS = min(4, os.cpu_count() or 1)  # gpg processes at once
 
 
 class UnsafePackageError(ValueError):
@@ -153,8 +156,28 @@ def classify(relative: str) -> tuple[str | None, str | None, str]:
     return parsed.file_prefix, parsed.table, parsed.kind
 
 
-def extract_and_decrypt(zip_path: Path, target_dir: Path, ring: crypto.GpgKeyring) -> Manifest:
-    """Extract every member of `zip_path` and decrypt the `.gpg` ones into `target_dir` (0700/0600)."""
+def _decrypt_member(rings: queue.SimpleQueue, zip_name: str, member: str, encrypted: Path, out: Path) -> None:
+    ring = rings.get()  # a keyring handle of its own for this thread
+    try:
+        try:
+            ring.decrypt_to(encrypted, out, gunzip=False)
+        except crypto.DecryptionError:
+            # gpg-agent can answer one of several gpg processes started at once as if the key were absent:
+            # one more try; a member that really cannot be decrypted fails again, and is named.
+            ring.decrypt_to(encrypted, out, gunzip=False)
+    except crypto.DecryptionError as exc:
+        raise crypto.DecryptionError(f"{zip_name}: member {member!r}: {str(exc).split(': ', 1)[-1]}") from None
+    finally:
+        rings.put(ring)
+        encrypted.unlink(missing_ok=True)
+
+
+def extract_and_decrypt(zip_path: Path, target_dir: Path, ring: crypto.GpgKeyring, workers: int = DECRYPT_WORKERS) -> Manifest:
+    """Extract every member of `zip_path` and decrypt the `.gpg` ones into `target_dir` (0700/0600).
+
+    Members are read from the zip one at a time; up to `workers` of them are decrypted at once (each by its
+    own gpg process: a package holds a hundred small members, and gpg's start-up, not the data, is most of
+    the time), so at most `workers` encrypted copies sit in the scratch folder."""
     if target_dir.exists():
         shutil.rmtree(target_dir)  # a previous attempt's files: start clean
     target_dir.mkdir(parents=True)
@@ -164,34 +187,49 @@ def extract_and_decrypt(zip_path: Path, target_dir: Path, ring: crypto.GpgKeyrin
         archive = zipfile.ZipFile(zip_path)
     except (zipfile.BadZipFile, OSError) as exc:
         raise CorruptPackageError(f"{zip_path.name} is not a readable zip: {exc}") from None
-    with archive:
+    done: list[tuple[zipfile.ZipInfo, str, Path]] = []  # (member, relative path, decrypted file), zip order
+    rings: queue.SimpleQueue = queue.SimpleQueue()
+    for n in range(max(1, workers)):
+        rings.put(ring if n == 0 else ring.clone())
+    with archive, ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         members = check_members(archive)
         scratch = target_dir / ".encrypted"
         scratch.mkdir(mode=0o700)
-        for info in members:
-            relative = _relative(info.filename)
-            encrypted = scratch / "member"
-            try:
-                _copy_capped(archive, info, encrypted)
-            except (zipfile.BadZipFile, EOFError, OSError) as exc:  # CRC errors are BadZipFile
-                raise CorruptPackageError(f"{zip_path.name}: member {info.filename!r} is corrupt: {exc}") from None
-            if relative.endswith(".gpg"):
-                relative = relative.removesuffix(".gpg")
-                out = target_dir / relative
-                out.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        pending: set[Future] = set()
+        warmed = False
+        try:
+            for number, info in enumerate(members):
+                relative = _relative(info.filename)
+                encrypted = scratch / f"member-{number}"
                 try:
-                    ring.decrypt_to(encrypted, out, gunzip=False)
-                except crypto.DecryptionError as exc:
-                    raise crypto.DecryptionError(
-                        f"{zip_path.name}: member {info.filename!r}: {str(exc).split(': ', 1)[-1]}"
-                    ) from None
-            else:  # `.failed` tracebacks and anything else come unencrypted
-                out = target_dir / relative
-                out.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-                os.replace(encrypted, out)
-            course, table, kind = classify(relative)
-            rows = _count_rows(out) if kind in {"table", "ora"} else None
-            manifest.files.append(ManifestFile(info.filename, relative, course, table, kind,
-                                               out.stat().st_size, rows))
-        shutil.rmtree(scratch, ignore_errors=True)
+                    _copy_capped(archive, info, encrypted)
+                except (zipfile.BadZipFile, EOFError, OSError) as exc:  # CRC errors are BadZipFile
+                    raise CorruptPackageError(f"{zip_path.name}: member {info.filename!r} is corrupt: {exc}") from None
+                if relative.endswith(".gpg"):
+                    relative = relative.removesuffix(".gpg")
+                    out = target_dir / relative
+                    out.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                    pending.add(pool.submit(_decrypt_member, rings, zip_path.name, info.filename, encrypted, out))
+                    # The first member alone: its gpg starts the keyring's agent, which the others then share.
+                    if len(pending) >= (max(1, workers) if warmed else 1):
+                        finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                        warmed = True
+                        for future in finished:
+                            future.result()  # the first failure stops the extraction, naming its member
+                else:  # `.failed` tracebacks and anything else come unencrypted
+                    out = target_dir / relative
+                    out.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                    os.replace(encrypted, out)
+                done.append((info, relative, out))
+            for future in pending:
+                future.result()
+        finally:
+            for future in pending:
+                future.cancel()
+            wait(pending)
+            shutil.rmtree(scratch, ignore_errors=True)
+    for info, relative, out in done:
+        course, table, kind = classify(relative)
+        rows = _count_rows(out) if kind in {"table", "ora"} else None
+        manifest.files.append(ManifestFile(info.filename, relative, course, table, kind, out.stat().st_size, rows))
     return manifest

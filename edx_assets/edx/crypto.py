@@ -114,6 +114,11 @@ class GpgKeyring:
         self.gpg.encoding = "utf-8"
         self.gpg.buffer_size = CHUNK
 
+    def clone(self) -> GpgKeyring:
+        """Another handle on the same keyring, for another thread (python-gnupg keeps the data callback of a
+        decryption on the object, so two decryptions at once need two objects)."""
+        return GpgKeyring(self.home, self.passphrase)
+
     # -- keys ------------------------------------------------------------------------------------
 
     def import_key(self, armored: str) -> list[str]:

@@ -20,6 +20,7 @@ from edx_assets.defs.courses.decrypted_course_package import decrypt_package
 from edx_assets.defs.courses.paths import decrypted_package_dir, read_manifest
 from edx_assets.defs.partitions import partition_day
 from edx_assets.defs.resources import GpgResource, MongoResource, PrivacyResource, WorkspaceResource
+from edx_assets.defs.versions import VERSIONED
 from edx_assets.edx import course_load
 
 
@@ -29,7 +30,7 @@ def build(ctx: Build) -> dg.Definitions:
     @dg.asset(partitions_def=ctx.weekly, deps=["decrypted_course_package"], group_name="mongo",
               kinds={"mongodb"}, owners=OWNERS, retry_policy=TRANSIENT_RETRY, pool=MONGO_POOL,
               check_specs=course_collections_checks(ctx.weekly), freshness_policy=ctx.weekly_freshness,
-              code_version="1")
+              code_version=VERSIONED)
     def course_collections(context: dg.AssetExecutionContext, mongo: MongoResource, workspace: WorkspaceResource,
                            gpg: GpgResource, privacy: PrivacyResource):
         """Per-course collections with the names users know, plus the `courses` catalog.

@@ -8,6 +8,7 @@ from edx_assets.config import EdxConfig
 from edx_assets.defs.common import OWNERS, Build, markdown_table, permanent_failures
 from edx_assets.defs.courses.paths import MANIFEST, decrypted_package_dir, landed_package
 from edx_assets.defs.resources import GpgResource, WorkspaceResource
+from edx_assets.defs.versions import VERSIONED
 from edx_assets.edx import course_package
 from edx_assets.edx.course_package import Manifest
 
@@ -30,7 +31,7 @@ def build(ctx: Build) -> dg.Definitions:
     config = ctx.config
 
     @dg.asset(partitions_def=ctx.weekly, deps=["raw_course_package"], group_name="decrypted",
-              kinds={"gpg", "file"}, owners=OWNERS, code_version="1")
+              kinds={"gpg", "file"}, owners=OWNERS, code_version=VERSIONED)
     def decrypted_course_package(context: dg.AssetExecutionContext, gpg: GpgResource,
                                  workspace: WorkspaceResource) -> dg.MaterializeResult:
         """Every member of the week's package, safely extracted and decrypted into private files.

@@ -4,6 +4,7 @@ import dagster as dg
 
 from edx_assets.defs.common import MONGO_POOL, OWNERS, TRANSIENT_RETRY, Build, counts_table
 from edx_assets.defs.resources import MongoResource, PrivacyResource, WorkspaceResource
+from edx_assets.defs.versions import VERSIONED
 from edx_assets.edx import retirement
 
 NONE_REMAIN = "no_retired_learner_remains"
@@ -14,7 +15,7 @@ def build(ctx: Build) -> dg.Definitions:
 
     @dg.asset(partitions_def=ctx.weekly, deps=["course_collections"], group_name="mongo", kinds={"mongodb"},
               owners=OWNERS, retry_policy=TRANSIENT_RETRY, pool=MONGO_POOL, freshness_policy=ctx.weekly_freshness,
-              code_version="1", check_specs=[dg.AssetCheckSpec(
+              code_version=VERSIONED, check_specs=[dg.AssetCheckSpec(
                   NONE_REMAIN, asset="retired_learners", partitions_def=ctx.weekly, blocking=True,
                   description="No document of a retired learner remains: in the course collections, learner_day, "
                               "learner_totals, learner_ips and learner_locations for every registered learner, "

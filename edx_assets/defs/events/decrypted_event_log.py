@@ -8,6 +8,7 @@ from edx_assets.config import EdxConfig
 from edx_assets.defs.common import OWNERS, Build, permanent_failures
 from edx_assets.defs.events.paths import decrypted_event_log_path, landed_event_log
 from edx_assets.defs.resources import GpgResource, WorkspaceResource
+from edx_assets.defs.versions import VERSIONED
 from edx_assets.edx import handoff
 from edx_assets.edx.crypto import DecryptedFile
 
@@ -29,7 +30,7 @@ def build(ctx: Build) -> dg.Definitions:
     config = ctx.config
 
     @dg.asset(partitions_def=ctx.daily, deps=["raw_event_log"], group_name="decrypted", kinds={"gpg", "file"},
-              owners=OWNERS, code_version="1")
+              owners=OWNERS, code_version=VERSIONED)
     def decrypted_event_log(context: dg.AssetExecutionContext, gpg: GpgResource,
                             workspace: WorkspaceResource) -> dg.MaterializeResult:
         """The day's tracking log in clear text (GPG-decrypted, then gunzipped), one JSON event per line.

@@ -18,7 +18,8 @@ from edx_assets.defs.events.eventos_checks import eventos_check_results, eventos
 from edx_assets.defs.events.paths import decrypted_event_log_path
 from edx_assets.defs.partitions import partition_day
 from edx_assets.defs.resources import GpgResource, MongoResource, PrivacyResource, WorkspaceResource
-from edx_assets.edx import event_load, handoff, layout, retirement, tracking_log
+from edx_assets.defs.versions import VERSIONED
+from edx_assets.edx import event_load, handoff, layout, retirement
 from edx_assets.edx import eventos_schema as ev
 
 
@@ -27,7 +28,7 @@ def build(ctx: Build) -> dg.Definitions:
 
     @dg.asset(partitions_def=ctx.daily, deps=["decrypted_event_log"], group_name="mongo", kinds={"mongodb"},
               owners=OWNERS, retry_policy=TRANSIENT_RETRY, pool=MONGO_POOL, check_specs=eventos_checks(ctx.daily),
-              freshness_policy=ctx.events_freshness, code_version=f"parser-{tracking_log.PARSER_VERSION}")
+              freshness_policy=ctx.events_freshness, code_version=VERSIONED)
     def eventos(context: dg.AssetExecutionContext, mongo: MongoResource, workspace: WorkspaceResource,
                 gpg: GpgResource, privacy: PrivacyResource):
         """`Eventos`: every tracking-log event of every day, one document per valid line.

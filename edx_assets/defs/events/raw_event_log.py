@@ -6,13 +6,14 @@ from dagster_aws.s3 import S3Resource
 from edx_assets.defs.common import OWNERS, TRANSIENT_RETRY, Build
 from edx_assets.defs.events.paths import event_log_delivery
 from edx_assets.defs.resources import WorkspaceResource
+from edx_assets.defs.versions import VERSIONED
 
 
 def build(ctx: Build) -> dg.Definitions:
     delivery = event_log_delivery(ctx.config, ctx.daily)
 
     @dg.asset(partitions_def=ctx.daily, deps=[delivery.asset], group_name="raw", kinds={"s3"}, owners=OWNERS,
-              retry_policy=TRANSIENT_RETRY, code_version="1")
+              retry_policy=TRANSIENT_RETRY, code_version=VERSIONED)
     def raw_event_log(context: dg.AssetExecutionContext, s3: S3Resource,
                       workspace: WorkspaceResource) -> dg.MaterializeResult:
         """The day's tracking log as edX delivered it (gzip, then GPG), copied from S3 to the landing area.

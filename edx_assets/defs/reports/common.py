@@ -9,6 +9,7 @@ from dagster_aws.s3 import S3Resource
 from edx_assets.defs.common import MONGO_POOL, OWNERS, TRANSIENT_RETRY, Build, markdown_table, table_schema
 from edx_assets.defs.partitions import partition_day
 from edx_assets.defs.resources import ReportsResource
+from edx_assets.defs.versions import VERSIONED
 from edx_assets.edx.reports import columns
 from edx_assets.edx.reports.courses import ReportCourse, report_courses
 from edx_assets.edx.reports.csv_out import CsvResult, write_frame
@@ -52,7 +53,7 @@ def weekly_report(ctx: Build, *, deps: list, uses_events: bool = False, recent_l
         retry_policy=TRANSIENT_RETRY,
         pool=MONGO_POOL,
         check_specs=check_specs,
-        code_version="1",
+        code_version=VERSIONED,
     )
 
 
@@ -66,7 +67,7 @@ def daily_table(ctx: Build, *, deps: list, kinds: set[str], check_specs: list[dg
     partitions, the reports group, owners, the events' freshness, retries and the `mongodb` pool."""
     return dg.asset(partitions_def=ctx.daily, deps=deps, group_name=GROUP, kinds=kinds, owners=REPORT_OWNERS,
                     freshness_policy=ctx.events_freshness, retry_policy=TRANSIENT_RETRY, pool=MONGO_POOL,
-                    check_specs=check_specs, code_version="1")
+                    check_specs=check_specs, code_version=VERSIONED)
 
 
 def carried_week(ctx: Build, *, asset: str, daily: str, check: str, description: str):
