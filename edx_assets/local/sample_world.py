@@ -115,8 +115,19 @@ class Course:
     @cached_property
     def sequential_of(self) -> dict[str, str]:
         """Unit block id -> the id of the sequential (subsection) that holds it."""
+        return self._ancestors("sequential")
+
+    def _ancestors(self, category: str) -> dict[str, str]:
+        """Unit block id -> the id of the `category` block above it."""
         parent = {child: b.block_id for b in self.blocks for child in b.children}
-        return {u.block_id: parent[parent[u.block_id]] for u in self.units}
+        kind = {b.block_id: b.category for b in self.blocks}
+        result = {}
+        for unit in self.units:
+            node = unit.block_id
+            while kind[node] != category:
+                node = parent[node]
+            result[unit.block_id] = node
+        return result
 
     def letter(self, grade: float) -> str:
         """The letter grade edX stores: the highest cutoff the grade reaches; empty below the pass mark."""
@@ -132,15 +143,7 @@ class Course:
     @cached_property
     def chapter_of(self) -> dict[str, str]:
         """Unit block id -> the id of the chapter that holds it."""
-        parent = {child: b.block_id for b in self.blocks for child in b.children}
-        category = {b.block_id: b.category for b in self.blocks}
-        result = {}
-        for unit in self.units:
-            node = unit.block_id
-            while category[node] != "chapter":
-                node = parent[node]
-            result[unit.block_id] = node
-        return result
+        return self._ancestors("chapter")
 
 
 @dataclass(frozen=True)

@@ -45,8 +45,8 @@ def build(ctx: Build) -> dg.Definitions:
         `courses.tables_missing` says so), `.ora_<table>` for the `ora/` files, `.policies` (the OLX export's
         policies/<run>/*.json), any table not known here as text under its own name, and the org's
         `email_opt_in`. docs/edx-package.md lists every file and what it becomes; the metadata lists every
-        member of the week's package with its collection and documents, or why it was not loaded. Each collection is loaded aside and renamed over the
-        old one only when the whole package has loaded, so readers never see a half-loaded course and a
+        member of the week's package with its collection and documents, or why it was not loaded.
+        Each collection is loaded aside and renamed over the old one only when the whole package has loaded, so readers never see a half-loaded course and a
         bad package leaves last week's collections intact. `courses` holds one document per course: ids in
         both forms, collection prefix, name, start, end, pass mark and its source, row counts, last package.
         Personal data follows EDX_STORE_PII (pseudonymize: usernames as keyed pseudonyms, no names, e-mails,

@@ -8,23 +8,10 @@ from edx_assets.defs.common import Build, permanent_failures
 from edx_assets.defs.reports import checks
 from edx_assets.defs.reports.common import courses_for, per_course_table, publish_frame, weekly_report
 from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceResource
-from edx_assets.edx.reports import frames, grades
+from edx_assets.edx.reports import grades
 
-COLUMNS = ["course_id", "user_id", "username", "mode", "is_active", "enrolled", *grades.GRADE_COLUMNS]
+COLUMNS = grades.PERSON_GRADES_COLUMNS
 GRADES_ROWS = "one_row_per_learner_with_enrollment_or_grade"
-
-
-def person_grades_frame(db, course) -> pl.DataFrame:
-    """Every enrollment of the course and every learner with a grade row but no enrollment (never dropped),
-    with the course grade (grades.course_grades)."""
-    enrolled = frames.first_per(frames.read(db, course.collection("enrollments"), frames.ENROLLMENTS), "user_id")
-    users = frames.first_per(frames.read(db, course.collection("users"), frames.USERS), "id").select(
-        pl.col("id").alias("user_id"), "username")
-    return (enrolled.select("user_id", "mode", "is_active", pl.lit(1).alias("enrolled"))
-            .join(grades.course_grades(db, course), on="user_id", how="full", coalesce=True)
-            .join(users, on="user_id", how="left")
-            .with_columns(pl.lit(course.course_id).alias("course_id"), pl.col("enrolled").fill_null(0))
-            .sort("user_id").select(COLUMNS))
 
 
 def build(ctx: Build) -> dg.Definitions:
@@ -47,7 +34,7 @@ def build(ctx: Build) -> dg.Definitions:
         policy = reports.policy()
         with mongo.get_database() as db, permanent_failures():
             courses = courses_for(db, reports)
-            table = per_course_table(courses, lambda c: person_grades_frame(db, c), COLUMNS)
+            table = per_course_table(courses, lambda c: grades.person_grades_frame(db, c), COLUMNS)
             expected = {c.course_id: set(db[c.collection("enrollments")].distinct("user_id"))
                         | set(db[c.collection("grades_course")].distinct("user_id")) for c in courses}
         result, materialization = publish_frame(week, workspace, reports, s3, "person_grades",

@@ -122,10 +122,7 @@ def axis_frame(db: Database, course: ReportCourse, weights: dict[str, float],
     names = dict(zip(structure.get_column("_id").to_list(), structure.get_column("display_name").to_list(),
                      strict=True))
     metadata = _metadata(db, course)
-    parent_of: dict[str, str | None] = {}
     rows = walk(structure)
-    for row in rows:
-        parent_of[row["block_id"]] = row["parent"]
     cid = layout.parse_course_id(course.course_id)
     max_scores = frames.read(db, course.collection("courseware"), {"module_id": frames.TEXT, "max_grade": frames.FLOAT})
     max_score = dict(max_scores.group_by(blocks.key_expr(pl.col("module_id")).alias("key"))
@@ -133,7 +130,7 @@ def axis_frame(db: Database, course: ReportCourse, weights: dict[str, float],
     settled: dict[str, dict[str, Any]] = {}
     for row in rows:  # parents come first: each block inherits from its parent's settled values
         block = row["block_id"]
-        own, above = metadata.get(block, {}), settled.get(parent_of.get(block) or "", {})
+        own, above = metadata.get(block, {}), settled.get(row["parent"] or "", {})
         values = {k: own[k] if own.get(k) not in (None, "") else above.get(k) for k in INHERITED}
         start, parent_start = _when(values["start"]), _when(above.get("start"))
         if start and parent_start and start < parent_start:

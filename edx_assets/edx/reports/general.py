@@ -49,10 +49,9 @@ def course_summary(db: Database, course: ReportCourse) -> dict[str, Any]:
     # Approved: enrolled learners whose course grade passes (grades.course_grades: edX's persistent grade and
     # its pass, else the certificate grade against the pass mark; the old code counted every certificate
     # row). Unknown (None, an empty CSV cell) when nothing can say: no persistent grades and no pass mark.
-    source = grade_source(course)
+    source = grades.source_of(course)
     passed = grades.course_grades(db, course).filter(pl.col("user_id").is_in(enrolled.get_column("user_id").implode()))
-    approved = (None if course.passing_grade is None and source != grades.PERSISTENT
-                else int((passed.get_column("passed") == 1).sum()))
+    approved = int((passed.get_column("passed") == 1).sum()) if grades.pass_decidable(course) else None
     gender: dict[str, int] = {}
     for key, n in _breakdown(enrolled, profiles, "gender").items():
         label = GENDERS.get(key, "unknown")
@@ -97,14 +96,6 @@ def csv_row(summary: dict[str, Any]) -> dict[str, Any]:
         "passing_grade_source": meta["passing_grade_source"],
         "grade_source": meta.get("grade_source"),
     }
-
-
-def grade_source(course: ReportCourse) -> str:
-    """Where the course's grades come from: its package's persistent grades, else its certificates, else
-    `unknown` (the package carried neither table)."""
-    if grades.PERSISTENT not in course.tables_missing:
-        return grades.PERSISTENT
-    return "unknown" if "certificates_generatedcertificate" in course.tables_missing else grades.CERTIFICATE
 
 
 def summaries(db: Database, courses: list[ReportCourse]) -> Iterator[dict[str, Any]]:

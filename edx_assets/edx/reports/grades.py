@@ -27,6 +27,7 @@ POLICY_COLUMNS = ["course_id", "assignment_type", "name", "short_label", "fracti
                   "drop_count", "passing_grade", "grade_cutoffs", "policy_source"]
 GRADE_COLUMNS = ["grade", "letter_grade", "passed", "passed_at", "grade_source", "percent_grade",
                  "certificate_grade", "certificate_status", "certificate_mode", "grading_policy_hash", "grade_modified"]
+PERSON_GRADES_COLUMNS = ["course_id", "user_id", "username", "mode", "is_active", "enrolled", *GRADE_COLUMNS]
 SUBSECTION_COLUMNS = ["course_id", "user_id", "block_id", "index", "chapter_name", "sequential_name", "gformat",
                       "graded", "due", "earned_all", "possible_all", "earned_graded", "possible_graded", "attempted",
                       "first_attempted"]
@@ -35,6 +36,20 @@ GRADES_READ = {"user_id": frames.INT, "percent_grade": frames.FLOAT, "letter_gra
 SUBSECTIONS_READ = {"user_id": frames.INT, "usage_key": frames.TEXT, "earned_all": frames.FLOAT,
                     "possible_all": frames.FLOAT, "earned_graded": frames.FLOAT, "possible_graded": frames.FLOAT,
                     "first_attempted": frames.TIME}
+
+
+def source_of(course: ReportCourse) -> str:
+    """Where the course's grades come from: its package's persistent grades, else its certificates, else
+    `unknown` (the package carried neither table)."""
+    if PERSISTENT not in course.tables_missing:
+        return PERSISTENT
+    return "unknown" if "certificates_generatedcertificate" in course.tables_missing else CERTIFICATE
+
+
+def pass_decidable(course: ReportCourse) -> bool:
+    """Whether anything can say a learner passed: edX's persistent grades (their passed_timestamp), or a pass
+    mark to hold a certificate grade against. Where not, a pass (and its count) is unknown, not 0."""
+    return course.passing_grade is not None or source_of(course) == PERSISTENT
 
 
 def grading_policy(db: Database, course: ReportCourse) -> tuple[dict[str, Any] | None, str]:
@@ -110,6 +125,19 @@ def course_grades(db: Database, course: ReportCourse) -> pl.DataFrame:
         .when(pl.col("certificate_grade").is_not_null()).then(pl.lit(CERTIFICATE)).alias("grade_source"),
         pl.col("modified").alias("grade_modified"),
     ).select("user_id", *GRADE_COLUMNS)
+
+
+def person_grades_frame(db: Database, course: ReportCourse) -> pl.DataFrame:
+    """Every enrollment of the course and every learner with a grade row but no enrollment (never dropped),
+    with the course grade (`course_grades`): PERSON_GRADES_COLUMNS."""
+    enrolled = frames.first_per(frames.read(db, course.collection("enrollments"), frames.ENROLLMENTS), "user_id")
+    users = frames.first_per(frames.read(db, course.collection("users"), frames.USERS), "id").select(
+        pl.col("id").alias("user_id"), "username")
+    return (enrolled.select("user_id", "mode", "is_active", pl.lit(1).alias("enrolled"))
+            .join(course_grades(db, course), on="user_id", how="full", coalesce=True)
+            .join(users, on="user_id", how="left")
+            .with_columns(pl.lit(course.course_id).alias("course_id"), pl.col("enrolled").fill_null(0))
+            .sort("user_id").select(PERSON_GRADES_COLUMNS))
 
 
 def subsection_frame(db: Database, course: ReportCourse, axis: pl.DataFrame) -> pl.DataFrame:

@@ -69,7 +69,7 @@ def person_course_frame(db: Database, course: ReportCourse, until: date, locatio
             .join(memberships.memberships(db, course), on="user_id", how="left")
             .join(memberships.upgrades_of(memberships.no_upgrades() if upgrades is None else upgrades, course),
                   on="user_id", how="left"))
-    decidable = course.passing_grade is not None or grades.PERSISTENT not in course.tables_missing
+    decidable = grades.pass_decidable(course)
     return rows.with_columns(
         pl.lit(1).alias("registered"),
         (pl.col("courseware_records") > 0).cast(pl.Int64).alias("viewed"),

@@ -46,8 +46,8 @@ class PiiPolicy:
     def apply(self, row: dict) -> dict:
         if self.mode == "include":
             return row
-        for column in PERSONAL_COLUMNS:
-            if self.mode == "drop":
+        if self.mode == "drop":
+            for column in PERSONAL_COLUMNS:
                 row.pop(column, None)
         for column in PII_COLUMNS:
             if column in row:
