@@ -23,6 +23,7 @@ OPTIONAL_SECRETS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "EDX_GPG_PRIVA
                     "EDX_REPORTS_PSEUDONYM_KEY")
 PII_MODES = ("include", "pseudonymize", "drop")
 STORE_PII_MODES = ("keep", "pseudonymize", "minimize")
+EXECUTORS = ("multiprocess", "in_process", "k8s")
 
 
 class ConfigError(ValueError):
@@ -53,12 +54,13 @@ class EdxConfig:
     daily_schedule_cron: str = "0 20 * * *"
     weekly_schedule_cron: str = "0 23 * * 0"
     sensor_interval_seconds: int = 300  # between the sensors' looks (S3 arrivals, freshness)
+    automation_interval_seconds: int = 30  # between the refresh sensor's evaluations (declarative automation)
     events_data_lag_hours: float = 48  # the newest loaded day's end may be this old
     courses_data_lag_days: float = 8  # the newest loaded weekly package may be this old
     rejected_share_warn: float = 0.01
     events_fresh_hours: float = 36
     courses_fresh_days: float = 8
-    executor: str = "multiprocess"  # or "k8s"
+    executor: str = "multiprocess"  # or "in_process" (each run in one process) or "k8s"
     # reports
     reports_pii: str = "include"
     reports_bucket: str | None = None
@@ -94,8 +96,8 @@ class EdxConfig:
                 extra_index(spec)
             except ValueError as exc:
                 raise ConfigError(str(exc)) from None
-        if self.executor not in {"multiprocess", "k8s"}:
-            raise ConfigError(f"EDX_EXECUTOR must be multiprocess or k8s, got {self.executor!r}")
+        if self.executor not in EXECUTORS:
+            raise ConfigError(f"EDX_EXECUTOR must be one of {', '.join(EXECUTORS)}, got {self.executor!r}")
 
     @property
     def rejected_collection(self) -> str:
@@ -144,6 +146,7 @@ class EdxConfig:
             daily_schedule_cron=text("EDX_DAILY_SCHEDULE", "0 20 * * *"),
             weekly_schedule_cron=text("EDX_WEEKLY_SCHEDULE", "0 23 * * 0"),
             sensor_interval_seconds=int(number("EDX_SENSOR_INTERVAL_SECONDS", 300)),
+            automation_interval_seconds=int(number("EDX_AUTOMATION_INTERVAL_SECONDS", 30)),
             events_data_lag_hours=number("EDX_EVENTS_DATA_LAG_HOURS", 48),
             courses_data_lag_days=number("EDX_COURSES_DATA_LAG_DAYS", 8),
             rejected_share_warn=number("EDX_REJECTED_SHARE_WARN", 0.01),

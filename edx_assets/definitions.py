@@ -17,6 +17,7 @@ import dagster as dg
 from edx_assets.config import EdxConfig
 from edx_assets.defs import versions
 from edx_assets.defs.common import CADENCE_TAG, Build
+from edx_assets.defs.operations import refresh
 from edx_assets.defs.resources import build_resources
 
 # The lineage folders, upstream first.
@@ -53,13 +54,23 @@ def _cadence(spec: dg.AssetSpec) -> dg.AssetSpec:
     return spec
 
 
+def _refreshed(spec: dg.AssetSpec) -> dg.AssetSpec:
+    """The derived assets keep up with late and re-delivered inputs (defs/operations/refresh.py)."""
+    condition = refresh.condition_for(spec)
+    return spec if condition is None else spec.replace_attributes(automation_condition=condition)
+
+
 def build_executor(config: EdxConfig) -> dg.ExecutorDefinition:
     """Steps run in subprocesses on one machine (a run may ask for in-process execution in its run
-    config, as the demo does); EDX_EXECUTOR=k8s gives each step its own Kubernetes Job."""
+    config, as the demo does); EDX_EXECUTOR=in_process runs every step of a run in the run's process (no
+    process start-up per step: small deliveries, tests); EDX_EXECUTOR=k8s gives each step its own
+    Kubernetes Job."""
     if config.executor == "k8s":
         from dagster_k8s import k8s_job_executor  # the `deploy` extra
 
         return k8s_job_executor
+    if config.executor == "in_process":
+        return dg.in_process_executor
     return dg.multi_or_in_process_executor
 
 
@@ -70,7 +81,8 @@ def lineage_defs(config: EdxConfig) -> dg.Definitions:
         # "beta" in Dagster 1.13: used knowingly, not news on every load.
         warnings.simplefilter("ignore", dg.PreviewWarning)
         warnings.simplefilter("ignore", dg.BetaWarning)
-        return dg.Definitions.merge(*lineage_definitions(Build.of(config))).map_asset_specs(func=_cadence)
+        merged = dg.Definitions.merge(*lineage_definitions(Build.of(config)))
+        return merged.map_asset_specs(func=_cadence).map_asset_specs(func=_refreshed)
 
 
 def build_defs(config: EdxConfig) -> dg.Definitions:

@@ -36,19 +36,25 @@ def defs_of(env: Mapping[str, str] | EdxConfig) -> dg.Definitions:
 
 
 @lru_cache(maxsize=32)
-def _assets_by_name(config: EdxConfig) -> dict[str, dg.AssetsDefinition]:
-    out = {}
+def _assets_by_name(config: EdxConfig) -> dict[str, list[dg.AssetsDefinition]]:
+    """Each asset with the checks its module defines apart from it (they run after it, in their own step;
+    the freshness checks of operations/ are left out: they judge the instance, not the run)."""
+    out: dict[str, list[dg.AssetsDefinition]] = {}
     for defs in lineage_definitions(Build.of(config)):
         for asset in defs.assets or ():
-            out[asset.key.to_user_string()] = asset
+            out[asset.key.to_user_string()] = [asset]
+        for check in defs.asset_checks or ():
+            for key in check.check_keys:
+                if key.asset_key.to_user_string() in out and defs.assets:
+                    out[key.asset_key.to_user_string()].append(check)
     return out
 
 
 def assets(env: Mapping[str, str] | EdxConfig, *names: str) -> list[dg.AssetsDefinition]:
-    """The code location's assets of these names, built for `env`'s configuration (resources not bound:
-    pass them to dg.materialize)."""
+    """The code location's assets of these names with their separately defined checks, built for `env`'s
+    configuration (resources not bound: pass them to dg.materialize)."""
     by_name = _assets_by_name(env if isinstance(env, EdxConfig) else config_of(env))
-    return [by_name[name] for name in names]
+    return [definition for name in names for definition in by_name[name]]
 
 
 def resources_for(env: Mapping[str, str] | EdxConfig) -> dict[str, object]:

@@ -22,8 +22,8 @@ def test_definitions_validate():
 
 
 def graph_snapshot(defs: dg.Definitions) -> dict:
-    """Keys, groups, kinds, partitions, dependencies, checks, jobs, schedules and sensors: what a structural
-    change alters."""
+    """Keys, groups, kinds, partitions, dependencies, checks, automation, jobs, schedules and sensors: what a
+    structural change alters."""
     graph = defs.resolve_asset_graph()
     specs = {s.key.to_user_string(): s for s in defs.resolve_all_asset_specs()}
     checks: dict[str, list[str]] = {}
@@ -38,6 +38,7 @@ def graph_snapshot(defs: dg.Definitions) -> dict:
             "partitions": type(spec.partitions_def).__name__ if spec.partitions_def else None,
             "deps": sorted(k.to_user_string() for k in node.parent_keys),
             "checks": sorted(checks.get(name, [])),
+            "automation": node.automation_condition.get_label() if node.automation_condition else None,
         }
     jobs = {j.name: sorted(k.to_user_string() for k in j.asset_layer.executable_asset_keys)
             for j in defs.resolve_all_job_defs() if not j.name.startswith("__")}

@@ -64,6 +64,11 @@ def read_days(db: Database, events: str, before: date, since: date | None = None
     return aggregate_polars_all(db[events], pipeline, schema=Schema(SCHEMA), allowDiskUse=True).select(COLUMNS)
 
 
+def week_done(db: Database, sunday: date) -> bool:
+    """Whether the week ending before `sunday` was computed (its marker is written after its rows)."""
+    return db[COLLECTION + "_weeks"].find_one({"_id": sunday.isoformat()}, {"_id": 1}) is not None
+
+
 def read_week(db: Database, sunday: date) -> pl.DataFrame | None:
     """The stored IPs of the week ending before `sunday`, or None when that week was never computed."""
     if db[COLLECTION + "_weeks"].find_one({"_id": sunday.isoformat()}) is None:

@@ -76,6 +76,11 @@ def week_of(day: pl.Expr) -> pl.Expr:
     return (day - pl.duration(days=day.dt.weekday() % 7)).dt.to_string("%Y-%m-%d")
 
 
+def week_done(db: Database, sunday: date) -> bool:
+    """Whether the week ending before `sunday` was computed (its marker is written after its rows)."""
+    return db[COLLECTION + "_weeks"].find_one({"_id": sunday.isoformat()}, {"_id": 1}) is not None
+
+
 def read_week(db: Database, sunday: date, course_id: str | None = None,
               columns: list[str] | None = None) -> pl.DataFrame | None:
     """The stored totals of the week ending before `sunday` (only `columns` besides the keys, when given: a

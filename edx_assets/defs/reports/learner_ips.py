@@ -3,7 +3,7 @@
 import dagster as dg
 
 from edx_assets.defs.common import Build
-from edx_assets.defs.reports.common import carried_week, week_sunday
+from edx_assets.defs.reports.common import carried_week, reconciliation, week_sunday
 from edx_assets.defs.resources import MongoResource
 from edx_assets.edx import eventos_schema as ev
 from edx_assets.edx import learner_ips as li
@@ -14,9 +14,7 @@ RECONCILES = "events_reconcile_with_eventos"
 def build(ctx: Build) -> dg.Definitions:
     config = ctx.config
 
-    @carried_week(ctx, asset="learner_ips", daily="eventos", check=RECONCILES, description=(
-        "Sum of events == last week's + the week's Eventos documents with a user id and an IP; on a full "
-        "computation, == every such document filed before the Sunday."))
+    @carried_week(ctx, asset="learner_ips", daily="eventos")
     def learner_ips(context: dg.AssetExecutionContext, mongo: MongoResource):
         """The `learner_ips` collection: per week (its Sunday), learner (user id) and IP: n (events filed
         before the Sunday that carried it), first (when it was first seen), activated (the first
@@ -31,23 +29,25 @@ def build(ctx: Build) -> dg.Definitions:
         with mongo.get_database() as db:
             week = li.compute(db, config.events_collection, sunday)
             written = li.write_week(db, sunday, week.frame)
-            since = li.week_start(sunday) if week.mode == "incremental" else None
-            expected = _events(db, config.events_collection, since, sunday)
-            if since is not None:
-                expected += _stored(db, since)
-            stored = _stored(db, sunday)
         frame = week.frame
-        yield dg.MaterializeResult(metadata={
+        return dg.MaterializeResult(metadata={
             "dagster/row_count": written.rows, "mode": week.mode,
             "learners": frame.get_column("user_id").n_unique() if frame.height else 0,
             "events": int(frame.get_column("n").sum()) if frame.height else 0,
             "stale_rows_removed": written.removed_stale,
         })
-        yield dg.AssetCheckResult(check_name=RECONCILES, passed=stored == expected,
-                                  metadata={"learner_ips_events": stored, "expected_events": expected,
-                                            "mode": week.mode})
 
-    return dg.Definitions(assets=[learner_ips])
+    def measure(db, sunday) -> tuple[int, int, str]:
+        since = li.week_start(sunday)
+        if li.week_done(db, since):
+            expected = _stored(db, since) + _events(db, config.events_collection, since, sunday)
+            return _stored(db, sunday), expected, "incremental"
+        return _stored(db, sunday), _events(db, config.events_collection, None, sunday), "full"
+
+    reconciles = reconciliation(ctx, asset="learner_ips", check=RECONCILES, measure=measure, description=(
+        "Sum of events == last week's + the week's Eventos documents with a user id and an IP; on a full "
+        "computation (no IPs of last week), == every such document filed before the Sunday."))
+    return dg.Definitions(assets=[learner_ips], asset_checks=[reconciles])
 
 
 def _stored(db, sunday) -> int:

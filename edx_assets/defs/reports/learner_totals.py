@@ -3,7 +3,7 @@
 import dagster as dg
 
 from edx_assets.defs.common import Build, markdown_table, table_schema
-from edx_assets.defs.reports.common import carried_week, week_sunday
+from edx_assets.defs.reports.common import carried_week, reconciliation, week_sunday
 from edx_assets.defs.resources import MongoResource
 from edx_assets.edx import learner_day as ld
 from edx_assets.edx import learner_totals as lt
@@ -13,9 +13,7 @@ DESCRIBED = {name: (kind, text) for name, kind, text in ld.COLUMNS}
 
 
 def build(ctx: Build) -> dg.Definitions:
-    @carried_week(ctx, asset="learner_totals", daily="learner_day", check=RECONCILES, description=(
-        "Sum of nevents == last week's totals + the week's learner_day events (counted by MongoDB, not "
-        "polars); on a full computation, == every learner_day event before the Sunday."))
+    @carried_week(ctx, asset="learner_totals", daily="learner_day")
     def learner_totals(context: dg.AssetExecutionContext, mongo: MongoResource):
         """The `learner_totals` collection: per week (its Sunday), course and learner, the learner's
         `learner_day` rows of every day before the Sunday, summed: what person_course, active_users_report,
@@ -27,20 +25,15 @@ def build(ctx: Build) -> dg.Definitions:
         min/max; ndays_act counts learner days; videos and problems are unions; video_detail and
         problem_detail merge per video (plays, furthest position, ended) and per problem (checks, right
         on attempt 1, best score, show-answers). A learner day re-run after its week was computed makes
-        this week and the following ones stale: re-materialize them in order (a backfill does).
+        this week and the following ones stale: the `refresh_downstream` sensor recomputes them in order.
         """
         sunday = week_sunday(context.partition_key)
         with mongo.get_database() as db:
             week = lt.compute(db, sunday)
             written = lt.write_week(db, sunday, week.frame)
-            stored = _stored_events(db, sunday)
-            if week.mode == "incremental":
-                expected = _stored_events(db, lt.week_start(sunday)) + _day_events(db, lt.week_start(sunday), sunday)
-            else:
-                expected = _day_events(db, None, sunday)
         frame = week.frame
         preview = frame.head(10).select("course_id", "user_id", "nevents", "ndays_act", "time_on_task_30")
-        yield dg.MaterializeResult(metadata={
+        return dg.MaterializeResult(metadata={
             "dagster/row_count": written.rows,
             "dagster/column_schema": table_schema([
                 (c, *DESCRIBED.get(c, ("integer", "learner days with events"))) for c in lt.COLUMNS]),
@@ -51,11 +44,19 @@ def build(ctx: Build) -> dg.Definitions:
             "stale_rows_removed": written.removed_stale,
             "preview": markdown_table(preview.columns, preview.iter_rows(), limit=10),
         })
-        yield dg.AssetCheckResult(check_name=RECONCILES, passed=stored == expected,
-                                  metadata={"learner_totals_events": stored, "expected_events": expected,
-                                            "mode": week.mode})
 
-    return dg.Definitions(assets=[learner_totals])
+    reconciles = reconciliation(ctx, asset="learner_totals", check=RECONCILES, measure=_measure, description=(
+        "Sum of nevents == last week's totals + the week's learner_day events (counted by MongoDB, not "
+        "polars); on a full computation (no totals of last week), == every learner_day event before the Sunday."))
+    return dg.Definitions(assets=[learner_totals], asset_checks=[reconciles])
+
+
+def _measure(db, sunday) -> tuple[int, int, str]:
+    """(events stored for the week, events expected from learner_day, the mode that expects them)."""
+    since = lt.week_start(sunday)
+    if lt.week_done(db, since):
+        return _stored_events(db, sunday), _stored_events(db, since) + _day_events(db, since, sunday), "incremental"
+    return _stored_events(db, sunday), _day_events(db, None, sunday), "full"
 
 
 def _sum(db, collection: str, match: dict) -> int:

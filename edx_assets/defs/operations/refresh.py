@@ -1,0 +1,69 @@
+"""Late and re-delivered data, looked after by Dagster's declarative automation.
+
+Schedules and arrival sensors create partitions (a day's load, a week's package and its reports). What
+they do not do is bring the rest of the graph up to date when an input changes afterwards: a day loaded
+again (re-delivered by edX, late mobile events, a backfill, a person in the UI) changes that day's
+learner_day, which changes the totals of its week and of every later week (each week starts from the one
+before), and the reports of those weeks. Every derived asset carries `REFRESH` for that, and the
+`refresh_downstream` sensor evaluates it:
+
+- only partitions that exist are refreshed (`~missing`): creating new ones stays the schedules' and
+  sensors' work, so a daily load never starts next week's reports early and no history is filled behind
+  anyone's back;
+- a partition is requested when one of its dependencies was updated by a run that did not also update it
+  (the daily job already carries the day's tables), or will be requested in the same tick, so a week's
+  totals and reports are refreshed together and the following weeks in the same backfill, in dependency
+  order (the sensor emits a backfill when a tick asks for more than one partition of an asset);
+- never while the partition or a dependency is being computed; weekly assets are not held back by days
+  missing in the windows they read (days edX never delivered are reported by checks, not waited for).
+"""
+
+import dagster as dg
+
+from edx_assets.defs.common import CADENCE_TAG, Build
+
+AC = dg.AutomationCondition
+SENSOR = "refresh_downstream"
+# Days in a weekly asset's window that were never loaded do not hold the week back.
+DAILY = dg.AssetSelection.tag(CADENCE_TAG, "daily")
+
+
+# The weekly tables carried from week to week: a day read by any later week changes them in every later week.
+CARRIED = {dg.AssetKey("learner_totals"), dg.AssetKey("learner_ips")}
+
+
+def refresh(*, weekly: bool, carried_input: bool = False) -> dg.AutomationCondition:
+    """Recompute an existing partition when its inputs changed (see the module's docstring). A weekly
+    asset that reads a carried table (`carried_input`) waits for it rather than reacting to the days it
+    also reads: the carried table of each later week is refreshed in turn, so reacting to the day as well
+    would compute those weeks twice, once on stale totals."""
+    updated = AC.any_deps_updated().ignore(DAILY) if carried_input else AC.any_deps_updated()
+    deps_missing = AC.any_deps_missing().ignore(DAILY) if weekly else AC.any_deps_missing()
+    return (
+        ~AC.missing()
+        & updated.since_last_handled()
+        & ~deps_missing
+        & ~AC.any_deps_in_progress()
+        & ~AC.in_progress()
+    ).with_label("refresh when an input changed" + (" (days through the carried weeks)" if carried_input else ""))
+
+
+def condition_for(spec: dg.AssetSpec) -> dg.AutomationCondition | None:
+    """The refresh condition of a derived asset (the reports layer, and the purge of retired learners after
+    a course re-load); None for deliveries, landings, decryption and the loads, which schedules, sensors
+    and people start."""
+    if spec.group_name != "reports" and spec.key != dg.AssetKey("retired_learners"):
+        return None
+    weekly = isinstance(spec.partitions_def, dg.WeeklyPartitionsDefinition)
+    carried_input = any(dep.asset_key in CARRIED and dep.asset_key != spec.key for dep in spec.deps)
+    return refresh(weekly=weekly, carried_input=carried_input)
+
+
+def build(ctx: Build) -> dg.Definitions:
+    sensor = dg.AutomationConditionSensorDefinition(
+        SENSOR, target=dg.AssetSelection.all(), default_status=dg.DefaultSensorStatus.RUNNING,
+        minimum_interval_seconds=ctx.config.automation_interval_seconds,
+        description="Brings every derived partition whose inputs changed up to date (a day loaded again: its "
+                    "learner_day, then that week's and every later week's learner_totals and reports), in "
+                    "dependency order; creates no new partition.")
+    return dg.Definitions(sensors=[sensor])
