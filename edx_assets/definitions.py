@@ -1,47 +1,39 @@
-"""The edx_assets code location: the lineage folders' definitions, merged, with one global policy.
+"""The edx_assets code location: Dagster's defs-folder loading over `edx_assets/defs/`, with one global policy.
 
-Every module under `edx_assets/defs/<lineage>/` that has a `build(ctx)` function contributes its
-definitions: adding an asset means adding a module, not editing a list. Nothing here reads the
-environment at import time: `defs()` builds the configuration when Dagster loads the code location.
+Each lineage folder (events, courses, reports, operations) holds a `defs.yaml` naming the `Lineage`
+component (edx_assets/components.py): every module's `build(ctx)` is called with the one configuration, and
+module-level definitions (what `dg scaffold defs` writes) are loaded as Dagster loads them anywhere. Adding an
+asset means adding a module, not editing a list. Nothing here reads the environment at import time: `defs()`
+builds the configuration when Dagster loads the code location.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 
 import dagster as dg
 
+from edx_assets.components import building, module_definitions
 from edx_assets.config import EdxConfig
-from edx_assets.defs import versions
-from edx_assets.defs.common import CADENCE_TAG, Build
+from edx_assets.defs.common import CADENCE_TAG, OWNERS, Build
 from edx_assets.defs.operations import refresh
 from edx_assets.defs.resources import build_resources
 
-# The lineage folders, upstream first.
+HERE = Path(__file__).resolve().parent
+# The lineage folders, upstream first (each has a defs.yaml naming the Lineage component).
 LINEAGES = ("events", "courses", "reports", "operations")
 
 
 def lineage_definitions(ctx: Build) -> Iterator[dg.Definitions]:
+    """Each module's definitions, module by module (what tests pick single assets from)."""
+    import importlib
+
     for lineage in LINEAGES:
-        package = importlib.import_module(f"edx_assets.defs.{lineage}")
-        for module_info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-            module = importlib.import_module(f"{package.__name__}.{module_info.name}")
-            build = getattr(module, "build", None)
-            if callable(build):
-                yield _versioned(build(ctx), versions.code_version(module.__name__))
-
-
-def _versioned(defs: dg.Definitions, version: str) -> dg.Definitions:
-    """The module's assets with the digest of the code that computes them as their code_version."""
-    def replace(spec: dg.AssetSpec) -> dg.AssetSpec:
-        return spec.replace_attributes(code_version=version) if spec.code_version == versions.VERSIONED else spec
-
-    if not defs.assets:
-        return defs
-    return defs.map_asset_specs(func=replace)
+        for path in sorted((HERE / "defs" / lineage).glob("*.py")):
+            if path.name != "__init__.py":
+                yield module_definitions(importlib.import_module(f"edx_assets.defs.{lineage}.{path.stem}"), ctx)
 
 
 def _cadence(spec: dg.AssetSpec) -> dg.AssetSpec:
@@ -52,6 +44,11 @@ def _cadence(spec: dg.AssetSpec) -> dg.AssetSpec:
     if isinstance(partitions, dg.WeeklyPartitionsDefinition):
         return spec.merge_attributes(tags={CADENCE_TAG: "weekly"})
     return spec
+
+
+def _owned(spec: dg.AssetSpec) -> dg.AssetSpec:
+    """Every asset has an owner: the data platform team unless its module names one."""
+    return spec if spec.owners else spec.replace_attributes(owners=OWNERS)
 
 
 def _refreshed(spec: dg.AssetSpec) -> dg.AssetSpec:
@@ -75,14 +72,16 @@ def build_executor(config: EdxConfig) -> dg.ExecutorDefinition:
 
 
 def lineage_defs(config: EdxConfig) -> dg.Definitions:
-    """Every asset, check, job, schedule and sensor of the lineage folders, with the global policy."""
+    """Every asset, check, job, schedule and sensor of the defs folder, with the global policy (owners,
+    cadence tags, the refresh condition of derived assets) applied once."""
     with warnings.catch_warnings():
         # Partitioned checks, map_asset_specs and partition mappings over missing days are "preview" or
         # "beta" in Dagster 1.13: used knowingly, not news on every load.
         warnings.simplefilter("ignore", dg.PreviewWarning)
         warnings.simplefilter("ignore", dg.BetaWarning)
-        merged = dg.Definitions.merge(*lineage_definitions(Build.of(config)))
-        return merged.map_asset_specs(func=_cadence).map_asset_specs(func=_refreshed)
+        with building(config):
+            loaded = dg.load_from_defs_folder(path_within_project=HERE)
+        return loaded.map_asset_specs(func=_owned).map_asset_specs(func=_cadence).map_asset_specs(func=_refreshed)
 
 
 def build_defs(config: EdxConfig) -> dg.Definitions:

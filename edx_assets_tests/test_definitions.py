@@ -153,3 +153,38 @@ def test_a_change_to_the_code_that_computes_an_asset_changes_its_version(tmp_pat
                if versions.code_version(module) != versions.code_version(module, root=tmp_path)}
     assert changed == {"person_grades", "grading_policy", "person_course", "general_report", "learners_master",
                        "course_axis", "person_subsection_grades"}
+
+
+def test_dg_scaffold_defs_adds_an_asset_that_dg_list_defs_finds(tmp_path):
+    """Dagster's own tools on a copy of the project: `dg scaffold defs dagster.asset` in a lineage folder and
+    at the defs root, then `dg check defs` and `dg list defs` find both assets beside the lineage's own,
+    with the global policy (an owner) applied to them."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    copy = tmp_path / "project"
+    copy.mkdir()
+    shutil.copytree(root / "edx_assets", copy / "edx_assets", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "workspace.yaml"):
+        shutil.copy(root / name, copy / name)
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, "PYTHONPATH": str(copy), "VIRTUAL_ENV": str(bin_dir.parent),
+           "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+
+    def dg_cli(*args: str) -> str:
+        done = subprocess.run([str(bin_dir / "dg"), *args], cwd=copy, env=env, capture_output=True, text=True,
+                              timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    dg_cli("scaffold", "defs", "dagster.asset", "reports/lesson_counts.py")
+    dg_cli("scaffold", "defs", "dagster.asset", "partner_extract.py")
+    assert (copy / "edx_assets" / "defs" / "reports" / "lesson_counts.py").is_file()
+    assert "All definitions loaded successfully" in dg_cli("check", "defs")
+    listed = {a["asset_key"]: a for a in json.loads(dg_cli("list", "defs", "--json"))["assets"]}
+    assert {"lesson_counts", "partner_extract", "person_course", "eventos"} <= set(listed)
+    assert listed["lesson_counts"]["owners"] == [{"team": "data-platform"}]
+    assert listed["person_course"]["owners"] == [{"team": "data-platform"}]
