@@ -1,25 +1,30 @@
-"""`make backfill FROM=… TO=…`: a range of days through a Dagster backfill, a few runs at a time.
+"""`make backfill FROM=… TO=…`: a range of days loaded a few at a time, through Dagster's public API.
 
-The backfill is recorded as Dagster records it (`dagster job backfill`): a backfill entry on the UI's
-Backfills page and one run per day tagged with it. Its runs are launched here, at most `concurrency` at
-once (2 by default: on a 2-core machine each day's load already keeps a parse process and mongod busy),
-rather than through the run queue, so no daemon is needed and none of the daemon's schedules or sensors
-starts other runs meanwhile. Days already loaded from the same file are left as they are (the loads are
-idempotent), so a backfill can be run again after a failure: it redoes only what is missing.
+Each day is one run of the job, recorded in the local DAGSTER_HOME like any run (its logs, materializations
+and checks in the UI) and tagged `edx/backfill=<id>` (the Runs page filters by it). The runs execute in worker
+processes with `execute_in_process` (2 at once by default: on a 2-core machine each day's load already keeps
+a parse process and mongod busy): no daemon, code server or run worker is needed, each worker imports the
+code location once rather than once per run, and interrupting the command stops its workers with it. Days
+already loaded from the same file are left as they are (the loads are idempotent), so a backfill can be run
+again after a failure: it redoes only what is missing. With the daemon running (`make dev`), the
+`refresh_downstream` sensor then brings the weeks after the days up to date.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import time
+import uuid
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from edx_assets.config import EdxConfig
-from edx_assets.local.demo import LOCATION, RUN_CONFIG, WORKSPACE, output_to
+from edx_assets.local.demo import REPOSITORY_LABEL, output_to
 
-POLL_SECONDS = 0.5
+TAG = "edx/backfill"
 
 
 @dataclass
@@ -29,6 +34,7 @@ class BackfillSummary:
     seconds: float = 0.0
     events: int = 0  # documents of the days in Eventos, as the eventos materializations report them
     failed: list[str] = field(default_factory=list)
+    run_ids: list[str] = field(default_factory=list)
 
     @property
     def events_per_second(self) -> float:
@@ -61,62 +67,27 @@ def run_backfill(config: EdxConfig, first: date, last: date, *, job: str = "dail
 
 def _run(config: EdxConfig, first: date, last: date, job: str, concurrency: int,
          say: Callable[[str], None]) -> BackfillSummary:
-    import dagster as dg
-    from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill
-    from dagster._core.execution.job_backfill import create_backfill_run
-    from dagster._core.utils import make_new_backfill_id
-    from dagster._core.workspace.context import WorkspaceProcessContext
-    from dagster._core.workspace.load_target import WorkspaceFileTarget
-    from dagster._time import get_current_timestamp
+    from edx_assets.definitions import build_defs
 
-    instance = dg.DagsterInstance.get()
-    with WorkspaceProcessContext(instance, WorkspaceFileTarget(paths=[str(WORKSPACE)])) as process:
-        workspace = process.create_request_context()
-        location = workspace.get_code_location(LOCATION)
-        [repo] = location.get_repositories().values()
-        remote_job = repo.get_full_job(job)
-        partition_set = next(p for p in repo.get_partition_sets() if p.job_name == job)
-        existing = workspace.get_partition_names(repository_selector=repo.selector, job_name=job, instance=instance,
-                                                 selected_asset_keys=None).partition_names
-        days = partitions_between(first, last, config, list(existing))
-        backfill = PartitionBackfill(
-            backfill_id=make_new_backfill_id(), partition_set_origin=partition_set.get_remote_origin(),
-            # COMPLETED is a job backfill whose runs are all requested: the daemon leaves it to us
-            status=BulkActionStatus.COMPLETED, partition_names=days, from_failure=False, reexecution_steps=None,
-            tags={"edx/launched_by": "make backfill"}, backfill_timestamp=get_current_timestamp(),
-        )
-        instance.add_backfill(backfill)
-        summary = BackfillSummary(backfill.backfill_id, days)
-        params = location.get_partition_set_execution_params(
-            repository_handle=repo.handle, partition_set_name=partition_set.name, partition_names=days,
-            instance=instance)
-        say(f"backfill {backfill.backfill_id}: {job}, {len(days)} days from {days[0]} to {days[-1]}, "
-            f"{concurrency} at a time")
-        started = time.perf_counter()
-        waiting = list(params.partition_data)
-        running: dict[str, tuple[str, float]] = {}  # run id -> (day, started)
-        while waiting or running:
-            while waiting and len(running) < concurrency:
-                data = waiting.pop(0)
-                run = create_backfill_run(workspace, instance, location, remote_job, partition_set, backfill,
-                                          data.name, data.tags, {**data.run_config, **RUN_CONFIG})
-                instance.launch_run(run.run_id, workspace)
-                running[run.run_id] = (data.name, time.perf_counter())
-            time.sleep(POLL_SECONDS)
-            for run_id, (day, since) in list(running.items()):
-                run = instance.get_run_by_id(run_id)
-                if run is None or not run.is_finished:
-                    continue
-                del running[run_id]
-                ok = run.status == dg.DagsterRunStatus.SUCCESS
-                events = _events_loaded(instance, run_id)
-                summary.events += events
-                if not ok:
-                    summary.failed.append(day)
-                say(f"  {day}  {'ok' if ok else 'FAILED'}  {events:>10,} events  "
-                    f"{time.perf_counter() - since:6.1f} s  (run {run_id[:8]})")
-        summary.seconds = time.perf_counter() - started
-        instance.update_backfill(backfill.with_end_timestamp(get_current_timestamp()))
+    partitions = build_defs(config).resolve_job_def(job).partitions_def
+    days = partitions_between(first, last, config, list(partitions.get_partition_keys()))
+    summary = BackfillSummary(uuid.uuid4().hex[:8], days)
+    tags = {TAG: summary.backfill_id, "edx/launched_by": "make backfill", ".dagster/repository": REPOSITORY_LABEL}
+    say(f"backfill {summary.backfill_id}: {job}, {len(days)} days from {days[0]} to {days[-1]}, "
+        f"{concurrency} at a time (runs tagged {TAG}={summary.backfill_id})")
+    started = time.perf_counter()
+    # spawn: each worker imports the code location afresh (no state forked from this process)
+    with ProcessPoolExecutor(max_workers=concurrency, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(_run_day, config, job, day, tags) for day in days]
+        for future in as_completed(futures):
+            day, ok, run_id, events, seconds = future.result()
+            summary.events += events
+            summary.run_ids.append(run_id)
+            if not ok:
+                summary.failed.append(day)
+            say(f"  {day}  {'ok' if ok else 'FAILED'}  {events:>10,} events  {seconds:6.1f} s  (run {run_id[:8]})")
+    summary.seconds = time.perf_counter() - started
+    summary.failed.sort()
     say(f"{len(days) - len(summary.failed)} of {len(days)} days loaded in {summary.seconds:.1f} s: "
         f"{summary.events:,} events, {summary.events_per_second:,.0f} events/s")
     if summary.failed:
@@ -125,12 +96,21 @@ def _run(config: EdxConfig, first: date, last: date, job: str, concurrency: int,
     return summary
 
 
-def _events_loaded(instance, run_id: str) -> int:
-    """`Eventos` documents of the run's day, from its eventos materialization (0 if it did not get there)."""
+_DEFS: dict = {}
+
+
+def _run_day(config: EdxConfig, job: str, day: str, tags: dict[str, str]) -> tuple[str, bool, str, int, float]:
+    """One day's run, in a worker: (day, success, run id, Eventos documents of the day, seconds)."""
     import dagster as dg
 
-    for record in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):
-        materialization = record.asset_materialization
-        if materialization and materialization.asset_key == dg.AssetKey("eventos"):
-            return int(materialization.metadata["dagster/row_count"].value)
-    return 0
+    from edx_assets.definitions import build_defs
+
+    if config not in _DEFS:  # once per worker
+        _DEFS[config] = build_defs(config)
+    started = time.perf_counter()
+    result = _DEFS[config].resolve_job_def(job).execute_in_process(
+        partition_key=day, instance=dg.DagsterInstance.get(), tags=tags, raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
+    loaded = result.asset_materializations_for_node("eventos")
+    events = int(loaded[0].metadata["dagster/row_count"].value) if loaded else 0
+    return day, result.success, result.run_id, events, time.perf_counter() - started
