@@ -26,7 +26,7 @@ from pymongo import MongoClient
 
 from benchmarks.common import local_stack, measure, save_section, table
 from edx_assets.cli import generate_sample
-from edx_assets.edx import crypto, event_load, landing
+from edx_assets.edx import crypto, event_indexes, event_load, landing, parse_pipeline
 from edx_assets.local.gpg_tools import SenderKeyring
 from edx_assets.local.sample import write_event_log
 from edx_assets.local.sample_world import SampleSpec, SampleWorld
@@ -52,7 +52,7 @@ def stage_decrypt(private_key: str, passphrase: str, source: str, target: str) -
 
 
 def stage_parse(path: str) -> int:
-    return sum(len(b.docs) for b in event_load.parsed_batches(Path(path), partition=PARTITION, load_id="L",
+    return sum(len(b.docs) for b in parse_pipeline.parsed_batches(Path(path), partition=PARTITION, load_id="L",
                                                               source_name="bench"))
 
 
@@ -66,7 +66,7 @@ def stage_load(uri: str, db: str, path: str, sha: str, pipelined: bool) -> dict:
 def stage_parse_parallel(path: str, parsers: int) -> int:
     """The parse stage in `parsers` processes, batches read back in file order and dropped: what a load
     gets from EDX_EVENTS_PARSERS when mongod is on another host."""
-    batches = event_load._in_child_processes(Path(path), PARTITION, "L", "bench", event_load.BATCH, parsers)
+    batches = parse_pipeline._in_child_processes(Path(path), PARTITION, "L", "bench", parse_pipeline.BATCH, parsers)
     try:
         return sum(len(b.docs) for b in batches)
     finally:
@@ -77,8 +77,8 @@ def stage_load_extra(uri: str, db: str, path: str, sha: str) -> dict:
     """The loader with the five opt-in indexes too (EDX_EVENTS_EXTRA_INDEXES=all five, built before it)."""
     client = MongoClient(uri)
     events = client[db]["Eventos"]
-    event_load.ensure_indexes(events, client[db]["Eventos_rejected"])
-    event_load.build_extra_indexes(events, list(event_load.EXTRA_INDEXES))
+    event_indexes.ensure_indexes(events, client[db]["Eventos_rejected"])
+    event_indexes.build_extra_indexes(events, list(event_indexes.EXTRA_INDEXES))
     return stage_load(uri, db, path, sha, True)
 
 
@@ -88,9 +88,9 @@ def insert_ceiling(uri: str, db: str, path: str) -> dict:
     loader's default indexes: only the inserts are timed."""
     client = MongoClient(uri)
     events = client[db]["Eventos"]
-    event_load.ensure_indexes(events, client[db]["Eventos_rejected"])
+    event_indexes.ensure_indexes(events, client[db]["Eventos_rejected"])
     batches = [[RawBSONDocument(doc) for doc in batch.docs]
-               for batch in event_load.parsed_batches(Path(path), partition=PARTITION, load_id="C", source_name="c")]
+               for batch in parse_pipeline.parsed_batches(Path(path), partition=PARTITION, load_id="C", source_name="c")]
     batches = [batch for batch in batches if batch]
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -117,7 +117,7 @@ def naive_loader(uri: str, db: str, path: str, lines: int, indexed: bool = False
     client = MongoClient(uri)
     events = client[db][collection]
     if indexed:
-        event_load.ensure_indexes(events, client[db]["events_rejected"])
+        event_indexes.ensure_indexes(events, client[db]["events_rejected"])
     started, done = time.perf_counter(), 0
     with open(path, "rb") as handle:
         for raw in handle:

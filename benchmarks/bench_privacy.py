@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pymongo import MongoClient
 
 from benchmarks.common import local_stack, measure, plain_event_day, save_section, table
-from edx_assets.edx import event_load, retirement
+from edx_assets.edx import event_indexes, event_load, event_protection, retirement
 from edx_assets.edx.privacy import StorePolicy
 
 DAY = date(2026, 10, 5)
@@ -28,7 +28,7 @@ KEY = "bench-pseudonym-key"
 
 def stage_load(uri: str, db: str, path: str, sha: str, mode: str) -> dict:
     client = MongoClient(uri)
-    protection = event_load.Protection(StorePolicy(mode, None if mode == "keep" else KEY))
+    protection = event_protection.Protection(StorePolicy(mode, None if mode == "keep" else KEY))
     result = event_load.load_events(client[db], Path(path), collection="Eventos", partition=PARTITION,
                                     sha256=sha, source_name="bench", protection=protection)
     return {"stored": result.stored}
@@ -38,7 +38,7 @@ def stage_purge(uri: str, db: str, user_id: int, indexed: bool) -> dict:
     """Register one learner and purge them from the day (`Eventos` and its load record)."""
     client = MongoClient(uri)
     if indexed:
-        client[db]["Eventos"].create_indexes([event_load.extra_index("user_time")])
+        client[db]["Eventos"].create_indexes([event_indexes.extra_index("user_time")])
     before = client[db]["Eventos"].count_documents({"_edx.user_id": user_id})
     new = retirement.register(client[db], {user_id: "bench"}, PARTITION)
     deleted = retirement.purge(client[db], retirement.registered(client[db]), event_ids=new)

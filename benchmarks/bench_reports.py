@@ -28,7 +28,7 @@ import polars as pl
 from pymongo import MongoClient
 
 from benchmarks.common import local_stack, measure, save_section, table
-from edx_assets.edx import blocks, course_load, course_package, event_load, learner_day, learner_totals
+from edx_assets.edx import blocks, course_load, course_package, eventos_reads, learner_day, learner_totals
 from edx_assets.edx.reports import (
     active_users,
     answers,
@@ -230,7 +230,7 @@ def run_field_table(db, courses, name: str, until: date, folder: Path) -> int:
         return stacked(lambda c: forum.activity(c, forum.posts(db, c), week_totals(db, c, until, forum.EVENT_COUNTS),
                                                 enrollment_frame(db, c, None)), forum.COLUMNS)
     if name == "retention_by_cohort":
-        days = event_load.loaded_days(db, "Eventos", until.isoformat())  # (no events here: no day covered)
+        days = eventos_reads.loaded_days(db, "Eventos", until.isoformat())  # (no events here: no day covered)
         return stacked(lambda c: retention.retention(db, c, week_totals(db, c, until, ["active_weeks"]),
                                                      roles.team_ids(db, c), until, days), retention.COLUMNS)
     raise ValueError(name)

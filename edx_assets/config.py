@@ -89,7 +89,7 @@ class EdxConfig:
             raise ConfigError(f"EDX_MIN_CELL must be a whole number of 1 or more, got {self.min_cell!r}")
         if not 1 <= self.events_parsers <= 32:
             raise ConfigError(f"EDX_EVENTS_PARSERS must be a whole number from 1 to 32, got {self.events_parsers!r}")
-        from edx_assets.edx.event_load import extra_index
+        from edx_assets.edx.event_indexes import extra_index
 
         for spec in self.events_extra_indexes:
             try:

@@ -8,7 +8,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from edx_assets.edx import event_load
+from edx_assets.edx import event_indexes, event_load, eventos_reads, parse_pipeline
 from edx_assets_tests.support import FIXTURES
 
 pytestmark = pytest.mark.services  # real gpg, mongod or S3
@@ -64,7 +64,7 @@ def test_every_blank_line_is_recorded_with_its_position_in_the_load_record(db, t
     path = _write(tmp_path / "day.log", lines)
     expected = _blank_positions(path)
     result = _load(db, path, pipelined=pipelined, batch_size=100)
-    marker = db[event_load.LOADS_COLLECTION].find_one({"_id": f"{COLL}:2026-10-05"})
+    marker = db[eventos_reads.LOADS_COLLECTION].find_one({"_id": f"{COLL}:2026-10-05"})
     assert _expand(marker["blank_lines"]) == expected and marker["blank"] == len(expected) == result.blank
     assert _expand(result.blank_lines) == expected
     again = _load(db, path, pipelined=pipelined, batch_size=100)
@@ -210,17 +210,17 @@ def test_opt_in_indexes_are_built_after_a_load_and_dropped_when_no_longer_listed
     db[COLL].create_index("time_of_mine_x", name="analyst_own")  # not ours: never dropped
     db[COLL].create_index("_edx.time", name="time")  # as an older release built by default
     wanted = ["course_time", "context.org_id+_edx.time:-1"]
-    assert event_load.drop_unwanted_indexes(db[COLL], wanted) == ["time"]
-    assert event_load.build_extra_indexes(db[COLL], wanted) == ["course_time", "extra:context.org_id:1+_edx.time:-1"]
+    assert event_indexes.drop_unwanted_indexes(db[COLL], wanted) == ["time"]
+    assert event_indexes.build_extra_indexes(db[COLL], wanted) == ["course_time", "extra:context.org_id:1+_edx.time:-1"]
     info = db[COLL].index_information()
     assert info["course_time"]["key"] == [("_edx.course_id", 1), ("_edx.time", 1)]
     assert info["extra:context.org_id:1+_edx.time:-1"]["key"] == [("context.org_id", 1), ("_edx.time", -1)]
-    assert event_load.build_extra_indexes(db[COLL], wanted) == []  # already there
-    assert event_load.drop_unwanted_indexes(db[COLL], []) == ["course_time", "extra:context.org_id:1+_edx.time:-1"]
+    assert event_indexes.build_extra_indexes(db[COLL], wanted) == []  # already there
+    assert event_indexes.drop_unwanted_indexes(db[COLL], []) == ["course_time", "extra:context.org_id:1+_edx.time:-1"]
     assert set(db[COLL].index_information()) == {"_id_", "partition_load", "enrollment_events", "enrollment_mode_changes",
                                                  "analyst_own"}
     with pytest.raises(ValueError, match="EDX_EVENTS_EXTRA_INDEXES"):
-        event_load.extra_index("course:2")
+        event_indexes.extra_index("course:2")
 
 
 def test_several_parse_processes_store_the_same_documents_as_one(db, tmp_path, monkeypatch):
@@ -237,7 +237,7 @@ def test_several_parse_processes_store_the_same_documents_as_one(db, tmp_path, m
             lines.append(b"2023-05-23 13:53:13,461 INFO 20 [tracking] logger.py:41 - " + _event(i))
     path = _write(tmp_path / "day.log", lines)
     monkeypatch.setattr(event_load, "PART_BYTES", 4096)
-    assert len(event_load.file_parts(path)) > 6
+    assert len(parse_pipeline.file_parts(path)) > 6
     results, stored = [], []
     for parsers in (1, 3):
         result = _load(db, path, partition=f"2026-10-0{parsers}", parsers=parsers, batch_size=50)
@@ -264,7 +264,7 @@ def test_a_parse_process_killed_mid_load_fails_the_load_and_the_rerun_completes_
     path = _write(tmp_path / "day.log", [_event(i) for i in range(3000)])
     started = []
 
-    class Recorded(event_load._in_child_processes):
+    class Recorded(parse_pipeline._in_child_processes):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             started.append(self)

@@ -6,7 +6,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from edx_assets.edx import event_load, retirement
+from edx_assets.edx import event_protection, retirement
 from edx_assets.edx.privacy import StorePolicy
 from edx_assets.edx.tracking_log import Rejection
 
@@ -89,7 +89,7 @@ def test_report_files_already_written_lose_the_retired_learners_rows_and_keep_th
 
 
 def test_a_load_keeps_no_text_of_a_retired_learners_quarantined_line():
-    protection = event_load.Protection(StorePolicy(), frozenset({3}))
+    protection = event_protection.Protection(StorePolicy(), frozenset({3}))
     theirs = Rejection(7, "not valid JSON", '{"username": "luis", "context": {"user_id": "3", "cou', 52)
     other = Rejection(8, "not valid JSON", '{"username": "ana", "context": {"user_id": 33, "cou', 51)
     assert protection.rejection(theirs) == Rejection(7, "not valid JSON", "", 52)

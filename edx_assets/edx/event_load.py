@@ -9,108 +9,33 @@ readers keep seeing the previous good day until the new one is complete.
 
 from __future__ import annotations
 
-import itertools
-import multiprocessing
-import re
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from queue import Empty
 
-import bson
-import bson.errors
 from bson.raw_bson import RawBSONDocument
-from pymongo import ASCENDING, IndexModel
 from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from edx_assets.edx import eventos_schema as ev
 from edx_assets.edx import tracking_log as tl
-from edx_assets.edx.geo import GeoLocator, Location
+from edx_assets.edx.event_indexes import ensure_indexes
+from edx_assets.edx.event_protection import Protection
+from edx_assets.edx.eventos_reads import LOADS_COLLECTION, marker_id
+from edx_assets.edx.line_runs import add_to_runs, format_runs, parse_runs
+from edx_assets.edx.parse_pipeline import BATCH, ParsedBatch, _in_child_processes, parsed_batches
 from edx_assets.edx.privacy import StorePolicy
 
-LOADS_COLLECTION = "_edx_loads"
-BATCH = 5000
 WRITERS = 2
-QUEUE_BATCHES = 4  # parsed batches waiting for the writer: bounds memory
 PIPELINE_MIN_BYTES = 8 << 20  # smaller files are parsed in-process (a second process costs ~0.3 s)
 DUPLICATE_KEY = 11000
-INDEX_NOT_FOUND = 27
 # Server errors that refuse a document for what it is (too deep, too large, invalid): not transient.
 REFUSED_COMMAND_CODES = {2, 10334, 15, 17419, 17280}
 
-# The indexes every load keeps on `Eventos`, each for a query that needs it (README: "Indexes"). Every
-# secondary index costs each insert its upkeep (on a 2-core machine six cost MongoDB ~3x the CPU of one).
-EVENT_INDEXES = [
-    # the idempotent reload (a day's load and its stale documents) and every per-day read: learner_day,
-    # learner_ips, the eventos checks and summary
-    IndexModel([(ev.PARTITION, ASCENDING), (ev.LOAD, ASCENDING)], name="partition_load"),
-    # enrollment_daily reads the enrollment events of all history: a partial index holds only those
-    IndexModel([(ev.EVENT_TYPE, ASCENDING), (ev.TIME, ASCENDING)], name="enrollment_events",
-               partialFilterExpression={ev.EVENT_TYPE: {"$in": list(ev.ENROLLMENT_EVENTS)}}),
-    # ... and their mode changes (a separate partial index: the one above keeps its definition)
-    IndexModel([(ev.EVENT_TYPE, ASCENDING), (ev.TIME, ASCENDING)], name="enrollment_mode_changes",
-               partialFilterExpression={ev.EVENT_TYPE: ev.MODE_CHANGED}),
-]
-# Opt-in indexes for analysts' own queries (EDX_EVENTS_EXTRA_INDEXES lists names from here or key specs):
-# built after a load, then kept up by every later insert.
-EXTRA_INDEXES = {
-    "course_time": [(ev.COURSE_ID, ASCENDING), (ev.TIME, ASCENDING)],  # a course over a period
-    "user_time": [(ev.USER_ID, ASCENDING), (ev.TIME, ASCENDING)],  # one learner's trail
-    "username": [("username", ASCENDING)],  # a learner by username
-    "event_type": [(ev.EVENT_TYPE, ASCENDING)],  # an event type over all history
-    "time": [(ev.TIME, ASCENDING)],  # a period across courses
-}
-CUSTOM_PREFIX = "extra:"  # the name of an index made from a key spec
-
-
-def extra_index(spec: str) -> IndexModel:
-    """An opt-in index from its catalog name (`course_time`) or a key spec: fields joined by `+`, each
-    optionally `:-1` for descending (`_edx.course_id+_edx.event_type`, `context.org_id:1+_edx.time:-1`)."""
-    spec = spec.strip()
-    if spec in EXTRA_INDEXES:
-        return IndexModel(EXTRA_INDEXES[spec], name=spec)
-    keys = []
-    for part in spec.split("+"):
-        field, _, direction = part.strip().partition(":")
-        if not field or field.startswith("$") or direction not in ("", "1", "-1"):
-            raise ValueError(f"EDX_EVENTS_EXTRA_INDEXES: {spec!r} is neither an index name "
-                             f"({', '.join(EXTRA_INDEXES)}) nor fields joined by + (field or field:-1)")
-        keys.append((field, -1 if direction == "-1" else ASCENDING))
-    return IndexModel(keys, name=CUSTOM_PREFIX + "+".join(f"{f}:{d}" for f, d in keys))
-
-
-def drop_unwanted_indexes(events: Collection, wanted: Sequence[str]) -> list[str]:
-    """Before a load: drop the opt-in indexes the setting no longer lists (including those older releases
-    built by default), so that the load does not pay their upkeep. Returns their names."""
-    names = {extra_index(spec).document["name"] for spec in wanted}
-    dropped = []
-    for name in sorted(set(events.index_information()) - names):
-        if name in EXTRA_INDEXES or name.startswith(CUSTOM_PREFIX):
-            try:
-                events.drop_index(name)
-            except OperationFailure as exc:
-                if exc.code != INDEX_NOT_FOUND:  # (another run dropped it first)
-                    raise
-            dropped.append(name)
-    return dropped
-
-
-def build_extra_indexes(events: Collection, wanted: Sequence[str]) -> list[str]:
-    """After a load: build the opt-in indexes the setting lists that are missing (MongoDB builds them
-    without blocking readers or writers; later inserts keep them up). Returns their names."""
-    present = set(events.index_information())
-    missing = [model for model in map(extra_index, wanted) if model.document["name"] not in present]
-    if missing:
-        events.create_indexes(missing)
-    return [model.document["name"] for model in missing]
-
-
-REJECTED_INDEXES = [IndexModel([("partition", ASCENDING), ("load", ASCENDING)], name="partition_load")]
 
 
 class LoadIncompleteError(RuntimeError):
@@ -145,262 +70,10 @@ class EventLoadResult:
         return self.inserted + self.already_present
 
 
-def add_to_runs(runs: list[list[int]], line: int) -> None:
-    """Append a line number (ascending) to [first, last] runs."""
-    if runs and runs[-1][1] == line - 1:
-        runs[-1][1] = line
-    else:
-        runs.append([line, line])
-
-
-def format_runs(runs: list[list[int]]) -> str:
-    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
-
-
-def parse_runs(text: str) -> list[list[int]]:
-    runs = []
-    for part in filter(None, text.split(",")):
-        first, _, last = part.partition("-")
-        runs.append([int(first), int(last or first)])
-    return runs
-
-
 def load_id_for(sha256: str, store: StorePolicy | None = None) -> str:
     """The file's hash, the parser's version and, under EDX_STORE_PII, the mode's tag: a change of any
     of them makes a new load of the day (its documents replace the old ones)."""
     return f"{sha256[:16]}p{tl.PARSER_VERSION}{store.tag if store else ''}"
-
-
-_LOCATOR: GeoLocator | None = None
-USER_ID_IN_TEXT = r'"user_id"\s*:\s*"?'  # then the id: how a quarantined line's text carries it
-_USER_ID_IN_TEXT = re.compile(USER_ID_IN_TEXT + r"(\d{1,18})\b")
-
-
-def _locate(ip: str) -> Location | None:
-    """The offline IP lookup, its database opened once per process (StorePolicy remembers each address)."""
-    global _LOCATOR
-    if _LOCATOR is None:
-        _LOCATOR = GeoLocator()
-    return _LOCATOR.locate(ip)
-
-
-@dataclass(frozen=True)
-class Protection:
-    """What a load does to personal data before storing an event: the EDX_STORE_PII mode, and skipping
-    the events of retired learners (their user ids). Picklable: parse processes receive it."""
-
-    store: StorePolicy = field(default_factory=StorePolicy)
-    retired: frozenset[int] = frozenset()
-
-    @property
-    def idle(self) -> bool:
-        return self.store.keeps and not self.retired
-
-    def __call__(self, doc: dict, derived: dict) -> bool:
-        if derived["user_id"] in self.retired:
-            return False
-        if not self.store.keeps:
-            self.store.event(doc, derived, _locate)
-        return True
-
-    def rejection(self, rejection: tl.Rejection) -> tl.Rejection:
-        """A quarantined line as stored: its text follows the mode too, and the text of a retired learner's
-        line (found by the user id it carries) is not kept."""
-        raw = rejection.raw
-        if self.retired and any(int(i) in self.retired for i in _USER_ID_IN_TEXT.findall(raw)):
-            raw = ""
-        elif not self.store.keeps:
-            raw = self.store.text(raw)
-        return rejection if raw is rejection.raw else tl.Rejection(rejection.line, rejection.reason, raw,
-                                                                   rejection.raw_bytes)
-
-
-def ensure_indexes(events: Collection, rejected: Collection) -> None:
-    events.create_indexes(EVENT_INDEXES)
-    rejected.create_indexes(REJECTED_INDEXES)
-
-
-def id_ranges(partition: str, load_id: str, parts: int = 2) -> list[dict]:
-    """`_id` conditions splitting one load's documents into `parts` disjoint ranges that cover them all
-    (ids are `{partition}:{load}:{line}`: the line's first digits split them, `;` sorts after every digit),
-    for reading a day with several cursors at once."""
-    cuts = {1: ["0"], 2: ["0", "5"], 3: ["0", "3", "6"], 4: ["0", "25", "5", "75"]}[parts] + [";"]
-    prefix = f"{partition}:{load_id}:"
-    return [{"_id": {"$gte": prefix + low, "$lt": prefix + high}} for low, high in itertools.pairwise(cuts)]
-
-
-def marker_id(collection: str, partition: str) -> str:
-    return f"{collection}:{partition}"
-
-
-def loaded_days(db: Database, collection: str, before: str) -> list[str]:
-    """The days before `before` whose file was loaded completely into `collection` (its load records),
-    whether or not any event of them counts as a learner's activity."""
-    prefix = f"{collection}:"
-    ids = db[LOADS_COLLECTION].distinct("_id", {"_id": {"$gte": prefix, "$lt": f"{prefix}{before}"}, "complete": True})
-    return sorted(i[len(prefix):] for i in ids)
-
-
-@dataclass
-class ParsedBatch:
-    """Documents already encoded as BSON, with their (line, byte offset), plus the rejected lines."""
-
-    docs: list[bytes] = field(default_factory=list)
-    lines: list[tuple[int, int]] = field(default_factory=list)
-    rejects: list[tl.Rejection] = field(default_factory=list)
-    last_line: int = 0
-    blank_runs: list[list[int]] = field(default_factory=list)
-    prefixed: int = 0
-    retired: int = 0
-
-    @property
-    def blank(self) -> int:
-        return sum(last - first + 1 for first, last in self.blank_runs)
-
-
-def parsed_batches(path: Path, *, partition: str, load_id: str, source_name: str, batch_size: int = BATCH,
-                   start: int = 0, stop: int | None = None, first_line: int = 1,
-                   protection: Protection | None = None) -> Iterator[ParsedBatch]:
-    """The parse stage: read, parse, normalise and BSON-encode, in batches (no database needed).
-
-    `start`/`stop` (byte offsets of line starts) and `first_line` (the number of the line at `start`)
-    select a part of the file, so that several processes can parse one file (`file_parts`).
-    `protection`: EDX_STORE_PII and retired learners (None or idle: events stored as delivered).
-    """
-    protect = None if protection is None or protection.idle else protection
-    encode, split_line, reject = tl.encode, tl.split_line, tl.reject
-    end = (1 << 62) if stop is None else stop
-    batch = ParsedBatch(last_line=first_line - 1)
-    docs, lines, rejects = batch.docs, batch.lines, batch.rejects
-    offset, line_no = start, first_line - 1
-    with path.open("rb") as handle:
-        handle.seek(start)
-        for raw in handle:
-            if offset >= end:
-                break
-            line_no += 1
-            here = offset
-            offset += len(raw)
-            if raw.isspace():  # (no copy of the line, unlike strip)
-                add_to_runs(batch.blank_runs, line_no)
-                continue
-            obj, reason, prefixed = split_line(raw)
-            if obj is None:
-                rejects.append(reject(line_no, raw, reason or "unreadable"))
-            else:
-                try:
-                    data = encode(obj, partition=partition, source_file=source_name, line=line_no,
-                                  load_id=load_id, protect=protect)
-                except (bson.errors.InvalidDocument, OverflowError, ValueError) as exc:
-                    rejects.append(reject(line_no, raw, f"cannot be stored as BSON: {exc}"[:300]))
-                else:
-                    if prefixed:
-                        batch.prefixed += 1
-                    if data is None:  # a retired learner's event: counted, not stored
-                        batch.retired += 1
-                    else:
-                        docs.append(data)
-                        lines.append((line_no, here))
-            if len(docs) >= batch_size or len(rejects) >= batch_size:
-                batch.last_line = line_no
-                yield batch
-                batch = ParsedBatch(last_line=line_no)
-                docs, lines, rejects = batch.docs, batch.lines, batch.rejects
-    batch.last_line = line_no
-    yield batch
-
-
-PART_BYTES = 16 << 20  # a parse process's unit of work when several parse one file
-PARSER_CHECK_SECONDS = 5  # how often a waiting load checks that its parse processes are alive
-
-
-def file_parts(path: Path, part_bytes: int | None = None) -> list[tuple[int, int, int]]:
-    """(start, stop, first line) of consecutive parts of about `part_bytes`, cut at line ends: one pass
-    counting newlines (C speed), so that each parse process numbers its lines as the file does."""
-    parts, start, line = [], 0, 1
-    part_bytes = part_bytes or PART_BYTES
-    with path.open("rb") as handle:
-        while block := handle.read(part_bytes):
-            block += handle.readline()  # finish the part's last line
-            parts.append((start, start + len(block), line))
-            line += block.count(b"\n")
-            start += len(block)
-    return parts
-
-
-def _parse_worker(args: tuple, out) -> None:
-    path, partition, load_id, source_name, batch_size, parts, protection = args
-    try:
-        for start, stop, first_line in parts:
-            for batch in parsed_batches(Path(path), partition=partition, load_id=load_id, source_name=source_name,
-                                        batch_size=batch_size, start=start, stop=stop, first_line=first_line,
-                                        protection=protection):
-                out.put(batch)
-            out.put(None)  # this part is done
-    except BaseException as exc:
-        out.put(RuntimeError(f"{source_name}: parsing failed: {type(exc).__name__}: {exc}"))
-
-
-class _in_child_processes:
-    """Runs the parse stage in other processes (other cores) while this one inserts.
-
-    One process parses the whole file (the default: on a machine shared with mongod, one parser and
-    mongod fill the cores); with `parsers` > 1 the file is cut into parts dealt out in turn, and the
-    batches are read back part by part, so they arrive in file order whatever the number of processes.
-    Each queue holds at most a few batches, so memory stays bounded whatever the file size.
-    """
-
-    def __init__(self, path: Path, partition: str, load_id: str, source_name: str, batch_size: int,
-                 parsers: int = 1, protection: Protection | None = None) -> None:
-        context = multiprocessing.get_context("spawn")
-        parts = file_parts(path) if parsers > 1 else [(0, None, 1)]
-        self.parts = len(parts)
-        self.parsers = max(1, min(parsers, self.parts))
-        self.queues = [context.Queue(maxsize=QUEUE_BATCHES) for _ in range(self.parsers)]
-        self.processes = [
-            context.Process(target=_parse_worker, daemon=True, args=(
-                (str(path), partition, load_id, source_name, batch_size, parts[k::self.parsers], protection),
-                self.queues[k]))
-            for k in range(self.parsers)
-        ]
-        for process in self.processes:
-            process.start()
-        for queue in self.queues:
-            # This process only reads: closing its copy of the pipe's writing end lets a parse process's death
-            # show as the end of the pipe, even in the middle of a batch, instead of a read that never ends.
-            queue._writer.close()
-
-    def __iter__(self) -> Iterator[ParsedBatch]:
-        for part in range(self.parts):
-            while (item := self._next(part % self.parsers)) is not None:
-                if isinstance(item, BaseException):
-                    raise item
-                yield item
-
-    def _next(self, k: int):
-        """The next item of parse process `k`; a process that died without a word (killed, out of memory)
-        fails the load instead of leaving it waiting forever."""
-        while True:
-            try:
-                return self.queues[k].get(timeout=PARSER_CHECK_SECONDS)
-            except Empty:
-                if self.processes[k].is_alive():
-                    continue
-            except (EOFError, OSError):  # the pipe ended, maybe in the middle of a batch
-                pass
-            self.processes[k].join(timeout=10)
-            raise RuntimeError(f"the parse process stopped (exit code {self.processes[k].exitcode}) "
-                               "before the end of its part of the file")
-
-    def close(self) -> None:
-        for process in self.processes:
-            if process.is_alive():
-                # SIGKILL: a parse process holds nothing to clean up, and SIGTERM may be ignored (Dagster maps
-                # SIGTERM to SIGINT's handler, which a shell's background job ignores; children inherit that).
-                process.kill()
-            process.join(timeout=10)
-        for queue in self.queues:
-            queue.close()
 
 
 def load_events(

@@ -54,7 +54,7 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.database import Database
 from pymongoarrow.api import Schema, aggregate_polars_all
 
-from edx_assets.edx import blocks, event_load, partition_store
+from edx_assets.edx import blocks, eventos_reads, partition_store
 from edx_assets.edx import eventos_schema as ev
 
 COLLECTION = "learner_day"
@@ -255,7 +255,7 @@ def read_day(db: Database, events: str, day: str, cursors: int = READ_CURSORS) -
     overlap; each quarter is made compact as it arrives (the agent becomes its class, repeated texts
     categorical), which bounds memory to about the frame itself."""
     loads = db[events].distinct(ev.LOAD, {ev.PARTITION: day})
-    ranges = [r for load in sorted(loads) for r in event_load.id_ranges(day, load, parts=4)]
+    ranges = [r for load in sorted(loads) for r in eventos_reads.id_ranges(day, load, parts=4)]
 
     def part(where: dict) -> pl.DataFrame:
         raw = aggregate_polars_all(db[events], [{"$match": where}, *read_pipeline(day)], schema=READ_SCHEMA,

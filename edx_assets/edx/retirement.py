@@ -24,7 +24,7 @@ import polars as pl
 from pymongo import UpdateOne
 from pymongo.database import Database
 
-from edx_assets.edx import event_load
+from edx_assets.edx import event_protection, eventos_reads
 from edx_assets.edx import eventos_schema as ev
 from edx_assets.edx.privacy import RETIRED_PREFIX
 from edx_assets.edx.reports.csv_out import write_csv
@@ -77,7 +77,7 @@ def retired_in_packages(db: Database) -> set[int]:
 
 def _event_targets(ids: list[int], events: str) -> list[tuple[str, dict]]:
     """(collection, filter) of the learners' events and quarantined lines (found by the user id they carry)."""
-    pattern = event_load.USER_ID_IN_TEXT + "(" + "|".join(str(i) for i in ids) + r")\b"
+    pattern = event_protection.USER_ID_IN_TEXT + "(" + "|".join(str(i) for i in ids) + r")\b"
     return [(events, {ev.USER_ID: {"$in": ids}}), (f"{events}_rejected", {"raw": {"$regex": pattern}})]
 
 
@@ -154,10 +154,10 @@ def _count_in_load_records(db: Database, ids: list[int], events: str) -> None:
                   "_id": ev.ref(ev.PARTITION), "n": {"$sum": 1}}}])),
               ("rejected", db[quarantine].aggregate([{"$match": rejected}, {"$group": {
                   "_id": "$partition", "n": {"$sum": 1}}}]))]
-    updates = [UpdateOne({"_id": event_load.marker_id(events, day["_id"])},
+    updates = [UpdateOne({"_id": eventos_reads.marker_id(events, day["_id"])},
                          {"$inc": {field: -day["n"], "retired": day["n"]}}) for field, days in counts for day in days]
     if updates:
-        db[event_load.LOADS_COLLECTION].bulk_write(updates)
+        db[eventos_reads.LOADS_COLLECTION].bulk_write(updates)
 
 
 def registered(db: Database) -> frozenset[int]:

@@ -19,7 +19,7 @@ from edx_assets.defs.events.paths import decrypted_event_log_path
 from edx_assets.defs.partitions import partition_day
 from edx_assets.defs.resources import GpgResource, MongoResource, PrivacyResource, WorkspaceResource
 from edx_assets.defs.versions import VERSIONED
-from edx_assets.edx import event_load, handoff, layout, retirement
+from edx_assets.edx import event_indexes, event_load, event_protection, handoff, layout, retirement
 from edx_assets.edx import eventos_schema as ev
 
 
@@ -56,8 +56,8 @@ def build(ctx: Build) -> dg.Definitions:
             decrypted = decrypt_event_log(config, gpg, workspace, partition)
         source_name = layout.event_log_file_name(config.org, config.site, partition_day(partition))
         with mongo.get_database() as db, permanent_failures():
-            protection = event_load.Protection(privacy.store(), retirement.registered(db))
-            dropped = event_load.drop_unwanted_indexes(db[config.events_collection], config.events_extra_indexes)
+            protection = event_protection.Protection(privacy.store(), retirement.registered(db))
+            dropped = event_indexes.drop_unwanted_indexes(db[config.events_collection], config.events_extra_indexes)
             if dropped:
                 context.log.info(f"{config.events_collection}: index {', '.join(dropped)} dropped (not listed in "
                                  "EDX_EVENTS_EXTRA_INDEXES)")
@@ -69,7 +69,7 @@ def build(ctx: Build) -> dg.Definitions:
             if result.unchanged:
                 context.log.info(f"{partition}: already loaded from this exact file; nothing written")
             # Opt-in indexes only now, after the load (EDX_EVENTS_EXTRA_INDEXES).
-            built = event_load.build_extra_indexes(db[config.events_collection], config.events_extra_indexes)
+            built = event_indexes.build_extra_indexes(db[config.events_collection], config.events_extra_indexes)
             if built:
                 context.log.info(f"{config.events_collection}: index {', '.join(built)} built")
             indexes = sorted(db[config.events_collection].index_information())

@@ -11,7 +11,8 @@ from edx_assets.config import EdxConfig
 from edx_assets.edx import eventos_schema as ev
 from edx_assets.edx import privacy
 from edx_assets.edx.crypto import DecryptedFile
-from edx_assets.edx.event_load import LOADS_COLLECTION, EventLoadResult, marker_id
+from edx_assets.edx.event_load import EventLoadResult
+from edx_assets.edx.eventos_reads import LOADS_COLLECTION, marker_id
 
 MATCHES_FILE = "documents_match_valid_lines"
 NO_DUPLICATES = "no_duplicate_lines"

@@ -14,7 +14,7 @@ from edx_assets.defs.reports.common import (
     weekly_report,
 )
 from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceResource
-from edx_assets.edx import event_load
+from edx_assets.edx import eventos_reads
 from edx_assets.edx.reports import retention
 from edx_assets.edx.reports.learners import week_totals
 
@@ -43,7 +43,7 @@ def build(ctx: Build) -> dg.Definitions:
         enrolled = {}
         with mongo.get_database() as db, permanent_failures():
             courses = courses_for(db, reports)
-            days = event_load.loaded_days(db, ctx.config.events_collection, until.isoformat())
+            days = eventos_reads.loaded_days(db, ctx.config.events_collection, until.isoformat())
 
             def course_rows(course):
                 team = reports.team(db, course)

@@ -4,7 +4,7 @@ None of the peer tools publishes it; the definition is ours: a learner's cohort 
 Saturday, the weekly partitions' weeks) the enrollment was created in; week k is the k-th week from it
 (k = 0 the enrollment week itself); active = any learner day in the course that week (learner_totals'
 active_weeks). Only weeks that ended before the report's Sunday are reported. days_covered says how many of
-the week's 7 days had their events file loaded (Eventos' load records, event_load.loaded_days): a week with
+the week's 7 days had their events file loaded (Eventos' load records, eventos_reads.loaded_days): a week with
 none (older than the delivery, or a gap) has active_learners and share_active empty (unknown, not 0); a
 week with 1 to 6 is partly known, and its figures count only those days.
 """
