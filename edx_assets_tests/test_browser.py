@@ -183,7 +183,7 @@ def test_every_asset_check_schedule_and_sensor_is_served_and_running(ui):
         "daily_events_schedule": "RUNNING", "weekly_courses_schedule": "RUNNING"}
     assert {s["name"]: s["sensorState"]["status"] for s in repo["sensors"]} == {
         "event_log_arrivals": "RUNNING", "course_package_arrivals": "RUNNING", "record_run_failures": "RUNNING",
-        "data_freshness": "RUNNING"}
+        "data_freshness": "RUNNING", "refresh_downstream": "RUNNING"}
 
 
 def _browser(p):

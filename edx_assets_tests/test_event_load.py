@@ -236,7 +236,7 @@ def test_several_parse_processes_store_the_same_documents_as_one(db, tmp_path, m
         if i % 103 == 0:
             lines.append(b"2023-05-23 13:53:13,461 INFO 20 [tracking] logger.py:41 - " + _event(i))
     path = _write(tmp_path / "day.log", lines)
-    monkeypatch.setattr(event_load, "PART_BYTES", 4096)
+    monkeypatch.setattr(parse_pipeline, "PART_BYTES", 4096)
     assert len(parse_pipeline.file_parts(path)) > 6
     results, stored = [], []
     for parsers in (1, 3):
@@ -270,7 +270,7 @@ def test_a_parse_process_killed_mid_load_fails_the_load_and_the_rerun_completes_
             started.append(self)
 
     monkeypatch.setattr(event_load, "_in_child_processes", Recorded)
-    monkeypatch.setattr(event_load, "PARSER_CHECK_SECONDS", 0.2)
+    monkeypatch.setattr(parse_pipeline, "PARSER_CHECK_SECONDS", 0.2)
 
     def kill_the_parser(_line: int) -> None:
         for process in started[0].processes:
