@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 
 import dagster as dg
 
@@ -44,6 +45,11 @@ def current_build() -> Build:
     return ctx
 
 
+def modules_in(folder: Path) -> list[Path]:
+    """The Python modules of a lineage folder, in name order."""
+    return [path for path in sorted(folder.glob("*.py")) if path.name != "__init__.py"]
+
+
 def module_definitions(module, ctx: Build) -> dg.Definitions:
     """A module's definitions: its `build(ctx)` (versioned by the code that computes its assets), else the
     Dagster objects it holds at module level."""
@@ -67,5 +73,5 @@ class Lineage(dg.Component, dg.Model, dg.Resolvable):
     def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
         ctx = current_build()
         parts = [module_definitions(context.load_defs_relative_python_module(path), ctx)
-                 for path in sorted(context.path.glob("*.py")) if path.name != "__init__.py"]
+                 for path in modules_in(context.path)]
         return dg.Definitions.merge(*parts)

@@ -9,13 +9,14 @@ builds the configuration when Dagster loads the code location.
 
 from __future__ import annotations
 
+import importlib
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
 
-from edx_assets.components import building, module_definitions
+from edx_assets.components import building, module_definitions, modules_in
 from edx_assets.config import EdxConfig
 from edx_assets.defs.common import CADENCE_TAG, OWNERS, Build
 from edx_assets.defs.operations import refresh
@@ -27,13 +28,11 @@ LINEAGES = ("events", "courses", "reports", "operations")
 
 
 def lineage_definitions(ctx: Build) -> Iterator[dg.Definitions]:
-    """Each module's definitions, module by module (what tests pick single assets from)."""
-    import importlib
-
+    """Each module's definitions, module by module, as the Lineage component loads them (what tests pick
+    single assets from)."""
     for lineage in LINEAGES:
-        for path in sorted((HERE / "defs" / lineage).glob("*.py")):
-            if path.name != "__init__.py":
-                yield module_definitions(importlib.import_module(f"edx_assets.defs.{lineage}.{path.stem}"), ctx)
+        for path in modules_in(HERE / "defs" / lineage):
+            yield module_definitions(importlib.import_module(f"edx_assets.defs.{lineage}.{path.stem}"), ctx)
 
 
 def _cadence(spec: dg.AssetSpec) -> dg.AssetSpec:

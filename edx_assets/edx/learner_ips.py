@@ -66,12 +66,12 @@ def read_days(db: Database, events: str, before: date, since: date | None = None
 
 def week_done(db: Database, sunday: date) -> bool:
     """Whether the week ending before `sunday` was computed (its marker is written after its rows)."""
-    return db[COLLECTION + "_weeks"].find_one({"_id": sunday.isoformat()}, {"_id": 1}) is not None
+    return partition_store.week_done(db, COLLECTION, sunday.isoformat())
 
 
 def read_week(db: Database, sunday: date) -> pl.DataFrame | None:
     """The stored IPs of the week ending before `sunday`, or None when that week was never computed."""
-    if db[COLLECTION + "_weeks"].find_one({"_id": sunday.isoformat()}) is None:
+    if not week_done(db, sunday):
         return None
     return frames.read(db, COLLECTION, SCHEMA, {"week": sunday.isoformat()}).select(COLUMNS).sort(KEYS)
 
@@ -101,8 +101,7 @@ def write_week(db: Database, sunday: date, ips: pl.DataFrame) -> partition_store
     week = sunday.isoformat()
     done = partition_store.replace_partition(db, COLLECTION, "week", week, ips.with_columns(pl.lit(week).alias("week")),
                                              lambda r: f"{week}|{r['user_id']}|{r['ip']}", INDEXES)
-    db[COLLECTION + "_weeks"].replace_one({"_id": week}, {"_id": week, "version": done.version, "rows": done.rows},
-                                          upsert=True)
+    partition_store.mark_week(db, COLLECTION, week, done)
     return done
 
 

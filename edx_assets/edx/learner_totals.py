@@ -78,15 +78,14 @@ def week_of(day: pl.Expr) -> pl.Expr:
 
 def week_done(db: Database, sunday: date) -> bool:
     """Whether the week ending before `sunday` was computed (its marker is written after its rows)."""
-    return db[COLLECTION + "_weeks"].find_one({"_id": sunday.isoformat()}, {"_id": 1}) is not None
+    return partition_store.week_done(db, COLLECTION, sunday.isoformat())
 
 
 def read_week(db: Database, sunday: date, course_id: str | None = None,
               columns: list[str] | None = None) -> pl.DataFrame | None:
     """The stored totals of the week ending before `sunday` (only `columns` besides the keys, when given: a
     report reads what it uses), or None when that week was never computed."""
-    marker = db[COLLECTION + "_weeks"].find_one({"_id": sunday.isoformat()})
-    if marker is None:
+    if not week_done(db, sunday):
         return None
     wanted = COLUMNS if columns is None else [*KEYS, *(c for c in columns if c not in KEYS)]
     query = {"week": sunday.isoformat(), **({"course_id": course_id} if course_id else {})}
@@ -172,6 +171,5 @@ def write_week(db: Database, sunday: date, totals: pl.DataFrame) -> partition_st
     frame = totals.with_columns(pl.lit(week).alias("week"))
     done = partition_store.replace_partition(db, COLLECTION, "week", week, frame,
                                              lambda r: f"{week}|{r['course_id']}|{r['user_id']}", INDEXES)
-    db[COLLECTION + "_weeks"].replace_one({"_id": week}, {"_id": week, "version": done.version, "rows": done.rows},
-                                          upsert=True)
+    partition_store.mark_week(db, COLLECTION, week, done)
     return done

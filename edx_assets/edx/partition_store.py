@@ -64,3 +64,14 @@ def replace_partition(db: Database, collection: str, field: str, value: str, fra
         flush()
     removed = target.delete_many({field: value, "version": {"$ne": version}}).deleted_count
     return Replaced(rows=frame.height, version=version, removed_stale=removed)
+
+
+def mark_week(db: Database, collection: str, week: str, done: Replaced) -> None:
+    """Record a carried table's week as computed, after its rows (what the next week starts from)."""
+    db[collection + "_weeks"].replace_one({"_id": week}, {"_id": week, "version": done.version, "rows": done.rows},
+                                          upsert=True)
+
+
+def week_done(db: Database, collection: str, week: str) -> bool:
+    """Whether `mark_week` recorded this week of the carried table."""
+    return db[collection + "_weeks"].find_one({"_id": week}, {"_id": 1}) is not None

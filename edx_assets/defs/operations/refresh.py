@@ -4,8 +4,8 @@ Schedules and arrival sensors create partitions (a day's load, a week's package 
 they do not do is bring the rest of the graph up to date when an input changes afterwards: a day loaded
 again (re-delivered by edX, late mobile events, a backfill, a person in the UI) changes that day's
 learner_day, which changes the totals of its week and of every later week (each week starts from the one
-before), and the reports of those weeks. Every derived asset carries `REFRESH` for that, and the
-`refresh_downstream` sensor evaluates it:
+before), and the reports of those weeks. Every derived asset carries the condition `refresh(...)` builds for that
+(`condition_for`, applied once by definitions.py), and the `refresh_downstream` sensor evaluates it:
 
 - only partitions that exist are refreshed (`~missing`): creating new ones stays the schedules' and
   sensors' work, so a daily load never starts next week's reports early and no history is filled behind
@@ -26,8 +26,6 @@ AC = dg.AutomationCondition
 SENSOR = "refresh_downstream"
 # Days in a weekly asset's window that were never loaded do not hold the week back.
 DAILY = dg.AssetSelection.tag(CADENCE_TAG, "daily")
-
-
 # The weekly tables carried from week to week: a day read by any later week changes them in every later week.
 CARRIED = {dg.AssetKey("learner_totals"), dg.AssetKey("learner_ips")}
 
