@@ -1,6 +1,7 @@
 """EDX_STORE_PII's rules on single events, rows and quarantined lines (expected values from the standard
 library: hmac for pseudonyms, hand-written networks)."""
 
+import csv
 import hashlib
 import hmac
 
@@ -95,3 +96,31 @@ def test_store_modes_are_validated_and_need_the_pseudonym_key():
     with pytest.raises(ConfigError, match="EDX_REPORTS_PSEUDONYM_KEY"):
         EdxConfig.from_env({"EDX_STORE_PII": "pseudonymize"})
     assert EdxConfig.from_env({"EDX_STORE_PII": "Minimize", "EDX_REPORTS_PSEUDONYM_KEY": KEY}).store_pii == "minimize"
+
+
+def test_reports_are_not_pseudonymized_twice_where_mongodb_already_holds_pseudonyms():
+    from edx_assets.edx.reports.pii import PiiPolicy
+
+    assert PiiPolicy.for_reports("pseudonymize", KEY, "keep") == PiiPolicy("pseudonymize", KEY)
+    for stored in ("pseudonymize", "minimize"):
+        assert PiiPolicy.for_reports("pseudonymize", KEY, stored) == PiiPolicy("include")
+    assert PiiPolicy.for_reports("drop", None, "pseudonymize") == PiiPolicy("drop")
+
+
+def test_only_a_small_cell_suppressed_copy_of_an_aggregate_leaves(tmp_path):
+    from edx_assets.edx.reports import publish
+
+    aggregate = tmp_path / "retention_by_cohort.csv"
+    aggregate.write_text("course_id,cohort,learners,active_learners,share_active\nc1,a,3,1,0.33\nc1,b,12,6,0.5\n")
+    learners = tmp_path / "learners_master_2026-10-11.csv"
+    learners.write_text("user_id\n1\n")
+    with publish.leaving_copy(aggregate, 5) as sent:
+        rows = list(csv.DictReader(sent.open()))
+        assert (rows[0]["learners"], rows[0]["active_learners"], rows[0]["share_active"]) == ("", "", "")
+        assert rows[1]["learners"] == "12" and rows[0]["suppressed"]
+        aside = sent.parent
+    assert not aside.exists() and aggregate.read_text().endswith("c1,b,12,6,0.5\n")  # the local file stays whole
+    with publish.leaving_copy(learners, 5) as sent:
+        assert sent == learners
+    assert publish.object_key("/reports/", "2026-10-11", "x.html", "dashboards") == "reports/2026-10-11/dashboards/x.html"
+    assert publish.content_type(aggregate).startswith("text/csv")

@@ -4,6 +4,25 @@ The day is the partition: the day of the file the events came in. Late mobile ev
 after it was offline) count in the day they arrived, as in `Eventos`; their own times still show in
 `first_event`/`last_event`, which can therefore fall on the day before.
 
+Definitions: `DEFINITIONS` below (the one statement of them: the asset's page in the UI shows it).
+"""
+
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import polars as pl
+import pyarrow as pa
+from pymongo import ASCENDING, IndexModel
+from pymongo.database import Database
+from pymongoarrow.api import Schema, aggregate_polars_all
+
+from edx_assets.edx import blocks, eventos_reads, partition_store
+from edx_assets.edx import eventos_schema as ev
+
+DEFINITIONS = """\
 Definitions (edx2bigquery's `time_on_task` / `person_course_day`, make_time_on_task.py):
 - events: those with a course and a user id (see "events counted"), ordered by time, then by line (ties).
 - sessions: 1 + the number of gaps over 30 minutes between the learner's consecutive events in the course.
@@ -41,21 +60,6 @@ Definitions (edx2bigquery's `time_on_task` / `person_course_day`, make_time_on_t
 - agent classes: mobile app (`event_source` mobile or an `edX/` agent), mobile browser (a browser agent
   naming Mobi, Android, iPhone or iPad), desktop (any other agent), unknown (no agent).
 """
-
-from __future__ import annotations
-
-import re
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-
-import polars as pl
-import pyarrow as pa
-from pymongo import ASCENDING, IndexModel
-from pymongo.database import Database
-from pymongoarrow.api import Schema, aggregate_polars_all
-
-from edx_assets.edx import blocks, eventos_reads, partition_store
-from edx_assets.edx import eventos_schema as ev
 
 COLLECTION = "learner_day"
 SESSION_GAP_MS = 30 * 60 * 1000

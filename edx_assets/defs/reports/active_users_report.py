@@ -5,7 +5,7 @@ import polars as pl
 from dagster_aws.s3 import S3Resource
 
 from edx_assets.defs.common import Build, permanent_failures
-from edx_assets.defs.reports import checks
+from edx_assets.defs.reports import checks, paths
 from edx_assets.defs.reports.common import (
     courses_for,
     publish,
@@ -44,7 +44,7 @@ def build(ctx: Build) -> dg.Definitions:
         policy = reports.policy()
         columns = policy.columns(active_users.COLUMNS)
         until = week_sunday(week)
-        folder = workspace.reports_dir(week)
+        folder = paths.week_folder(workspace, week)
         per_course, tables = {}, []
         with mongo.get_database() as db, permanent_failures():
             courses = courses_for(db, reports)
@@ -52,7 +52,7 @@ def build(ctx: Build) -> dg.Definitions:
                 table = policy.apply_frame(active_users.active_users_frame(db, course, until))
                 per_course[course] = write_frame(folder / f"{course.prefix}_active_users.csv", table, columns)
                 tables.append(table.select(columns))
-            everything = write_frame(folder / "active_users.csv", pl.concat(tables, how="vertical_relaxed"), columns)
+            everything = write_frame(paths.report_csv(workspace, week, "active_users"), pl.concat(tables, how="vertical_relaxed"), columns)
             unmatched = _rows_without_enrollment(db, everything.path, {c.course_id: c for c in courses})
             for result in per_course.values():
                 publish(result, reports, s3, week)

@@ -5,7 +5,7 @@ import polars as pl
 from dagster_aws.s3 import S3Resource
 
 from edx_assets.defs.common import Build
-from edx_assets.defs.reports import checks
+from edx_assets.defs.reports import checks, paths
 from edx_assets.defs.reports.common import KINDS, daily_table, publish
 from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceResource
 from edx_assets.edx import learner_day as ld
@@ -37,9 +37,9 @@ def build(ctx: Build) -> dg.Definitions:
                 db.activity_daily.insert_many([{"_id": f"{day}:{r['course_id']}", **r}  # stable ids
                                                for r in table.iter_rows(named=True)])
             expected = ld.eventos_events(db, config.events_collection, day)
-        result = write_frame(workspace.reports_dir(f"daily/{day}") / "activity_daily.csv", table,
+        result = write_frame(paths.day_folder(workspace, day) / "activity_daily.csv", table,
                              activity.ACTIVITY_COLUMNS)
-        yield dg.MaterializeResult(metadata=publish(result, reports, s3, f"daily/{day}", table="activity_daily"))
+        yield dg.MaterializeResult(metadata=publish(result, reports, s3, paths.daily_partition(day), table="activity_daily"))
         frame = checks.read_back(result.path)
         written = int(frame.get_column("events").cast(pl.Int64).sum()) if frame.height else 0
         yield checks.equal("events_reconcile_with_eventos", written, expected, what="events")

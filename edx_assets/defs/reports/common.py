@@ -1,5 +1,6 @@
 """What every report asset shares: its partitions and deps, file publishing and metadata."""
 
+import inspect
 from collections.abc import Callable
 from datetime import date, datetime
 
@@ -10,6 +11,7 @@ from pymongo.database import Database
 
 from edx_assets.defs.common import MONGO_POOL, OWNERS, TRANSIENT_RETRY, Build, markdown_table, table_schema
 from edx_assets.defs.partitions import partition_day
+from edx_assets.defs.reports import paths
 from edx_assets.defs.resources import MongoResource, ReportsResource
 from edx_assets.defs.versions import VERSIONED
 from edx_assets.edx.reports import columns
@@ -70,6 +72,17 @@ def daily_table(ctx: Build, *, deps: list, kinds: set[str], check_specs: list[dg
     return dg.asset(partitions_def=ctx.daily, deps=deps, group_name=GROUP, kinds=kinds, owners=REPORT_OWNERS,
                     freshness_policy=ctx.events_freshness, retry_policy=TRANSIENT_RETRY, pool=MONGO_POOL,
                     check_specs=check_specs, code_version=VERSIONED)
+
+
+def with_definitions(text: str):
+    """Append a domain module's statement of its definitions to the asset's docstring (what the UI shows),
+    so that they are written once, in edx/, and shown where analysts look."""
+
+    def described(fn):
+        fn.__doc__ = f"{inspect.cleandoc(fn.__doc__ or '')}\n\n{text.strip()}"
+        return fn
+
+    return described
 
 
 def carried_week(ctx: Build, *, asset: str, daily: str):
@@ -143,7 +156,7 @@ def publish_frame(week: str, workspace, reports: ReportsResource, s3: S3Resource
                   columns: list[str], extra: dict | None = None) -> tuple[CsvResult, dg.MaterializeResult]:
     """Write `frame` as `<name>.csv` in the week's folder (polars), copy it to S3 when configured; the file
     and its materialization (row count, described schema, preview, path, `extra`)."""
-    result = write_frame(workspace.reports_dir(week) / f"{name}.csv", frame, columns)
+    result = write_frame(paths.report_csv(workspace, week, name), frame, columns)
     return result, dg.MaterializeResult(metadata={**publish(result, reports, s3, week, table=name), **(extra or {})})
 
 

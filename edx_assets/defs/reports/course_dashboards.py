@@ -4,6 +4,7 @@ import dagster as dg
 from dagster_aws.s3 import S3Resource
 
 from edx_assets.defs.common import Build, markdown_table, permanent_failures
+from edx_assets.defs.reports import paths
 from edx_assets.defs.reports.common import week_sunday, weekly_report
 from edx_assets.defs.resources import ReportsResource, WorkspaceResource
 from edx_assets.edx import dashboards
@@ -34,10 +35,10 @@ def build(ctx: Build) -> dg.Definitions:
         """
         week = context.partition_key
         with permanent_failures():
-            pages = dashboards.build(workspace.reports_dir(week), workspace.reports_root(), reports.lang,
+            pages = dashboards.build(paths.week_folder(workspace, week), workspace.reports_root(), reports.lang,
                                      week_sunday(week).isoformat(), reports.min_cell, reports.include_course_team)
         for page in pages:
-            reports.upload_path(s3.get_client(), page.path, week, "text/html; charset=utf-8", "dashboards")
+            reports.upload_path(s3.get_client(), page.path, week, "dashboards")
         portfolio = pages[-1]
         yield dg.MaterializeResult(metadata={
             "dagster/row_count": len(pages),

@@ -4,7 +4,7 @@ import dagster as dg
 from dagster_aws.s3 import S3Resource
 
 from edx_assets.defs.common import Build
-from edx_assets.defs.reports import checks
+from edx_assets.defs.reports import checks, paths
 from edx_assets.defs.reports.common import publish, weekly_report
 from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceResource
 from edx_assets.edx.reports import course_summary as cs
@@ -33,11 +33,11 @@ def build(ctx: Build) -> dg.Definitions:
         `suppressed`; zero is shown.
         """
         week = context.partition_key
-        folder = workspace.reports_dir(week)
-        frame = small_cells.suppress(cs.summarize(folder / "person_course.csv", reports.include_course_team),
+        person_course = paths.report_csv(workspace, week, "person_course")
+        frame = small_cells.suppress(cs.summarize(person_course, reports.include_course_team),
                                      "course_summary", reports.min_cell)
         rows = frame.to_dicts()
-        result = write_csv(folder / "course_summary.csv", [*cs.COLUMNS, small_cells.MARK], rows)
+        result = write_csv(paths.report_csv(workspace, week, "course_summary"), [*cs.COLUMNS, small_cells.MARK], rows)
         with mongo.get_database() as db:
             db.course_summary.delete_many({"week": week})
             if rows:
@@ -46,7 +46,7 @@ def build(ctx: Build) -> dg.Definitions:
                     {"_id": f"{week}:{r['course_id']}:{r['dimension']}:{r['value']}", **r, "week": week} for r in rows])
         yield dg.MaterializeResult(metadata=publish(result, reports, s3, week, table="course_summary"))
         written = checks.read_back(result.path)
-        people = roles.counted(checks.read_back(folder / "person_course.csv"), reports.include_course_team).group_by(
+        people = roles.counted(checks.read_back(person_course), reports.include_course_team).group_by(
             "course_id").len()
         yield checks.registered_reconciles("registered_reconciles_with_person_course", written, people,
                                            ["course_id", "dimension"], reports.min_cell)

@@ -5,7 +5,7 @@ import polars as pl
 from dagster_aws.s3 import S3Resource
 
 from edx_assets.defs.common import Build
-from edx_assets.defs.reports import checks
+from edx_assets.defs.reports import checks, paths
 from edx_assets.defs.reports.common import (
     publish,
     reference_time,
@@ -40,7 +40,7 @@ def build(ctx: Build) -> dg.Definitions:
         with mongo.get_database() as db:
             until = reference_time(week)
             table = activity.enrollment_daily_frame(activity.enrollment_events(db, config.events_collection, until))
-            result = write_csv(workspace.reports_dir(week) / "enrollment_daily.csv", activity.ENROLLMENT_COLUMNS,
+            result = write_csv(paths.report_csv(workspace, week, "enrollment_daily"), activity.ENROLLMENT_COLUMNS,
                                table.iter_rows(named=True))
             events = {kind: db[config.events_collection].count_documents(
                 {ev.EVENT_TYPE: event_type, ev.TIME: {"$lt": until}, ev.COURSE_ID: {"$ne": None}})

@@ -4,7 +4,7 @@ import dagster as dg
 from dagster_aws.s3 import S3Resource
 
 from edx_assets.defs.common import Build
-from edx_assets.defs.reports import checks
+from edx_assets.defs.reports import checks, paths
 from edx_assets.defs.reports.common import courses_for, enrollment_documents, publish, weekly_report
 from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceResource
 from edx_assets.edx.reports import enrollments
@@ -26,7 +26,7 @@ def build(ctx: Build) -> dg.Definitions:
         week = context.partition_key
         with mongo.get_database() as db:
             courses = courses_for(db, reports)
-            result = write_frame(workspace.reports_dir(week) / "enrollments_report.csv",
+            result = write_frame(paths.report_csv(workspace, week, "enrollments_report"),
                                  enrollments.enrollment_report_table(db, courses), enrollments.COLUMNS)
             expected = enrollment_documents(db, courses)
         yield dg.MaterializeResult(metadata=publish(result, reports, s3, week))

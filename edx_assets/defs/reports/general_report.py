@@ -6,6 +6,7 @@ import dagster as dg
 from dagster_aws.s3 import S3Resource
 
 from edx_assets.defs.common import Build
+from edx_assets.defs.reports import paths
 from edx_assets.defs.reports.common import courses_for, publish, weekly_report
 from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceResource
 from edx_assets.edx.reports import general
@@ -55,7 +56,7 @@ def build(ctx: Build) -> dg.Definitions:
             for summary in summaries:
                 db.reports.replace_one({"_id": summary["_id"]}, {**summary, "week": week}, upsert=True)
             enrollment_docs = sum(db[c.collection("enrollments")].count_documents({}) for c in courses)
-        path = workspace.reports_dir(week) / "general_report.csv"
+        path = paths.report_csv(workspace, week, "general_report")
         result = write_csv(path, general.CSV_COLUMNS, (general.csv_row(s) for s in summaries))
         with path.open(encoding="utf-8", newline="") as handle:  # read the file back, as an analyst would
             rows = list(csv.DictReader(handle))

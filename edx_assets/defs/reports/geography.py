@@ -5,7 +5,7 @@ import polars as pl
 from dagster_aws.s3 import S3Resource
 
 from edx_assets.defs.common import Build
-from edx_assets.defs.reports import checks
+from edx_assets.defs.reports import checks, paths
 from edx_assets.defs.reports.common import publish_frame, weekly_report
 from edx_assets.defs.resources import ReportsResource, WorkspaceResource
 from edx_assets.edx.reports import geography as geo
@@ -37,8 +37,8 @@ def build(ctx: Build) -> dg.Definitions:
         emptied, both named in `suppressed`.
         """
         week = context.partition_key
-        folder = workspace.reports_dir(week)
-        table = small_cells.suppress(geo.by_country(folder / "person_course.csv", reports.include_course_team),
+        person_course = paths.report_csv(workspace, week, "person_course")
+        table = small_cells.suppress(geo.by_country(person_course, reports.include_course_team),
                                      "geography", reports.min_cell)
         result, materialized = publish_frame(week, workspace, reports, s3, "geography", table,
                                              [*geo.COLUMNS, small_cells.MARK],
@@ -46,7 +46,7 @@ def build(ctx: Build) -> dg.Definitions:
                                               .get_column("country_code").n_unique()})
         yield materialized
         frame = checks.read_back(result.path)
-        people = counted(checks.read_back(folder / "person_course.csv"), reports.include_course_team).group_by(
+        people = counted(checks.read_back(person_course), reports.include_course_team).group_by(
             "course_id").len()
         unplaced = frame.filter(_placed & pl.col("un_region").is_null())
         yield checks.registered_reconciles(

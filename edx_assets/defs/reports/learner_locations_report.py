@@ -4,7 +4,7 @@ import dagster as dg
 from dagster_aws.s3 import S3Resource
 
 from edx_assets.defs.common import Build
-from edx_assets.defs.reports import checks
+from edx_assets.defs.reports import checks, paths
 from edx_assets.defs.reports.common import (
     courses_for,
     publish,
@@ -50,7 +50,7 @@ def build(ctx: Build) -> dg.Definitions:
                                              "learner_ips for this week first", allow_retries=False)
             chosen = learner_ips.choose(ips).iter_rows(named=True)
             rows = (policy.apply(r) for r in locations.locate_learners(db, chosen, courses, locator, week))
-            result = write_csv(workspace.reports_dir(week) / "learner_locations.csv",
+            result = write_csv(paths.report_csv(workspace, week, "learner_locations"),
                                policy.columns(locations.COLUMNS), rows)
             located = db[locations.COLLECTION].count_documents({"country_code": {"$ne": None}})
             moved = db[locations.COLLECTION].count_documents(

@@ -5,7 +5,7 @@ import polars as pl
 from dagster_aws.s3 import S3Resource
 
 from edx_assets.defs.common import Build
-from edx_assets.defs.reports import checks
+from edx_assets.defs.reports import checks, paths
 from edx_assets.defs.reports.common import (
     courses_for,
     enrollment_documents,
@@ -39,7 +39,7 @@ def build(ctx: Build) -> dg.Definitions:
             located = frames.locations(db, locations.COLLECTION)
             table = pl.concat([master.master_frame(db, c, located).select(master.COLUMNS) for c in courses],
                               how="vertical_relaxed")
-            result = write_frame(workspace.reports_dir(week) / f"learners_master_{week}.csv",
+            result = write_frame(paths.report_csv(workspace, week, f"learners_master_{week}"),
                                  policy.apply_frame(table), policy.columns(master.COLUMNS))
             expected = enrollment_documents(db, courses)
         yield dg.MaterializeResult(metadata=publish(result, reports, s3, week))

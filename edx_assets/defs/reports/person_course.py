@@ -5,7 +5,7 @@ import polars as pl
 from dagster_aws.s3 import S3Resource
 
 from edx_assets.defs.common import Build, permanent_failures
-from edx_assets.defs.reports import checks
+from edx_assets.defs.reports import checks, paths
 from edx_assets.defs.reports.common import (
     courses_for,
     enrollment_documents,
@@ -78,7 +78,7 @@ def build(ctx: Build) -> dg.Definitions:
                 activity.enrollment_events(db, config.events_collection, reference_time(week)))
             table = pl.concat([pc.person_course_frame(db, c, until, located, upgrades).select(pc.COLUMNS)
                                for c in courses], how="vertical_relaxed")
-            result = write_frame(workspace.reports_dir(week) / "person_course.csv", policy.apply_frame(table),
+            result = write_frame(paths.report_csv(workspace, week, "person_course"), policy.apply_frame(table),
                                  policy.columns(pc.COLUMNS))
             expected = enrollment_documents(db, courses)
         yield dg.MaterializeResult(metadata=publish(result, reports, s3, week))

@@ -5,7 +5,7 @@ import polars as pl
 from dagster_aws.s3 import S3Resource
 
 from edx_assets.defs.common import Build, permanent_failures
-from edx_assets.defs.reports import checks
+from edx_assets.defs.reports import checks, paths
 from edx_assets.defs.reports.common import courses_for, per_course_table, publish_frame, weekly_report
 from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceResource
 from edx_assets.edx.reports import grades
@@ -29,7 +29,7 @@ def build(ctx: Build) -> dg.Definitions:
         """
         week = context.partition_key
         # The week's course_axis file, as that asset wrote it.
-        outline = checks.read_back(workspace.reports_dir(week) / "course_axis.csv").with_columns(
+        outline = checks.read_back(paths.report_csv(workspace, week, "course_axis")).with_columns(
             pl.col("index", "graded").cast(pl.Int64), pl.col("due").str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False))
         with mongo.get_database() as db, permanent_failures():
             courses = courses_for(db, reports)

@@ -4,7 +4,7 @@ import dagster as dg
 from dagster_aws.s3 import S3Resource
 
 from edx_assets.defs.common import Build, permanent_failures
-from edx_assets.defs.reports import checks
+from edx_assets.defs.reports import checks, paths
 from edx_assets.defs.reports.common import (
     courses_for,
     publish,
@@ -36,7 +36,7 @@ def build(ctx: Build) -> dg.Definitions:
             courses = courses_for(db, reports)
             rows = (r for c in courses for r in engagement.problem_rows(
                 db, c, learners_totals(db, c, until, reports.team(db, c), ["problem_detail"])))
-            result = write_csv(workspace.reports_dir(week) / "problem_analysis.csv", engagement.PROBLEM_COLUMNS, rows)
+            result = write_csv(paths.report_csv(workspace, week, "problem_analysis"), engagement.PROBLEM_COLUMNS, rows)
         yield dg.MaterializeResult(metadata=publish(result, reports, s3, week))
         yield checks.shares_within_unit("shares_within_0_1", checks.read_back(result.path),
                                         ["share_correct_first_attempt", "mean_score"])

@@ -5,7 +5,7 @@ import polars as pl
 from dagster_aws.s3 import S3Resource
 
 from edx_assets.defs.common import Build, permanent_failures
-from edx_assets.defs.reports import checks
+from edx_assets.defs.reports import checks, paths
 from edx_assets.defs.reports.common import (
     courses_for,
     publish,
@@ -54,7 +54,7 @@ def build(ctx: Build) -> dg.Definitions:
                                              lambda: learners_totals(db, course, until, team, ["video_viewings"]))
 
             rows = (r for c in courses for r in rows_of(c))
-            result = write_csv(workspace.reports_dir(week) / "video_engagement.csv", engagement.VIDEO_COLUMNS, rows)
+            result = write_csv(paths.report_csv(workspace, week, "video_engagement"), engagement.VIDEO_COLUMNS, rows)
         frame = checks.read_back(result.path)
         unknown = frame.filter(pl.col("duration").is_null() & (pl.col("viewers").cast(pl.Int64) > 0)).height
         yield dg.MaterializeResult(metadata={**publish(result, reports, s3, week, table="video_engagement"),

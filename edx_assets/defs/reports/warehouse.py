@@ -4,7 +4,7 @@ import dagster as dg
 from dagster_aws.s3 import S3Resource
 
 from edx_assets.defs.common import Build, markdown_table, permanent_failures
-from edx_assets.defs.reports import checks
+from edx_assets.defs.reports import checks, paths
 from edx_assets.defs.reports.common import weekly_report
 from edx_assets.defs.resources import ReportsResource, WorkspaceResource
 from edx_assets.edx import warehouse as wh
@@ -36,7 +36,7 @@ def build(ctx: Build) -> dg.Definitions:
         EDX_REPORTS_PII). README "SQL and BI tools" shows how to open it.
         """
         week = context.partition_key
-        folder = workspace.reports_dir(week)
+        folder = paths.week_folder(workspace, week)
         written = {}
         with permanent_failures():
             for csv_path in sorted(folder.glob("*.csv")):
@@ -44,7 +44,7 @@ def build(ctx: Build) -> dg.Definitions:
                 if done:
                     table, path, rows = done
                     written[table] = rows
-                    reports.upload_path(s3.get_client(), path, week, "application/vnd.apache.parquet", "parquet")
+                    reports.upload_path(s3.get_client(), path, week, "parquet")
             built = wh.build(workspace.reports_root(), workspace.warehouse_dir())
             stored = wh.week_rows(built.path, week, written)
         yield dg.MaterializeResult(metadata={

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import dagster as dg
 import polars as pl
 
-from edx_assets.edx.reports import roles, small_cells
+from edx_assets.edx.reports import publish, roles
 from edx_assets.edx.reports.csv_out import CsvResult
 from edx_assets.edx.reports.pii import PiiPolicy
 
@@ -32,24 +31,18 @@ class ReportsResource(dg.ConfigurableResource):
         return None if self.include_course_team else roles.team_ids(db, course)
 
     def policy(self) -> PiiPolicy:
-        if self.pii == "pseudonymize" and self.store_pii != "keep":
-            # MongoDB already holds the same pseudonyms and no names or e-mails: hashing them again would
-            # break the joins with what is stored.
-            return PiiPolicy("include")
-        return PiiPolicy(self.pii, self.pseudonym_key)
+        return PiiPolicy.for_reports(self.pii, self.pseudonym_key, self.store_pii)
 
     def upload(self, s3_client, result: CsvResult, week: str) -> str | None:
         """Copy a report file to s3://bucket/prefix/week/name when a bucket is configured."""
-        return self.upload_path(s3_client, Path(result.path), week, "text/csv; charset=utf-8")
+        return self.upload_path(s3_client, Path(result.path), week)
 
-    def upload_path(self, s3_client, path: Path, week: str, content_type: str, folder: str = "") -> str | None:
-        """Copy a file to s3://bucket/prefix/week/[folder/]name when a bucket is configured. An aggregate
-        table (CSV or Parquet) leaves with its cells of fewer than EDX_MIN_CELL learners emptied and marked;
-        the local file stays whole for the partner's own analysts."""
+    def upload_path(self, s3_client, path: Path, week: str, folder: str = "") -> str | None:
+        """Copy what may leave of a file (edx.reports.publish) to s3://bucket/prefix/week/[folder/]name when a
+        bucket is configured."""
         if not self.s3_bucket:
             return None
-        key = "/".join(p for p in (self.s3_prefix.strip("/"), week, folder, path.name) if p)
-        with tempfile.TemporaryDirectory(prefix="edx-upload-") as aside:
-            sent = small_cells.leaving_copy(path, self.min_cell, Path(aside))
-            s3_client.upload_file(str(sent), self.s3_bucket, key, ExtraArgs={"ContentType": content_type})
+        key = publish.object_key(self.s3_prefix, week, path.name, folder)
+        with publish.leaving_copy(path, self.min_cell) as sent:
+            s3_client.upload_file(str(sent), self.s3_bucket, key, ExtraArgs={"ContentType": publish.content_type(path)})
         return f"s3://{self.s3_bucket}/{key}"

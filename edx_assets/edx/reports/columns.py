@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from edx_assets.edx.learner_day import COLUMNS as DAY_COLUMNS
+
 STRING, INTEGER, FLOAT, FLAG, DATETIME, DATE, BOOLEAN = "string", "integer", "float", "0/1", "datetime", "date", "boolean"
+
+_DAY = {name: definition for name, _, definition in DAY_COLUMNS}
 
 COLUMNS: dict[str, tuple[str, str]] = {
     # who and where
@@ -67,8 +71,9 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "nevents": (INTEGER, "events in the course before the week's Sunday"),
     "ndays_act": (INTEGER, "days with at least one event in the course"),
     "sessions": (INTEGER, "sessions: a gap over 30 minutes between events starts a new one (per day)"),
-    "time_on_task_5": (FLOAT, "seconds: gaps under 5 minutes between consecutive events, summed (edx2bigquery)"),
-    "time_on_task_30": (FLOAT, "seconds: gaps under 30 minutes between consecutive events, summed (edx2bigquery)"),
+    # time on task: as learner_day defines it (summed over the days)
+    "time_on_task_5": (FLOAT, _DAY["time_on_task_5"]),
+    "time_on_task_30": (FLOAT, _DAY["time_on_task_30"]),
     "video_seconds_watched": (FLOAT, "seconds of video played: play to pause/stop/seek, capped at 2x wall clock"),
     "nvideos": (INTEGER, "distinct videos with a video event"),
     "nproblems": (INTEGER, "distinct problems with a server-side check"),

@@ -36,6 +36,15 @@ class PiiPolicy:
         if self.mode == "pseudonymize" and not self.key:
             raise ValueError("EDX_REPORTS_PII=pseudonymize needs a secret key in EDX_REPORTS_PSEUDONYM_KEY")
 
+    @classmethod
+    def for_reports(cls, mode: str, key: str | None, store_pii: str) -> PiiPolicy:
+        """The report files' policy (EDX_REPORTS_PII) given what MongoDB holds (EDX_STORE_PII): where MongoDB
+        already holds pseudonyms and no names or e-mails, hashing them again would break the joins with what
+        is stored, so they are written as stored."""
+        if mode == "pseudonymize" and store_pii != "keep":
+            return cls("include")
+        return cls(mode, key)
+
     def columns(self, columns: Iterable[str]) -> list[str]:
         """The report's columns under this policy (personal columns removed when dropping)."""
         return [c for c in columns if not (self.mode == "drop" and (c in PII_COLUMNS or c in PERSONAL_COLUMNS))]
