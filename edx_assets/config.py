@@ -50,6 +50,7 @@ class EdxConfig:
     data_dir: str = "data"
     partitions_start: date = DEFAULT_PARTITIONS_START
     keep_decrypted: bool = False
+    decrypted_retention_hours: float = 24  # leftovers of a failed or partial step removed after this long
     # automation and checks
     daily_schedule_cron: str = "0 20 * * *"
     weekly_schedule_cron: str = "0 23 * * 0"
@@ -143,6 +144,7 @@ class EdxConfig:
             data_dir=text("EDX_DATA_DIR", "data"),
             partitions_start=start_date,
             keep_decrypted=text("EDX_KEEP_DECRYPTED", "false").lower() in {"1", "true", "yes"},
+            decrypted_retention_hours=number("EDX_DECRYPTED_RETENTION_HOURS", 24),
             daily_schedule_cron=text("EDX_DAILY_SCHEDULE", "0 20 * * *"),
             weekly_schedule_cron=text("EDX_WEEKLY_SCHEDULE", "0 23 * * 0"),
             sensor_interval_seconds=int(number("EDX_SENSOR_INTERVAL_SECONDS", 300)),

@@ -42,7 +42,8 @@ def _assets_by_name(config: EdxConfig) -> dict[str, list[dg.AssetsDefinition]]:
     out: dict[str, list[dg.AssetsDefinition]] = {}
     for defs in lineage_definitions(Build.of(config)):
         for asset in defs.assets or ():
-            out[asset.key.to_user_string()] = [asset]
+            for key in getattr(asset, "keys", None) or [asset.key]:  # a spec (external asset) has one key
+                out[key.to_user_string()] = [asset]
         for check in defs.asset_checks or ():
             for key in check.check_keys:
                 if key.asset_key.to_user_string() in out and defs.assets:
@@ -54,7 +55,8 @@ def assets(env: Mapping[str, str] | EdxConfig, *names: str) -> list[dg.AssetsDef
     """The code location's assets of these names with their separately defined checks, built for `env`'s
     configuration (resources not bound: pass them to dg.materialize)."""
     by_name = _assets_by_name(env if isinstance(env, EdxConfig) else config_of(env))
-    return [definition for name in names for definition in by_name[name]]
+    found = [definition for name in names for definition in by_name[name]]
+    return list({id(definition): definition for definition in found}.values())  # one step makes two assets
 
 
 def resources_for(env: Mapping[str, str] | EdxConfig) -> dict[str, object]:

@@ -1,6 +1,8 @@
 """The daily events lineage materialized by Dagster against real S3 (moto server), gpg and mongod."""
 
+import os
 import stat
+import time
 
 import dagster as dg
 import pytest
@@ -66,17 +68,28 @@ def test_every_day_of_the_delivery_with_its_types_and_late_mobile_events(deliver
     assert db.Eventos.count_documents({}) == sum(t.valid for t in delivered.days.values())
 
 
-def test_decrypted_file_is_private_and_removed_after_loading(delivered_env, delivery, tmp_path, monkeypatch):
-    day = "2026-10-05"
+def test_decrypted_file_is_private_kept_until_loaded_and_leftovers_expire(delivered_env, delivery):
+    day, other = "2026-10-05", "2026-10-06"
     workspace = resources_for(delivered_env)["workspace"]
     path = decrypted_event_log_path(config_of(delivered_env), workspace, day)
-    dg.materialize(assets(delivered_env, *NAMES[:2]), partition_key=day, resources=resources_for(delivered_env),
-                   instance=dg.DagsterInstance.ephemeral())
+    dg.materialize(assets(delivered_env, *NAMES), partition_key=day, resources=resources_for(delivered_env),
+                   instance=dg.DagsterInstance.ephemeral(), selection=list(NAMES[:2]))
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
-    dg.materialize(assets(delivered_env, *NAMES), partition_key=day, resources=resources_for(delivered_env),
-                   instance=dg.DagsterInstance.ephemeral(), selection=["eventos"])
-    assert not path.exists()
+    # Materialized alone, the clear file stays (for inspection) ...
+    dg.materialize(assets(delivered_env, *NAMES), partition_key=other, resources=resources_for(delivered_env),
+                   instance=dg.DagsterInstance.ephemeral(), selection=list(NAMES[:2]))
+    leftover = decrypted_event_log_path(config_of(delivered_env), workspace, other)
+    assert leftover.exists()
+    # ... until its retention: a day's folder older than EDX_DECRYPTED_RETENTION_HOURS goes at the next run.
+    old = time.time() - 25 * 3600
+    for file in (leftover, *leftover.parent.iterdir(), leftover.parent):
+        os.utime(file, (old, old))
+    result = dg.materialize(assets(delivered_env, *NAMES), partition_key=day, resources=resources_for(delivered_env),
+                            instance=dg.DagsterInstance.ephemeral(), selection=["eventos"])
+    assert not path.exists()  # loaded: removed by the step that made it
+    assert not leftover.parent.exists()
+    assert _meta(result, "eventos")["dagster/row_count"] == delivery[0].days[day].valid
 
 
 def test_a_missing_delivery_fails_naming_bucket_and_key(pipeline_env):

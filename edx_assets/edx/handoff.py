@@ -8,6 +8,8 @@ is refused, so a stale one can never stand for a new file.
 from __future__ import annotations
 
 import json
+import shutil
+import time
 from pathlib import Path
 
 from edx_assets.edx.crypto import DecryptedFile
@@ -42,3 +44,19 @@ def read_handoff(path: Path) -> DecryptedFile:
 def remove(path: Path) -> None:
     path.unlink(missing_ok=True)
     sidecar_path(path).unlink(missing_ok=True)
+
+
+def expire(root: Path, keep: str, max_age_hours: float, now: float | None = None) -> list[str]:
+    """Remove the partition folders under `root` (decrypted/<kind>/<partition>) but `keep` whose newest file
+    is older than `max_age_hours`: what a failed load, or a decrypting step run alone, left behind. The
+    names of the folders removed, sorted."""
+    if not root.is_dir():
+        return []
+    cutoff = (time.time() if now is None else now) - max_age_hours * 3600
+    removed = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and p.name != keep):
+        newest = max((f.stat().st_mtime for f in folder.rglob("*")), default=folder.stat().st_mtime)
+        if newest < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder.name)
+    return removed
