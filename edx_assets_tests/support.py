@@ -1,9 +1,14 @@
-"""Plain helpers the tests share (fixtures stay in conftest.py): configurations, definitions, assets and
-resources built from a test's settings, without touching the process environment."""
+"""The one module of plain helpers the tests share (fixtures stay in conftest.py): configurations, definitions,
+assets and resources built from a test's settings, without touching the process environment; packages and
+deliveries built with real gpg and real zip files; independent readers of what the pipeline wrote."""
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import hmac
 import uuid
+import zipfile
 from collections.abc import Mapping
 from datetime import date
 from functools import lru_cache
@@ -15,9 +20,12 @@ from edx_assets.config import EdxConfig
 from edx_assets.definitions import build_defs, lineage_definitions
 from edx_assets.defs.common import Build
 from edx_assets.defs.resources import build_resources
+from edx_assets.edx import crypto
+from edx_assets.local.gpg_tools import SenderKeyring
 from edx_assets.local.sample_world import SampleSpec
 
-FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "edx-public"
+ROOT = Path(__file__).resolve().parents[1]  # the project: README, docs, deploy, workspace.yaml
+FIXTURES = ROOT.parent / "shared" / "fixtures" / "edx-public"
 SMALL_SPEC = SampleSpec(start=date(2026, 10, 4), end=date(2026, 10, 6), learners=40, events_per_day=300)
 
 
@@ -103,3 +111,76 @@ def expected_grade(world, enrollment, day: date) -> tuple[float, bool] | None:
     if certificate is not None:
         return certificate[1], certificate[1] >= enrollment.course.passing_grade
     return None
+
+
+def read_rows(path: Path) -> list[dict]:
+    """A CSV file's rows as the standard library reads them (every value text)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def expected_pseudonym(key: str, value: str) -> str:
+    """A pseudonym as its definition states it (HMAC-SHA256, 20 hex digits), computed with the standard library."""
+    return "p_" + hmac.new(key.encode(), value.encode(), hashlib.sha256).hexdigest()[:20]
+
+
+def materialization_metadata(result: dg.ExecuteInJobResult, key: str) -> dict:
+    """The metadata values of the last materialization of `key` in a run."""
+    mats = [e.materialization for e in result.get_asset_materialization_events() if e.asset_key == dg.AssetKey(key)]
+    return {k: v.value for k, v in mats[-1].metadata.items()}
+
+
+def encrypt_bytes(public_key: str, data: bytes, workdir: Path) -> bytes:
+    plain = workdir / "plain.tmp"
+    plain.write_bytes(data)
+    with crypto.gpg_home() as home:
+        ring = SenderKeyring(home, None)
+        recipient = ring.import_key(public_key)[0]
+        ring.encrypt_file(plain, workdir / "enc.tmp", recipient)
+    plain.unlink()
+    out = (workdir / "enc.tmp").read_bytes()
+    (workdir / "enc.tmp").unlink()
+    return out
+
+
+def make_package(path: Path, members: dict[str, bytes], public_key: str | None, top: str = "idbx-2026-10-04",
+                 compression: int = zipfile.ZIP_STORED) -> Path:
+    """A package zip: each member encrypted on its own (named `.gpg`) unless public_key is None."""
+    work = path.parent / (path.name + ".work")
+    work.mkdir(exist_ok=True)
+    with zipfile.ZipFile(path, "w", compression=compression) as archive:
+        for name, data in members.items():
+            if public_key is not None and not name.endswith(".failed"):
+                archive.writestr(f"{top}/{name}.gpg", encrypt_bytes(public_key, data, work))
+            else:
+                archive.writestr(f"{top}/{name}", data)
+    return path
+
+
+def dir_package(path: Path, folder: Path, public_key: str, top: str = "idbx-2026-10-04") -> Path:
+    """A package of every file in `folder` (for the public fixtures)."""
+    members = {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return make_package(path, members, public_key, top)
+
+
+def decrypted_packages(world, sundays: list[str], base: Path, public_key: str, private_key: str,
+                       passphrase: str, *, with_failed: bool) -> dict[str, tuple]:
+    """The world's packages of `sundays`, written, encrypted, then extracted and decrypted: sunday ->
+    (manifest, folder)."""
+    from datetime import date
+
+    from edx_assets.edx import course_package
+    from edx_assets.local.sample import write_package
+
+    out = {}
+    with crypto.gpg_home() as home:
+        enc = SenderKeyring(home, None)
+        recipient = enc.import_key(public_key)[0]
+        with crypto.keyring(private_key, passphrase) as ring:
+            for sunday in sundays:
+                zip_path = base / f"idbx-{sunday}.zip"
+                write_package(world, date.fromisoformat(sunday), enc, recipient, zip_path, base,
+                              with_failed=with_failed)
+                folder = base / sunday
+                out[sunday] = (course_package.extract_and_decrypt(zip_path, folder, ring), folder)
+    return out

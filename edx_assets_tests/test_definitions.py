@@ -11,6 +11,7 @@ from dagster_aws.s3 import S3Resource
 
 from edx_assets.config import ConfigError, EdxConfig
 from edx_assets.definitions import build_defs
+from edx_assets_tests.support import ROOT
 
 DEFS = build_defs(EdxConfig())
 SNAPSHOT = Path(__file__).with_name("asset_graph.json")
@@ -76,7 +77,7 @@ def test_lineage_assets_groups_and_kinds():
 def test_every_asset_module_is_named_after_its_asset():
     """One module per asset, named after it; a step that makes two assets (decrypting and loading) is in the
     module of the asset it ends with."""
-    folder = Path(__file__).parents[1].joinpath("edx_assets", "defs")
+    folder = ROOT / "edx_assets" / "defs"
     for spec in DEFS.resolve_all_asset_specs():
         made_with = {key.to_user_string() for key in DEFS.resolve_assets_def(spec.key).keys}
         assert any(list(folder.glob(f"*/{name}.py")) for name in made_with), spec.key
@@ -167,7 +168,7 @@ def test_dg_scaffold_defs_adds_an_asset_that_dg_list_defs_finds(tmp_path):
     import subprocess
     import sys
 
-    root = Path(__file__).resolve().parents[1]
+    root = ROOT
     copy = tmp_path / "project"
     copy.mkdir()
     shutil.copytree(root / "edx_assets", copy / "edx_assets", ignore=shutil.ignore_patterns("__pycache__"))

@@ -1,13 +1,14 @@
 """The production configuration in deploy/ parses and names Dagster classes that exist."""
 
 import importlib
-from pathlib import Path
 
 import yaml
 from dagster._config import process_config
 from dagster._core.instance.config import dagster_instance_config_schema, validate_concurrency_config
 
-DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
+from edx_assets_tests.support import ROOT
+
+DEPLOY = ROOT / "deploy"
 
 
 def _classes(node):

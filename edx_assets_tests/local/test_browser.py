@@ -16,10 +16,10 @@ import pytest
 from edx_assets.config import EdxConfig
 from edx_assets.definitions import build_defs
 from edx_assets.local.stack import LocalStack, free_port, read_env_file
+from edx_assets_tests.support import ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.services]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ROOT = Path(__file__).resolve().parents[1]
 SENSOR_INTERVAL = 5  # seconds, so that two sensor ticks pass within the test
 DAYS = [f"2026-10-{d:02d}" for d in range(4, 12)]
 WEEKS = ["2026-10-04", "2026-10-11"]

@@ -21,8 +21,7 @@ from pymongo import MongoClient
 from edx_assets.edx import course_load, crypto, event_load
 from edx_assets.local.sample_world import SampleSpec, SampleWorld
 from edx_assets.local.stack import LocalStack, free_port
-from edx_assets_tests.helpers import decrypted_packages
-from edx_assets_tests.support import assets, resources_for
+from edx_assets_tests.support import assets, decrypted_packages, resources_for
 
 pytestmark = pytest.mark.services  # real gpg, mongod or S3
 
@@ -288,7 +287,7 @@ def test_an_empty_delivered_file_is_a_clear_error(tmp_path, private_key, passphr
 def test_an_encrypted_empty_gzip_payload_loads_nothing_and_says_so(tmp_path, public_key, private_key, passphrase, db):
     import gzip
 
-    from edx_assets_tests.helpers import encrypt_bytes
+    from edx_assets_tests.support import encrypt_bytes
 
     source = tmp_path / "e.log.gz.gpg"
     source.write_bytes(encrypt_bytes(public_key, gzip.compress(b""), tmp_path))

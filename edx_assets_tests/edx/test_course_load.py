@@ -8,8 +8,7 @@ import pytest
 
 from edx_assets.edx import course_load, course_package, crypto, layout
 from edx_assets.local.sample_world import SampleSpec, SampleWorld
-from edx_assets_tests.helpers import decrypted_packages, dir_package, make_package
-from edx_assets_tests.support import FIXTURES
+from edx_assets_tests.support import FIXTURES, decrypted_packages, dir_package, make_package
 
 pytestmark = pytest.mark.services  # real gpg, mongod or S3
 

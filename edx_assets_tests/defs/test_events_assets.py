@@ -10,7 +10,7 @@ from pymongo import MongoClient
 
 from edx_assets.defs.events.paths import decrypted_event_log_path
 from edx_assets.edx import layout
-from edx_assets_tests.support import assets, config_of, resources_for
+from edx_assets_tests.support import assets, config_of, materialization_metadata, resources_for
 
 NAMES = ("raw_event_log", "decrypted_event_log", "eventos")
 
@@ -19,11 +19,6 @@ def _materialize(env, partition, *, raise_on_error=True, instance=None):
     return dg.materialize(assets(env, *NAMES), partition_key=partition, resources=resources_for(env),
                           instance=instance or dg.DagsterInstance.ephemeral(), raise_on_error=raise_on_error)
 
-
-def _meta(result, key: str) -> dict:
-    mats = [e.materialization for e in result.get_asset_materialization_events()
-            if e.asset_key == dg.AssetKey(key)]
-    return {k: v.value for k, v in mats[-1].metadata.items()}
 
 
 def test_a_day_lands_exactly_once_and_rerunning_changes_nothing(delivered_env, delivery, stack):
@@ -34,15 +29,15 @@ def test_a_day_lands_exactly_once_and_rerunning_changes_nothing(delivered_env, d
     db = MongoClient(stack.mongo_uri, tz_aware=True)[delivered_env["EDX_MONGO_DB"]]
     assert db.Eventos.count_documents({"_edx.partition": day}) == truth.valid
     assert db.Eventos_rejected.count_documents({"partition": day}) == truth.rejected
-    assert _meta(first, "eventos")["dagster/row_count"] == truth.valid
-    assert _meta(first, "raw_event_log")["downloaded"] is True
+    assert materialization_metadata(first, "eventos")["dagster/row_count"] == truth.valid
+    assert materialization_metadata(first, "raw_event_log")["downloaded"] is True
     checks = {c.check_name: c.passed for c in first.get_asset_check_evaluations()}
     assert checks == dict.fromkeys(checks, True) and len(checks) == 5  # incl. personal_data_as_store_mode
 
     ids = sorted(d["_id"] for d in db.Eventos.find({}, {"_id": 1}))
     second = _materialize(delivered_env, day)
-    assert _meta(second, "raw_event_log")["downloaded"] is False  # same ETag: no download
-    assert _meta(second, "eventos")["unchanged"] is True
+    assert materialization_metadata(second, "raw_event_log")["downloaded"] is False  # same ETag: no download
+    assert materialization_metadata(second, "eventos")["unchanged"] is True
     assert sorted(d["_id"] for d in db.Eventos.find({}, {"_id": 1})) == ids
     assert db.Eventos.count_documents({}) == truth.valid
 
@@ -52,7 +47,7 @@ def test_every_day_of_the_delivery_with_its_types_and_late_mobile_events(deliver
     db = MongoClient(stack.mongo_uri, tz_aware=True)[delivered_env["EDX_MONGO_DB"]]
     for day, truth in delivered.days.items():
         result = _materialize(delivered_env, day)
-        meta = _meta(result, "eventos")
+        meta = materialization_metadata(result, "eventos")
         assert meta["rejected"] == truth.rejected
         assert meta["syslog_prefixes_stripped"] == truth.prefixed
         by_type = {
@@ -89,7 +84,7 @@ def test_decrypted_file_is_private_kept_until_loaded_and_leftovers_expire(delive
                             instance=dg.DagsterInstance.ephemeral(), selection=["eventos"])
     assert not path.exists()  # loaded: removed by the step that made it
     assert not leftover.parent.exists()
-    assert _meta(result, "eventos")["dagster/row_count"] == delivery[0].days[day].valid
+    assert materialization_metadata(result, "eventos")["dagster/row_count"] == delivery[0].days[day].valid
 
 
 def test_a_missing_delivery_fails_naming_bucket_and_key(pipeline_env):
@@ -115,8 +110,8 @@ def test_a_replaced_object_is_downloaded_and_reloaded(pipeline_env, delivery, s3
     other = delivered.event_keys["2026-10-05"]
     s3_client.copy_object(Bucket=bucket, Key=key, CopySource={"Bucket": names["events"], "Key": other})
     result = _materialize(pipeline_env, day)
-    assert _meta(result, "raw_event_log")["downloaded"] is True
-    meta = _meta(result, "eventos")
+    assert materialization_metadata(result, "raw_event_log")["downloaded"] is True
+    meta = materialization_metadata(result, "eventos")
     assert meta["unchanged"] is False and meta["stale_documents_removed"] == delivered.days[day].valid
     db = MongoClient(stack.mongo_uri)[pipeline_env["EDX_MONGO_DB"]]
     assert db.Eventos.count_documents({"_edx.partition": day}) == delivered.days["2026-10-05"].valid

@@ -4,8 +4,6 @@ identity of the sample world is stored anywhere, every check passes, and the ret
 everything."""
 
 import csv
-import hashlib
-import hmac
 import json
 import os
 import sqlite3
@@ -26,6 +24,7 @@ from pymongo import MongoClient
 from edx_assets.local.sample_events import DayTruth, EventWriter
 from edx_assets.local.sample_world import SampleSpec, SampleWorld
 from edx_assets.local.stack import LocalStack, free_port, read_env_file
+from edx_assets_tests.support import ROOT, expected_pseudonym
 
 pytestmark = pytest.mark.services  # real gpg, mongod or S3
 
@@ -64,7 +63,7 @@ def demo(tmp_path_factory):
         run = subprocess.run(
             [sys.executable, "-m", "edx_assets.cli", "--home", str(home), "demo", "--end", END,
              "--learners", "30", "--events-per-day", "120", "--retired-by-edx", str(RETIRED_BY_EDX)],
-            env=env, capture_output=True, timeout=900, cwd=Path(__file__).resolve().parents[1],
+            env=env, capture_output=True, timeout=900, cwd=ROOT,
         )
         assert run.returncode == 0, run.stdout.decode()[-3000:] + run.stderr.decode()[-3000:]
         client = MongoClient(read_env_file(stack.env_file)["EDX_MONGO_URI"])
@@ -141,15 +140,12 @@ def _text_of(path: Path, data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def _pseudonym(value: str) -> str:
-    return "p_" + hmac.new(PSEUDONYM_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()[:20]
-
 
 def test_pseudonymized_storage_holds_no_identity_in_any_collection_or_file(demo):
     home, stack, db = demo["home"], demo["stack"], demo["db"]
     identities = _identities()
     leaks, pseudonyms_seen = [], set()
-    some_pseudonyms = {_pseudonym(lr.username) for lr in WORLD.learners[2:12]}
+    some_pseudonyms = {expected_pseudonym(PSEUDONYM_KEY, lr.username) for lr in WORLD.learners[2:12]}
     for name in db.list_collection_names():  # the whole database, document by document
         for doc in db[name].find():
             text = json_util.dumps(doc, ensure_ascii=False)
@@ -219,7 +215,7 @@ def test_a_retired_learner_is_absent_everywhere_after_the_run(demo, user_id, sou
             if n:
                 left[name] = n
     assert left == {}
-    assert db.Eventos.count_documents({"username": _pseudonym(learner.username)}) == 0
+    assert db.Eventos.count_documents({"username": expected_pseudonym(PSEUDONYM_KEY, learner.username)}) == 0
     # Every line of the two learners is accounted for: counted as `retired` in the days' load records.
     retired = sum(r.get("retired", 0) for r in db["_edx_loads"].find({"_id": {"$regex": "^Eventos:"}}))
     assert retired == _events_of(RETIRED) + _events_of(RETIRED_BY_EDX) and _events_of(user_id) > 0

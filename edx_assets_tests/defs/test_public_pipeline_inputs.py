@@ -32,8 +32,16 @@ import pytest
 from edx_assets.edx import crypto, layout
 from edx_assets.local.gpg_tools import SenderKeyring
 from edx_assets_tests import peers
-from edx_assets_tests.helpers import make_package
-from edx_assets_tests.support import DAILY, FIXTURES, REPORTS, UPSTREAM, materialize, new_buckets
+from edx_assets_tests.support import (
+    DAILY,
+    FIXTURES,
+    REPORTS,
+    UPSTREAM,
+    make_package,
+    materialize,
+    new_buckets,
+    read_rows,
+)
 
 pytestmark = pytest.mark.services
 
@@ -156,10 +164,6 @@ def _deliver(s3_client, public_key: str, names: dict[str, str], work: Path) -> N
         s3_client.upload_file(str(package), names["courses"], layout.course_package_key("edx", date.fromisoformat(sunday)))
 
 
-def _read(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
-
 
 @pytest.fixture(scope="module")
 def run(stack, s3_client, public_key, mongo_client, tmp_path_factory):
@@ -181,7 +185,7 @@ def run(stack, s3_client, public_key, mongo_client, tmp_path_factory):
             assert materialize(env, day, instance, DAILY, graph=DAILY).success
         materialize(env, ENGAGEMENT_WEEK, instance, UPSTREAM[3:], graph=UPSTREAM[3:])
         materialize(team_env, ENGAGEMENT_WEEK, instance, ["learner_totals", "engagement_segments"])
-        with_team = _read(reports / ENGAGEMENT_WEEK / "engagement_segments.csv")
+        with_team = read_rows(reports / ENGAGEMENT_WEEK / "engagement_segments.csv")
         materialize(env, ENGAGEMENT_WEEK, instance, ["engagement_segments"])
         materialize(env, LAST_WEEK, instance, UPSTREAM[3:], graph=UPSTREAM[3:])
         result = materialize(env, LAST_WEEK, instance, REPORTS)
@@ -210,7 +214,7 @@ def test_every_report_of_a_week_without_events_and_of_a_course_without_structure
 def test_old_style_video_ids_match_the_course_structure(run):
     """Events name DemoX's videos `i4x-edX-DemoX-video-<name>`, its structure `i4x://edX/DemoX/video/<name>`:
     one row per video, named, with the viewers the raw events give (course team left out)."""
-    rows = [r for r in _read(run["week"] / "video_engagement.csv") if r["course_id"] == DEMOX]
+    rows = [r for r in read_rows(run["week"] / "video_engagement.csv") if r["course_id"] == DEMOX]
     assert Counter(r["video_id"] for r in rows) == Counter({f"i4x://edX/DemoX/video/{n}": 1 for n in {
         peers.block_name(e["payload"]["id"]) for e in EVENTS if e["course"] == DEMOX and e["type"] in peers.PLAYS}})
     team = _team(DEMOX)
@@ -219,7 +223,7 @@ def test_old_style_video_ids_match_the_course_structure(run):
         viewers = {e["user"] for e in EVENTS if e["course"] == DEMOX and e["type"] in peers.PLAYS
                    and peers.block_name(e["payload"]["id"]) == name and e["user"] not in team}
         assert row["video_name"] == f"Video {name[:6]}" and int(row["viewers"]) == len(viewers), row
-    segments = [r for r in _read(run["week"] / "video_segments.csv") if r["course_id"] == DEMOX]
+    segments = [r for r in read_rows(run["week"] / "video_segments.csv") if r["course_id"] == DEMOX]
     assert segments and all(r["video_name"] and r["video_id"].startswith("i4x://") for r in segments)
 
 
@@ -236,7 +240,7 @@ def test_video_timeline_follows_the_pipelines_viewings_after_seeks(run):
     pauses): views and viewers per 5-second segment are those numbers."""
     vectors = _pipeline_expectation()
     assert len(vectors) == 3
-    rows = {int(r["segment"]): r for r in _read(run["week"] / "video_segments.csv")
+    rows = {int(r["segment"]): r for r in read_rows(run["week"] / "video_segments.csv")
             if r["course_id"] == DEMOX and peers.block_name(r["video_id"]) == TIMELINE_VIDEO}
     assert sorted(rows) == list(range(5))
     for segment, row in rows.items():
@@ -259,7 +263,7 @@ def _viewers_per_segment(course: str, name: str, team: set[int]) -> dict[int, se
 
 
 def test_a_video_duration_nobody_reported_is_inferred_as_the_pipeline_does(run):
-    row = next(r for r in _read(run["week"] / "video_engagement.csv")
+    row = next(r for r in read_rows(run["week"] / "video_engagement.csv")
                if r["course_id"] == DEMOX and peers.block_name(r["video_id"]) == TIMELINE_VIDEO)
     users = _viewers_per_segment(DEMOX, TIMELINE_VIDEO, _team(DEMOX))
     final = peers.final_segment({s: len(u) for s, u in users.items()})
@@ -333,7 +337,7 @@ def test_engagement_segments_follow_the_pipelines_ranges_and_the_course_team_swi
     """The week of the module-engagement logs: with EDX_REPORTS_INCLUDE_COURSE_TEAM DemoX's learners (all
     edX staff in the devstack dumps) are counted, without it they are not; a learner alone in a course
     (Demo_Course_2015) is in no high range; every label is the pipeline's, recounted from the raw logs."""
-    default = _read(run["engagement"] / "engagement_segments.csv")
+    default = read_rows(run["engagement"] / "engagement_segments.csv")
     with_team = run["segments_with_team"]
     assert not [r for r in default if r["course_id"] == DEMOX]
     courses = {r["course_id"] for r in with_team}
@@ -375,7 +379,7 @@ def test_enrollment_daily_follows_each_learners_mode(run):
     """enrollment_trends_tracking.log: learner 2 enrolls in audit and unenrolls in an event saying honor;
     problem_response_tracking.log: mode changes. At each reported day, `cumulative` is the learners
     enrolled in that mode at the day's end, as the pipeline counts them."""
-    rows = _read(run["week"] / "enrollment_daily.csv")
+    rows = read_rows(run["week"] / "enrollment_daily.csv")
     checked = 0
     for course in (OPEN_DEMOX, DEMOX):
         states = _enrollment_states(course)
@@ -408,7 +412,7 @@ def test_geography_keeps_no_ip_apart_from_an_ip_it_cannot_place(run):
     for e in EVENTS:
         if e["user"] is not None and e["ip"]:
             ips[e["user"]].add(e["ip"])
-    rows = _read(run["week"] / "geography.csv")
+    rows = read_rows(run["week"] / "geography.csv")
     for course in {r["course_id"] for r in rows}:
         expected: Counter = Counter()
         for user in _enrolled(course) - _team(course):
@@ -419,7 +423,7 @@ def test_geography_keeps_no_ip_apart_from_an_ip_it_cannot_place(run):
 
 
 def test_retention_marks_weeks_only_partly_delivered(run):
-    rows = _read(run["week"] / "retention_by_cohort.csv")
+    rows = read_rows(run["week"] / "retention_by_cohort.csv")
     assert rows
     for row in rows:
         start = date.fromisoformat(row["cohort_week"]) + timedelta(weeks=int(row["week_number"]))
@@ -447,7 +451,7 @@ def test_answer_distribution_gives_the_text_the_learner_saw_beside_its_id(run):
         answers.sort(key=lambda a: a[0])
         first[answers[0][1]] += 1
         last[answers[-1][1]] += 1
-    rows = [r for r in _read(run["week"] / "answer_distribution.csv") if r["course_id"] == OPEN_DEMOX]
+    rows = [r for r in read_rows(run["week"] / "answer_distribution.csv") if r["course_id"] == OPEN_DEMOX]
     got_first = Counter({(r["part_id"], r["answer_value"], r["answer_value_id"], r["correct"]):
                          int(r["first_response_count"]) for r in rows if r["first_response_count"] != "0"})
     got_last = Counter({(r["part_id"], r["answer_value"], r["answer_value_id"], r["correct"]):
@@ -461,7 +465,7 @@ def test_person_course_carries_upgrades_groups_and_teams_from_edx_s_own_files(ru
     problem_response_tracking.log changes learners' modes: person_course says who upgraded when (the first
     mode change into verified), their A/B group (no user_partitions in the structure: named by id) and team,
     read here from the raw files with json and csv."""
-    rows = {(r["course_id"], int(r["user_id"])): r for r in _read(run["week"] / "person_course.csv")}
+    rows = {(r["course_id"], int(r["user_id"])): r for r in read_rows(run["week"] / "person_course.csv")}
     upgrades: dict[tuple[str, int], datetime] = {}
     for e in EVENTS:
         if e["type"] == "edx.course.enrollment.mode_changed" and e["payload"].get("mode") == "verified":

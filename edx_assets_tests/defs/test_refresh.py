@@ -25,10 +25,8 @@ from edx_assets.edx import eventos_schema as ev
 from edx_assets.local.dagster_home import DAGSTER_YAML
 from edx_assets.local.sample import SampleSpec, generate_delivery, s3_uploader, write_event_log
 from edx_assets.local.sample_world import SampleWorld
-from edx_assets_tests.helpers import encrypt_bytes
-from edx_assets_tests.support import defs_of
+from edx_assets_tests.support import ROOT, defs_of, encrypt_bytes
 
-ROOT = Path(__file__).resolve().parents[1]
 SPEC = SampleSpec(start=date(2026, 10, 4), end=date(2026, 10, 18), learners=12, events_per_day=60)
 DAYS = ["2026-10-04", "2026-10-05", "2026-10-06", "2026-10-12"]  # delivered; the other days are not
 WEEKS = ["2026-10-04", "2026-10-11", "2026-10-18"]

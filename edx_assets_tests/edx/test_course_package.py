@@ -7,7 +7,7 @@ import pytest
 
 from edx_assets.edx import course_package, crypto
 from edx_assets.local.gpg_tools import SenderKeyring
-from edx_assets_tests.helpers import make_package
+from edx_assets_tests.support import make_package
 
 pytestmark = pytest.mark.services  # real gpg, mongod or S3
 

@@ -1,0 +1,1 @@
+"""Tests of edx_assets/defs/: the assets, jobs, sensors and automation, materialized by Dagster."""

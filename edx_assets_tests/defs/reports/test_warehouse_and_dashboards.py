@@ -1,0 +1,142 @@
+"""The SQL warehouse and the course dashboards (opened from disk in Chromium with the network cut off)."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from edx_assets_tests.defs.reports.truth import MIN_CELL, WEEK, WORLD, readme_queries
+from edx_assets_tests.support import ROOT, read_rows
+
+
+def test_warehouse_holds_every_report_of_the_week_as_typed_tables(run):
+    import subprocess
+    import sys
+
+    import duckdb
+
+    database = run["dir"].parents[1] / "warehouse" / "edx.duckdb"
+    files = {p.name: p for p in run["dir"].glob("*.csv") if not p.name.endswith("_active_users.csv")}
+    assert len(files) >= 18
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        for name, path in files.items():
+            table = re.sub(r"_\d{4}-\d{2}-\d{2}$", "", name.removesuffix(".csv"))
+            rows = len(read_rows(path))
+            assert con.execute(f'select count(*) from "{table}" where week = date \'{WEEK}\'').fetchone()[0] == rows
+            assert con.execute(f'select count(*) from "latest_{table}"').fetchone()[0] == rows, table
+            assert (run["dir"] / "parquet" / f"{table}.parquet").is_file()
+        types = dict(con.execute("select column_name, data_type from information_schema.columns "
+                                 "where table_name = 'person_course'").fetchall())
+        assert (types["week"], types["nevents"], types["first_event"], types["grade"], types["username"]) == (
+            "DATE", "BIGINT", "TIMESTAMP", "DOUBLE", "VARCHAR")
+        # The README's queries run, and the funnel is person_course's (read with the csv module).
+        funnel, active, wrong = (con.execute(q).fetchall() for q in readme_queries())
+        people = [r for r in read_rows(run["dir"] / "person_course.csv") if r["is_course_team"] == "0"]
+        for course_id, registered, viewed, _explored, certified in funnel:
+            mine = [r for r in people if r["course_id"] == course_id]
+            assert (registered, viewed, certified) == (
+                len(mine), sum(r["viewed"] == "1" for r in mine), sum(r["certified"] == "1" for r in mine))
+        assert len(funnel) == len(WORLD.courses) and active and wrong
+        assert all(row[3] for row in wrong)  # answer values, most frequent first
+    finally:
+        con.close()
+    cli = Path(sys.executable).parent / "duckdb"
+    out = subprocess.run([str(cli), "-readonly", str(database), "select count(*) from latest_person_course"],
+                         capture_output=True, text=True, check=True).stdout
+    assert str(len(read_rows(run["dir"] / "person_course.csv"))) in out
+
+
+@pytest.mark.browser
+def test_dashboards_open_offline_with_every_chart_drawn_and_no_personal_data(run, tmp_path):
+    import os
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    folder = run["dir"] / "dashboards"
+    pages = sorted(folder.glob("*.html"))
+    assert len(pages) == len(WORLD.courses) + 1 and (folder / "index.html") in pages
+    for page_path in pages:  # only aggregates: no learner's username, e-mail or name
+        text = page_path.read_text(encoding="utf-8")
+        assert "<script" not in text and not re.search(r"(src|href)=\"https?:", text)  # nothing to fetch
+        for learner in WORLD.learners:
+            assert learner.username not in text and learner.email not in text
+        for tile in re.findall(r"<strong>([^<]*)</strong>", text):  # no headline of 1 to 4 learners
+            assert tile == f"&lt; {MIN_CELL}" or "%" in tile or int(tile.replace(".", "")) in (0, *range(MIN_CELL, 10**7))
+        assert re.search(r'class="suppressed" data-hidden="\d+"', text)
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    requested, errors = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        context = browser.new_context(viewport={"width": 1500, "height": 1000}, offline=True)
+        context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
+                      else (requested.append(route.request.url), route.abort()))
+        page = context.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        course = WORLD.courses[0]
+        shots = {"dashboard_course.png": next(p for p in pages if p.name != "index.html" and
+                                              course.cid.number.lower().replace(".", "_") in p.name),
+                 "dashboard_portfolio.png": folder / "index.html"}
+        for page_path in pages:
+            page.goto(page_path.as_uri())
+            figures = page.locator("figure.chart")
+            assert figures.count() == (3 if page_path.name == "index.html" else 8), page_path.name
+            for i in range(figures.count()):
+                figure = figures.nth(i)
+                marks = figure.locator("svg g[class*='mark-'] path, svg g[class*='mark-'] line").count()
+                # drawn whenever something is left to draw once cells of 1 to 4 learners are left out
+                assert (marks > 0) == (figure.get_attribute("data-rows") != "0"), (
+                    page_path.name, figure.get_attribute("data-chart"))
+                assert "2026-10-11" in figure.locator("figcaption").inner_text()
+            assert page.locator("html").get_attribute("lang") == "es"
+            for name, wanted in shots.items():
+                if wanted == page_path:
+                    page.screenshot(path=str(tmp_path / name), full_page=True)
+        browser.close()
+    assert requested == [] and errors == []
+    for name in ("dashboard_course.png", "dashboard_portfolio.png"):
+        data = (tmp_path / name).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000
+        if os.environ.get("EDX_UPDATE_SCREENSHOTS"):  # refresh the README's pictures
+            shutil.copy(tmp_path / name, ROOT / "docs" / name)
+
+
+def test_no_dashboard_figure_describes_fewer_than_min_cell_learners(run, tmp_path):
+    """Every chart's data as drawn (the pages built again from the run's files): each learner count is 0 or at
+    least EDX_MIN_CELL, and what was left out is counted on the page; with EDX_MIN_CELL=1 nothing is."""
+    import shutil
+
+    from edx_assets.edx import dashboards
+
+    folder = tmp_path / WEEK
+    shutil.copytree(run["dir"], folder)
+    counts = {"enrollment": ["cumulative_enrollments"], "weekly_active": ["active"], "funnel": ["learners"],
+              "grades": ["learners"], "video_completion": ["viewers", "completers"], "dropoff": ["viewers"],
+              "hardest": ["learners_attempted"], "countries": ["registered"],
+              "p_registered": ["registered"], "p_certified": ["registered", "certified"], "p_at_risk": ["at_risk"]}
+    pages = dashboards.build(folder, run["dir"].parent, "en", "2026-10-11", MIN_CELL)
+    assert sum(p.hidden for p in pages) > 0
+    all_hidden = 0
+    for page in pages:  # a chart with data but none of it shown says so, not "no data yet"
+        text = page.path.read_text(encoding="utf-8")
+        for key in (k for k, frame in page.drawn.items() if frame.height == 0):
+            block = text.split(f'data-chart="{key}"', 1)[1].split("</figure>", 1)[0]
+            hidden = page.hidden_in.get(key, 0) > 0
+            all_hidden += hidden
+            assert ("Hidden: every value describes fewer than 5 learners" in block) == hidden, (page.path.name, key)
+            assert ("No data yet" in block) == (not hidden), (page.path.name, key)
+    assert all_hidden > 0  # the small world has such charts (a course's few certificates' grades)
+    for page in pages:
+        for key, frame in page.drawn.items():
+            for column in counts[key]:
+                values = [float(v) for v in frame.get_column(column).to_list()]
+                assert all(v == 0 or v >= MIN_CELL for v in values), (page.path.name, key, column)
+    whole = dashboards.build(folder, run["dir"].parent, "en", "2026-10-11", 1)
+    # with EDX_MIN_CELL=1 only what geography's file already emptied (its countries of 1 to 4) stays out
+    emptied_at_source = sum(1 for r in read_rows(folder / "geography.csv") if not r["registered"])
+    assert sum(p.hidden for p in whole) == emptied_at_source < sum(p.hidden for p in pages)
+    assert sum(f.height for p in whole for f in p.drawn.values()) > sum(f.height for p in pages for f in p.drawn.values())
