@@ -1,4 +1,4 @@
-"""The Dagster UI over the code location right after a demo, as an engineer would meet it: the demo's runs
+"""The Dagster UI over the code location right after the shared demo (conftest.py), as an engineer would meet it: the demo's runs
 are the code location's runs, the sensors request nothing already loaded, one asset can be materialized
 alone for one day as the UI does it, every table shows typed columns, and the pages render in Chromium."""
 
@@ -15,14 +15,13 @@ import pytest
 
 from edx_assets.config import EdxConfig
 from edx_assets.definitions import build_defs
-from edx_assets.local.stack import LocalStack, free_port, read_env_file
+from edx_assets.local.stack import free_port, read_env_file
+from edx_assets_tests.local.demo_world import DAYS, WEEKS
 from edx_assets_tests.support import ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.services]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SENSOR_INTERVAL = 5  # seconds, so that two sensor ticks pass within the test
-DAYS = [f"2026-10-{d:02d}" for d in range(4, 12)]
-WEEKS = ["2026-10-04", "2026-10-11"]
 REPOSITORY_LABEL = "__repository__@edx_assets"
 
 
@@ -55,19 +54,11 @@ def _runs(url: str) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def ui(tmp_path_factory):
-    """`edx-assets demo` over a week and a day, then the webserver and the daemon over its DAGSTER_HOME
-    (what `make dev` starts), with sensors looking every few seconds."""
-    home = tmp_path_factory.mktemp("ui") / "edx-local"
-    ports = {"EDX_LOCAL_MONGO_PORT": str(free_port()), "EDX_LOCAL_S3_PORT": str(free_port())}
-    env = {**os.environ, **ports}
-    env.pop("DAGSTER_HOME", None)
-    demo = subprocess.run([sys.executable, "-m", "edx_assets.cli", "--home", str(home), "demo", "--end", DAYS[-1],
-                           "--learners", "30", "--events-per-day", "120"],
-                          env=env, capture_output=True, timeout=900, cwd=ROOT)
-    assert demo.returncode == 0, demo.stdout.decode()[-3000:] + demo.stderr.decode()[-3000:]
-    stack = LocalStack(home=home, mongo_port=int(ports["EDX_LOCAL_MONGO_PORT"]), s3_port=int(ports["EDX_LOCAL_S3_PORT"]))
-    served = {**env, **read_env_file(stack.env_file), "EDX_SENSOR_INTERVAL_SECONDS": str(SENSOR_INTERVAL)}
+def ui(demo):
+    """The webserver and the daemon over the shared demo's DAGSTER_HOME, with its settings (what `make dev`
+    starts), with sensors looking every few seconds."""
+    stack = demo["stack"]
+    served = {**demo["env"], **read_env_file(stack.env_file), "EDX_SENSOR_INTERVAL_SECONDS": str(SENSOR_INTERVAL)}
     bin_dir = Path(sys.executable).parent
     port = free_port()
     web = _start([str(bin_dir / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port), "-w", "workspace.yaml"],
@@ -87,11 +78,10 @@ def ui(tmp_path_factory):
                 raise RuntimeError(f"dagster-webserver did not start: {(stack.log_dir / 'webserver.log').read_text()[-2000:]}")
             time.sleep(1)
         _graphql(url, "mutation { setNuxSeen }")  # the first-visit dialog would cover the page
-        yield {"url": url, "stack": stack, "demo_stdout": demo.stdout.decode()}
+        yield {"url": url, "stack": stack}
     finally:
         _stop(daemon)
         _stop(web)
-        stack.down()
 
 
 def _sensor_ticks(url: str, name: str) -> list[dict]:

@@ -1,14 +1,11 @@
-"""The whole demo, run once with MongoDB authentication, EDX_STORE_PII=pseudonymize, a learner edX retired in
+"""The shared demo (conftest.py), run once with MongoDB authentication, EDX_STORE_PII=pseudonymize, a learner edX retired in
 its packages and a partner's list of retired learners: secrets never leak, decrypted files never linger, no
 identity of the sample world is stored anywhere, every check passes, and the retired learners are gone from
 everything."""
 
 import csv
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -17,24 +14,14 @@ import duckdb
 import polars as pl
 import pytest
 from bson import json_util
-from dagster._core.events import DagsterEventType
-from dagster._core.instance.ref import InstanceRef
 from pymongo import MongoClient
 
 from edx_assets.local.sample_events import DayTruth, EventWriter
-from edx_assets.local.sample_world import SampleSpec, SampleWorld
-from edx_assets.local.stack import LocalStack, free_port, read_env_file
-from edx_assets_tests.support import ROOT, expected_pseudonym
+from edx_assets.local.stack import read_env_file
+from edx_assets_tests.local.demo_world import PSEUDONYM_KEY, RETIRED, RETIRED_BY_EDX, WORLD
+from edx_assets_tests.support import expected_pseudonym
 
 pytestmark = pytest.mark.services  # real gpg, mongod or S3
-
-END = "2026-10-11"
-RETIRED_BY_EDX = 10  # retired by edX: `retired__user_…` in the packages' auth_user
-WORLD = SampleWorld(SampleSpec(end=date.fromisoformat(END), learners=30, events_per_day=120,
-                               retired_by_edx=(RETIRED_BY_EDX,)))
-PSEUDONYM_KEY = "pseudonym-key-7c41e09b2d"
-RETIRED = 6  # listed by the partner: a learner with events on most days, two enrollments and forum posts
-
 
 def _files(root: Path, skip: set[Path]):
     """Every file under `root` but `skip`, with its bytes (a sqlite sidecar, `-shm` or `-wal`, may vanish
@@ -45,32 +32,6 @@ def _files(root: Path, skip: set[Path]):
                 yield path, path.read_bytes()
             except FileNotFoundError:
                 continue
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("private-demo")
-    home = tmp / "edx-local"
-    retired_file = tmp / "retired.txt"
-    retired_file.write_text(f"# deletion requests received by the partner\n{RETIRED}\n")
-    env = {**os.environ, "EDX_LOCAL_MONGO_AUTH": "1", "EDX_LOCAL_MONGO_PORT": str(free_port()),
-           "EDX_LOCAL_S3_PORT": str(free_port()), "EDX_STORE_PII": "pseudonymize",
-           "EDX_REPORTS_PSEUDONYM_KEY": PSEUDONYM_KEY, "EDX_RETIRED_LEARNERS_FILE": str(retired_file)}
-    env.pop("DAGSTER_HOME", None)
-    stack = LocalStack(home=home, mongo_port=int(env["EDX_LOCAL_MONGO_PORT"]),
-                       s3_port=int(env["EDX_LOCAL_S3_PORT"]), mongo_auth=True)
-    try:
-        run = subprocess.run(
-            [sys.executable, "-m", "edx_assets.cli", "--home", str(home), "demo", "--end", END,
-             "--learners", "30", "--events-per-day", "120", "--retired-by-edx", str(RETIRED_BY_EDX)],
-            env=env, capture_output=True, timeout=900, cwd=ROOT,
-        )
-        assert run.returncode == 0, run.stdout.decode()[-3000:] + run.stderr.decode()[-3000:]
-        client = MongoClient(read_env_file(stack.env_file)["EDX_MONGO_URI"])
-        yield {"run": run, "home": home, "stack": stack, "db": client.edx}
-        client.close()
-    finally:
-        stack.down()
 
 
 def test_demo_with_auth_leaks_no_secret_anywhere(demo):
@@ -163,9 +124,9 @@ def test_pseudonymized_storage_holds_no_identity_in_any_collection_or_file(demo)
 
 
 def _check_evaluations(home: Path) -> list:
-    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home / "dagster"))) as instance:
+    with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
         return [record.dagster_event.asset_check_evaluation_data for run in instance.get_runs()
-                for record in instance.all_logs(run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)]
+                for record in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)]
 
 
 def test_every_check_passes_with_pseudonymized_storage(demo):
