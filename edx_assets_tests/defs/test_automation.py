@@ -139,8 +139,9 @@ def test_a_cli_backfill_gives_the_same_collection_as_scheduled_runs(delivered_en
     (home / "dagster.yaml").write_text(
         "run_coordinator:\n  module: dagster._core.run_coordinator\n  class: DefaultRunCoordinator\n"
         "telemetry:\n  enabled: false\n")
+    # Each run in its own process (the default run launcher), its steps in that process (no isolation needed).
     env = {**os.environ, **delivered_env, "DAGSTER_HOME": str(home), "EDX_MONGO_DB": scheduled_db + "_bf",
-           "EDX_DATA_DIR": str(tmp_path / "bf-data")}
+           "EDX_DATA_DIR": str(tmp_path / "bf-data"), "EDX_EXECUTOR": "in_process"}
     subprocess.run([os.path.join(os.path.dirname(sys.executable), "dagster"), "job", "backfill",
                     "-m", "edx_assets.definitions", "-j", "daily_events_job", "--partitions", ",".join(days),
                     "--noprompt"], env=env, check=True, capture_output=True, timeout=300)
