@@ -111,6 +111,7 @@ def _run_day(config: EdxConfig, job: str, day: str, tags: dict[str, str]) -> tup
     result = _DEFS[config].resolve_job_def(job).execute_in_process(
         partition_key=day, instance=dg.DagsterInstance.get(), tags=tags, raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
-    loaded = result.asset_materializations_for_node("eventos")
+    loaded = [e.materialization for e in result.get_asset_materialization_events()
+              if e.asset_key == dg.AssetKey("eventos")]
     events = int(loaded[0].metadata["dagster/row_count"].value) if loaded else 0
     return day, result.success, result.run_id, events, time.perf_counter() - started

@@ -102,7 +102,7 @@ def test_a_transient_mongodb_failure_is_retried_and_the_day_completes(delivered_
                             partition_key="2026-10-04", resources=resources, instance=dg.DagsterInstance.ephemeral())
     assert result.success
     retried = [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
-    assert [e.step_key for e in retried] == ["eventos"]
+    assert [e.step_key for e in retried] == ["decrypt_and_load_event_log"]  # the step that loads eventos
     db = MongoClient(stack.mongo_uri)[delivered_env["EDX_MONGO_DB"]]
     assert db.Eventos.count_documents({}) == delivery[0].days["2026-10-04"].valid
 

@@ -15,7 +15,10 @@ before), and the reports of those weeks. Every derived asset carries the conditi
   totals and reports are refreshed together and the following weeks in the same backfill, in dependency
   order (the sensor emits a backfill when a tick asks for more than one partition of an asset);
 - never while the partition or a dependency is being computed; weekly assets are not held back by days
-  missing in the windows they read (days edX never delivered are reported by checks, not waited for).
+  missing in the windows they read (days edX never delivered are reported by checks, not waited for);
+- a weekly report that reads the carried tables also waits while their own inputs are being computed:
+  learner_ips follows the day's events and learner_totals its learner_day a step later, and the week's
+  report is computed once, on both.
 """
 
 import dagster as dg
@@ -37,13 +40,20 @@ def refresh(*, weekly: bool, carried_input: bool = False) -> dg.AutomationCondit
     would compute those weeks twice, once on stale totals."""
     updated = AC.any_deps_updated().ignore(DAILY) if carried_input else AC.any_deps_updated()
     deps_missing = AC.any_deps_missing().ignore(DAILY) if weekly else AC.any_deps_missing()
-    return (
+    condition = (
         ~AC.missing()
         & updated.since_last_handled()
         & ~deps_missing
         & ~AC.any_deps_in_progress()
         & ~AC.in_progress()
-    ).with_label("refresh when an input changed" + (" (days through the carried weeks)" if carried_input else ""))
+    )
+    if carried_input:
+        # learner_ips reacts to the day's events, learner_totals to its learner_day a step later: wait while
+        # an input's own inputs are being (or about to be) computed, so both carried tables of a week are
+        # current before the week's report is computed, once.
+        condition = condition & ~AC.any_deps_match(AC.any_deps_match(AC.will_be_requested() | AC.in_progress()))
+    return condition.with_label(
+        "refresh when an input changed" + (" (days through the carried weeks)" if carried_input else ""))
 
 
 def condition_for(spec: dg.AssetSpec) -> dg.AutomationCondition | None:
