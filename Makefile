@@ -22,9 +22,11 @@ install: $(STAMP)
 demo: install
 	$(BIN)/edx-assets demo
 
-## test: the whole test suite against real services (the tests start and stop their own)
+## test: the whole test suite against real services (the tests start and stop their own), in TEST_WORKERS
+## processes (each with its own mongod and S3; a module, or a folder sharing one run, stays in one process)
+TEST_WORKERS ?= 2
 test: install browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 ## unit: the tests that need no service (no mongod, S3 or gpg), in seconds
 unit: install

@@ -24,10 +24,20 @@ from edx_assets_tests.support import SMALL_SPEC, new_buckets
 SERVICE_FIXTURES = {"stack"}
 
 
+# Folders whose tests share one run through a package-scoped fixture: they stay in one worker process.
+SHARED_RUN_FOLDERS = ("defs/reports", "local")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
     for item in items:
         if SERVICE_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.services)
+        # `make test` (pytest-xdist, --dist loadgroup) sends each group to one worker: a module's tests share
+        # its module-scoped fixtures, a shared-run folder's tests its package-scoped one.
+        module = item.path.relative_to(here)
+        folder = module.parent.as_posix()
+        item.add_marker(pytest.mark.xdist_group(folder if folder in SHARED_RUN_FOLDERS else module.as_posix()))
 
 
 @pytest.fixture(scope="session")
