@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -15,7 +16,7 @@ from dagster_aws.s3 import S3Resource
 
 from edx_assets.config import EdxConfig
 from edx_assets.defs.partitions import daily_partitions, weekly_partitions
-from edx_assets.edx import arrivals, landing
+from edx_assets.edx import arrivals, handoff, landing
 from edx_assets.edx.crypto import CorruptPayloadError, DecryptionError
 from edx_assets.edx.landing import DeliveryMissingError, LandedObject, S3AccessError
 
@@ -202,3 +203,12 @@ def arrival_requests(context: dg.SensorEvaluationContext, objects: list[dict], d
     if landed:
         context.log.info(f"already landed with the same ETag, not requested again: {sorted(landed)}")
     return dg.SensorResult(run_requests=requests, asset_events=deliveries, cursor=json.dumps(next_cursor))
+
+
+def expire_decrypted(context: dg.AssetExecutionContext, root: Path, config: EdxConfig) -> list[str]:
+    """Remove what failed or partial runs of a decrypting step left under `root` (decrypted/<kind>/), the
+    current partition's folder aside, after EDX_DECRYPTED_RETENTION_HOURS; the partitions removed."""
+    expired = handoff.expire(root, context.partition_key, config.decrypted_retention_hours)
+    if expired:
+        context.log.info(f"decrypted partitions left by earlier runs removed: {', '.join(expired)}")
+    return expired

@@ -16,6 +16,7 @@ from edx_assets.defs.common import (
     TRANSIENT_RETRY,
     Build,
     counts_table,
+    expire_decrypted,
     markdown_table,
     permanent_failures,
     table_schema,
@@ -25,7 +26,7 @@ from edx_assets.defs.courses.paths import MANIFEST, decrypted_package_dir, lande
 from edx_assets.defs.partitions import partition_day
 from edx_assets.defs.resources import GpgResource, MongoResource, PrivacyResource, WorkspaceResource
 from edx_assets.defs.versions import VERSIONED
-from edx_assets.edx import course_load, course_package, handoff
+from edx_assets.edx import course_load, course_package
 from edx_assets.edx.course_package import Manifest
 
 DECRYPTED_DESCRIPTION = """Every member of the week's package, safely extracted and decrypted into private files.
@@ -95,9 +96,7 @@ def build(ctx: Build) -> dg.Definitions:
         partition = context.partition_key
         selected = {key.to_user_string() for key in context.selected_asset_keys}
         target = decrypted_package_dir(config, workspace, partition)
-        expired = handoff.expire(target.parent.parent, partition, config.decrypted_retention_hours)
-        if expired:
-            context.log.info(f"decrypted weeks left by earlier runs removed: {', '.join(expired)}")
+        expired = expire_decrypted(context, target.parent.parent, config)
         if "decrypted_course_package" in selected:
             manifest = decrypt_package(config, gpg, workspace, partition)
             for failed in manifest.failed:

@@ -14,6 +14,7 @@ from edx_assets.defs.common import (
     TRANSIENT_RETRY,
     Build,
     counts_table,
+    expire_decrypted,
     permanent_failures,
     table_schema,
 )
@@ -84,9 +85,7 @@ def build(ctx: Build) -> dg.Definitions:
         partition = context.partition_key
         selected = {key.to_user_string() for key in context.selected_asset_keys}
         path = decrypted_event_log_path(config, workspace, partition)
-        expired = handoff.expire(path.parent.parent, partition, config.decrypted_retention_hours)
-        if expired:
-            context.log.info(f"decrypted days left by earlier runs removed: {', '.join(expired)}")
+        expired = expire_decrypted(context, path.parent.parent, config)
         if "decrypted_event_log" in selected:
             decrypted = decrypt_event_log(config, gpg, workspace, partition)
             yield dg.MaterializeResult(asset_key="decrypted_event_log", metadata={
