@@ -18,7 +18,7 @@ from pymongo import MongoClient
 from benchmarks.common import local_stack, measure, save_section, table
 from edx_assets.edx import course_load, course_package, crypto, sql_dump
 from edx_assets.local import sample_package as sp
-from edx_assets_tests.helpers import make_package
+from edx_assets.local.gpg_tools import make_package
 
 COURSE = "BenchX-BIG101x-2026_T1"
 CID = "course-v1:BenchX+BIG101x+2026_T1"

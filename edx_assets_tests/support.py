@@ -8,7 +8,6 @@ import csv
 import hashlib
 import hmac
 import uuid
-import zipfile
 from collections.abc import Mapping
 from datetime import date
 from functools import lru_cache
@@ -21,7 +20,7 @@ from edx_assets.definitions import build_defs, lineage_definitions
 from edx_assets.defs.common import Build
 from edx_assets.defs.resources import build_resources
 from edx_assets.edx import crypto
-from edx_assets.local.gpg_tools import SenderKeyring
+from edx_assets.local.gpg_tools import SenderKeyring, encrypt_bytes, make_package  # noqa: F401 (re-exported)
 from edx_assets.local.sample_world import SampleSpec
 
 ROOT = Path(__file__).resolve().parents[1]  # the project: README, docs, deploy, workspace.yaml
@@ -128,33 +127,6 @@ def materialization_metadata(result: dg.ExecuteInJobResult, key: str) -> dict:
     """The metadata values of the last materialization of `key` in a run."""
     mats = [e.materialization for e in result.get_asset_materialization_events() if e.asset_key == dg.AssetKey(key)]
     return {k: v.value for k, v in mats[-1].metadata.items()}
-
-
-def encrypt_bytes(public_key: str, data: bytes, workdir: Path) -> bytes:
-    plain = workdir / "plain.tmp"
-    plain.write_bytes(data)
-    with crypto.gpg_home() as home:
-        ring = SenderKeyring(home, None)
-        recipient = ring.import_key(public_key)[0]
-        ring.encrypt_file(plain, workdir / "enc.tmp", recipient)
-    plain.unlink()
-    out = (workdir / "enc.tmp").read_bytes()
-    (workdir / "enc.tmp").unlink()
-    return out
-
-
-def make_package(path: Path, members: dict[str, bytes], public_key: str | None, top: str = "idbx-2026-10-04",
-                 compression: int = zipfile.ZIP_STORED) -> Path:
-    """A package zip: each member encrypted on its own (named `.gpg`) unless public_key is None."""
-    work = path.parent / (path.name + ".work")
-    work.mkdir(exist_ok=True)
-    with zipfile.ZipFile(path, "w", compression=compression) as archive:
-        for name, data in members.items():
-            if public_key is not None and not name.endswith(".failed"):
-                archive.writestr(f"{top}/{name}.gpg", encrypt_bytes(public_key, data, work))
-            else:
-                archive.writestr(f"{top}/{name}", data)
-    return path
 
 
 def dir_package(path: Path, folder: Path, public_key: str, top: str = "idbx-2026-10-04") -> Path:
