@@ -202,6 +202,13 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "assignment_type_weight": (FLOAT, "the assignment type's weight in the course grade (grading policy)"),
     "problem_weight": (FLOAT, "the problem's own weight setting; empty when not set"),
     "max_score": (FLOAT, "the problem's max score (largest max_grade of its courseware records)"),
+    # person_problem (courseware_studentmodule's problem records)
+    "problem_raw_score": (FLOAT, "the learner's score on the problem: the courseware record's grade, as edX computed it"),
+    "problem_max_score": (FLOAT, "the problem's possible score in that record (max_grade)"),
+    "problem_pct_score": (FLOAT, "problem_raw_score / problem_max_score, 0-1; empty when either is unknown"),
+    "n_attempts": (INTEGER, "submissions the record's state counts (attempts); empty when it says none"),
+    "first_opened": (DATETIME, "when the learner first opened the problem (the record's created, UTC)"),
+    "last_modified": (DATETIME, "when the record last changed (modified, UTC)"),
     "video_duration": (FLOAT, "seconds: the median duration the video's events reported, else the structure's"),
     "is_split": (FLAG, "1: inside an A/B test (split_test)"),
     "split_url_name": (STRING, "url_name of the enclosing split_test"),

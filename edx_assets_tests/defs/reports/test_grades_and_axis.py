@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 import tarfile
 from collections import Counter
 
@@ -131,3 +132,32 @@ def test_a_package_without_the_newer_tables_reports_them_unknown(run):
     assert not [r for r in read_rows(run["dir"] / "person_subsection_grades.csv") if r["course_id"] == course.cid.v1]
     general_row = {r["id"]: r for r in read_rows(run["dir"] / "general_report.csv")}[course.cid.v1]
     assert general_row["grade_source"] == "certificate"
+
+
+def test_person_problem_is_every_problem_record_with_its_score_attempts_and_place(run):
+    """Every problem row of the package's courseware_studentmodule (read with csv and json), one row each:
+    edX's grade and max_grade, the state's attempts, created and modified, and the problem's place in the
+    outline (course_axis.csv, joined here on the block's name)."""
+    rows = {(r["course_id"], int(r["user_id"]), r["problem_id"]): r for r in read_rows(run["dir"] / "person_problem.csv")}
+    axis = {(r["course_id"], r["url_name"]): r for r in read_rows(run["dir"] / "course_axis.csv")
+            if r["category"] == "problem"}
+    expected = {(course.cid.v1, int(r["student_id"]), r["module_id"]): r for course in WORLD.courses
+                for r in package_table(course, "courseware_studentmodule") if r["module_type"] == "problem"}
+    assert len(expected) > 100 and set(rows) == set(expected)
+    placed = 0
+    for (course_id, _, module_id), raw in expected.items():
+        row = rows[(course_id, _, module_id)]
+        grade, max_grade = float(raw["grade"]), float(raw["max_grade"])
+        assert (float(row["problem_raw_score"]), float(row["problem_max_score"])) == (grade, max_grade)
+        assert float(row["problem_pct_score"]) == grade / max_grade
+        assert int(row["n_attempts"]) == json.loads(raw["state"])["attempts"]
+        assert (row["first_opened"], row["last_modified"]) == (raw["created"], raw["modified"])
+        outline = axis.get((course_id, re.split(r"[@/]", module_id)[-1]))  # block-v1:…@name or i4x://…/name
+        if outline is not None:
+            placed += 1
+            assert (row["index"], row["problem_name"], row["gformat"]) == (outline["index"], outline["name"],
+                                                                         outline["gformat"])
+        else:  # not in the outline (the structure does not hold it): the row stays, its place unknown
+            assert (row["index"], row["problem_name"], row["chapter_name"]) == ("", "", "")
+    outlined = {c for c, _ in axis}
+    assert placed == sum(1 for (c, _, _) in expected if c in outlined) > 0
