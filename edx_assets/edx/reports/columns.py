@@ -209,6 +209,16 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "n_attempts": (INTEGER, "submissions the record's state counts (attempts); empty when it says none"),
     "first_opened": (DATETIME, "when the learner first opened the problem (the record's created, UTC)"),
     "last_modified": (DATETIME, "when the record last changed (modified, UTC)"),
+    # item tables (person_item, course_item, item_reliability; definitions in edx/reports/items.py)
+    "item_id": (STRING, "the item: one response of the problem (its correct_map key, e.g. <block>_2_1)"),
+    "item_grade": (INTEGER, "1: the learner's record says the response is correct; 0 otherwise"),
+    "share_attempted": (FLOAT, "learners with the item / learners enrolled in the course"),
+    "difficulty": (FLOAT, "mean item_grade of the learners with the item: the share who got it right"),
+    "discrimination": (FLOAT, "point-biserial correlation of item_grade with the rest score (the learner's other "
+                              "graded items); empty when either does not vary"),
+    "items": (INTEGER, "graded items of the assignment type with any learner's record"),
+    "alpha": (FLOAT, "Cronbach's alpha of those items over those learners; empty with fewer than 2 items or no "
+                     "variance"),
     "video_duration": (FLOAT, "seconds: the median duration the video's events reported, else the structure's"),
     "is_split": (FLAG, "1: inside an A/B test (split_test)"),
     "split_url_name": (STRING, "url_name of the enclosing split_test"),
@@ -287,6 +297,9 @@ PER_TABLE: dict[str, dict[str, tuple[str, str]]] = {
                   "certified": (INTEGER, "with a downloadable certificate"),
                   "verified": (INTEGER, "in verified mode")},
     "course_axis": {"name": (STRING, "the block's display name")},
+    "course_item": {"learners": (INTEGER, "learners with a record of the item"),
+                    "problem_id": (STRING, "the problem's usage key (its block's name when nobody opened it)")},
+    "item_reliability": {"learners": (INTEGER, "learners with a record of any of the type's graded items")},
     "grading_policy": {"name": (STRING, "the GRADER entry's name (its type when unnamed)"),
                        "passing_grade": (FLOAT, "the course's pass mark, 0-1; empty when no source states it")},
     "general_report": {"grade_source": (STRING, "where the course's grades come from: grades_persistentcoursegrade "

@@ -74,6 +74,8 @@ RULES: dict[str, Rule] = {
     "activity_daily": Rule(population=("active_users",),
                            counts=("users_played_video", "users_attempted_problem", "users_posted_forum"),
                            hidden_with_row=("events",)),
+    "course_item": Rule(population=("learners",), hidden_with_row=("difficulty", "discrimination", "share_attempted")),
+    "item_reliability": Rule(population=("learners",), hidden_with_row=("alpha",)),
     "enrollment_daily": Rule(counts=("enrolled", "unenrolled", "cumulative"),
                              derived={"net": ("enrolled", "unenrolled")}),
 }

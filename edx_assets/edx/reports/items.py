@@ -1,0 +1,122 @@
+"""Item tables: person_item (learner x problem part), course_item (item statistics) and item_reliability.
+
+An item is one response of a problem (a key of the courseware record's `correct_map`, e.g. `<block>_2_1`), as
+in edx2bigquery's make_item_tables.py and simeon's person_item.sql, which read the same studentmodule rows
+(their `problem_analysis`): item_grade = 1 when the record's correct_map says `correct`, else 0 (the
+learner's last submitted state: first answers are in learner_day's answer_detail).
+
+Statistics (classical test theory; the formulas as in Crocker & Algina, Introduction to Classical and
+Modern Test Theory, ch. 14-15; edx2bigquery computes Stata's `alpha ... item` on problem scores):
+- difficulty: the mean item_grade of the learners with the item (the share who got it right);
+- discrimination: the point-biserial correlation, over the learners with the item, between item_grade and
+  the learner's rest score: the sum of their item grades on the course's other graded items (an item they
+  have no record of counts 0). Empty when either side does not vary (one learner, everyone right);
+- share_attempted: learners with the item / learners enrolled in the course;
+- Cronbach's alpha per course and assignment type, over its graded items and the learners with any of them
+  (an item a learner has no record of counts 0): alpha = k/(k-1) * (1 - sum(var_i) / var(total)), variances
+  over learners (population form; the ratio is the same with either form). Empty with fewer than 2 items
+  or no variance in the totals.
+An item nobody has a record of cannot be named (its ids live only in learners' records): its problem shows
+in course_item with item_id empty and learners 0.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+from pymongo.database import Database
+
+from edx_assets.edx import blocks
+from edx_assets.edx.reports import frames
+from edx_assets.edx.reports.courses import ReportCourse
+
+PERSON_ITEM_COLUMNS = ["course_id", "user_id", "problem_id", "item_id", "item_grade", "n_attempts", "gformat",
+                       "graded", "last_modified"]
+COURSE_ITEM_COLUMNS = ["course_id", "problem_id", "item_id", "index", "problem_name", "gformat", "graded",
+                       "learners", "share_attempted", "difficulty", "discrimination"]
+RELIABILITY_COLUMNS = ["course_id", "assignment_type", "items", "learners", "alpha"]
+READ = {"student_id": frames.INT, "module_id": frames.TEXT, "state": frames.TEXT, "modified": frames.TIME}
+_ENTRY = r'"([^"]+)":\s*\{\s*"correctness":\s*"([a-z_]+)"'  # one correct_map entry: its item id and correctness
+
+
+def _outline(axis: pl.DataFrame) -> pl.DataFrame:
+    return axis.filter(pl.col("category") == "problem").select(
+        "url_name", "index", pl.col("name").alias("problem_name"), "gformat", "graded")
+
+
+def person_item_frame(db: Database, course: ReportCourse, axis: pl.DataFrame) -> pl.DataFrame:
+    """PERSON_ITEM_COLUMNS for one course: one row per learner and item of their problem records."""
+    rows = frames.read(db, course.collection("courseware"), READ, {"module_type": "problem"})
+    entries = (rows.with_columns(pl.col("state").str.extract_all(_ENTRY).alias("entry")).explode("entry")
+               .filter(pl.col("entry").is_not_null())
+               .with_columns(pl.col("entry").str.extract(_ENTRY, 1).alias("item_id"),
+                             (pl.col("entry").str.extract(_ENTRY, 2) == "correct").cast(pl.Int64).alias("item_grade"),
+                             pl.col("state").str.json_path_match("$.attempts").cast(pl.Int64, strict=False)
+                             .alias("n_attempts"),
+                             blocks.key_expr(pl.col("module_id")).alias("url_name")))
+    return (entries.join(_outline(axis), on="url_name", how="left")
+            .with_columns(pl.lit(course.course_id).alias("course_id"), pl.col("student_id").alias("user_id"),
+                          pl.col("module_id").alias("problem_id"), pl.col("modified").alias("last_modified"))
+            .sort(["user_id", "index", "item_id"], nulls_last=True).select(PERSON_ITEM_COLUMNS))
+
+
+def course_item_frame(course: ReportCourse, items: pl.DataFrame, axis: pl.DataFrame, enrolled: int) -> pl.DataFrame:
+    """COURSE_ITEM_COLUMNS for one course from its person_item rows; problems of the outline nobody has a
+    record of keep a row (item_id empty, learners 0)."""
+    items = items.sort("user_id", "problem_id", "item_id")  # sums and correlations in one order: same bits every run
+    graded = items.filter(pl.col("graded") == 1)
+    totals = graded.group_by("user_id").agg(pl.col("item_grade").sum().alias("total"))
+    scored = items.join(totals, on="user_id", how="left", maintain_order="left").with_columns(
+        (pl.col("total").fill_null(0) - pl.when(pl.col("graded") == 1).then(pl.col("item_grade")).otherwise(0))
+        .alias("rest"))
+    stats = scored.group_by("problem_id", "item_id", maintain_order=True).agg(
+        pl.col("user_id").n_unique().alias("learners"),
+        pl.col("item_grade").mean().alias("difficulty"),
+        pl.corr(pl.col("item_grade").cast(pl.Float64), pl.col("rest").cast(pl.Float64)).alias("discrimination"))
+    stats = stats.with_columns(
+        pl.when(pl.col("discrimination").is_nan()).then(None).otherwise(pl.col("discrimination")).alias("discrimination"),
+        (pl.col("learners") / enrolled if enrolled else pl.lit(None, pl.Float64)).alias("share_attempted"),
+        blocks.key_expr(pl.col("problem_id")).alias("url_name"))
+    outline = _outline(axis)
+    unseen = outline.join(stats.select("url_name"), on="url_name", how="anti").select(
+        "url_name", pl.lit(None, pl.String).alias("problem_id"), pl.lit(None, pl.String).alias("item_id"),
+        pl.lit(0, pl.UInt32).alias("learners"), pl.lit(None, pl.Float64).alias("difficulty"),
+        pl.lit(None, pl.Float64).alias("discrimination"), pl.lit(0.0 if enrolled else None, pl.Float64)
+        .alias("share_attempted"))
+    both = pl.concat([stats.select(unseen.columns), unseen], how="vertical_relaxed")
+    return (both.join(outline, on="url_name", how="left")
+            .with_columns(pl.lit(course.course_id).alias("course_id"),
+                          pl.col("problem_id").fill_null(pl.col("url_name")))
+            .sort(["index", "problem_id", "item_id"], nulls_last=True).select(COURSE_ITEM_COLUMNS))
+
+
+def reliability_frame(course: ReportCourse, items: pl.DataFrame) -> pl.DataFrame:
+    """RELIABILITY_COLUMNS for one course: Cronbach's alpha per assignment type of its graded items."""
+    graded = items.filter((pl.col("graded") == 1) & pl.col("gformat").is_not_null())
+    if graded.height == 0:
+        return pl.DataFrame(schema={c: pl.String for c in RELIABILITY_COLUMNS})
+    keyed = graded.with_columns(pl.concat_str("problem_id", "item_id", separator="|").alias("item")).sort(
+        "gformat", "item", "user_id")  # sums and variances in one order: the same bits every run
+    learners = keyed.group_by("gformat").agg(pl.col("user_id").n_unique().alias("learners"),
+                                              pl.col("item").n_unique().alias("items"))
+    # An item's variance over all the type's learners (0 for those without it): binary, so p(1 - p).
+    per_item = (keyed.group_by("gformat", "item", maintain_order=True).agg(pl.col("item_grade").sum().alias("right"))
+                .join(learners, on="gformat").with_columns((pl.col("right") / pl.col("learners")).alias("p"))
+                .sort("gformat", "item").group_by("gformat", maintain_order=True)
+                .agg((pl.col("p") * (1 - pl.col("p"))).sum().alias("item_variance")))
+    totals = (keyed.group_by("gformat", "user_id").agg(pl.col("item_grade").sum().cast(pl.Float64).alias("total"))
+              .sort("gformat", "user_id"))
+    # The totals' variance over all the type's learners (every one of them has a row here).
+    spread = totals.group_by("gformat", maintain_order=True).agg(pl.col("total").var(ddof=0).alias("total_variance"))
+    k = pl.col("items").cast(pl.Float64)
+    return (learners.join(per_item, on="gformat").join(spread, on="gformat")
+            .with_columns(pl.when((pl.col("items") >= 2) & (pl.col("total_variance") > 0))
+                          .then(k / (k - 1) * (1 - pl.col("item_variance") / pl.col("total_variance")))
+                          .alias("alpha"),
+                          pl.lit(course.course_id).alias("course_id"), pl.col("gformat").alias("assignment_type"))
+            .sort("assignment_type").select(RELIABILITY_COLUMNS))
+
+
+def read_person_items(path) -> pl.DataFrame:
+    """person_item.csv as its writer typed it (the file course_item and item_reliability read)."""
+    frame = pl.read_csv(path, infer_schema_length=0)
+    return frame.with_columns(pl.col("user_id", "item_grade", "n_attempts", "graded").cast(pl.Int64, strict=False))
