@@ -67,8 +67,14 @@ def run_backfill(config: EdxConfig, first: date, last: date, *, job: str = "dail
 
 def _run(config: EdxConfig, first: date, last: date, job: str, concurrency: int,
          say: Callable[[str], None]) -> BackfillSummary:
+    import dagster as dg
+
     from edx_assets.definitions import build_defs
 
+    # The instance's storage is created (and its schema stamped) here, once, before the workers open it:
+    # two workers creating a fresh DAGSTER_HOME's sqlite storage at once stamp its schema twice.
+    with dg.DagsterInstance.get():
+        pass
     partitions = build_defs(config).resolve_job_def(job).partitions_def
     days = partitions_between(first, last, config, list(partitions.get_partition_keys()))
     summary = BackfillSummary(uuid.uuid4().hex[:8], days)

@@ -4,6 +4,8 @@ person_subsection_grades, every week's file for the warehouse and the dashboards
 
 from pathlib import Path
 
+import polars as pl
+
 from edx_assets.defs.resources import WorkspaceResource
 
 
@@ -24,3 +26,10 @@ def daily_partition(day: str) -> str:
 def report_csv(workspace: WorkspaceResource, week: str, table: str) -> Path:
     """The week's `<table>.csv`."""
     return week_folder(workspace, week) / f"{table}.csv"
+
+
+def week_axis(workspace: WorkspaceResource, week: str) -> pl.DataFrame:
+    """The week's course_axis.csv as that asset wrote it, its place columns typed (index, graded, due): the
+    outline every per-block table joins to."""
+    return pl.read_csv(report_csv(workspace, week, "course_axis"), infer_schema_length=0).with_columns(
+        pl.col("index", "graded").cast(pl.Int64), pl.col("due").str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False))

@@ -30,8 +30,7 @@ def build(ctx: Build) -> dg.Definitions:
         differ from the peers: edx_assets/edx/reports/problems.py.
         """
         week = context.partition_key
-        outline = checks.read_back(paths.report_csv(workspace, week, "course_axis")).with_columns(
-            pl.col("index", "graded").cast(pl.Int64))
+        outline = paths.week_axis(workspace, week)
         with mongo.get_database() as db, permanent_failures():
             courses = courses_for(db, reports)
 

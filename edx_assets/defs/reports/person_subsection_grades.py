@@ -28,9 +28,7 @@ def build(ctx: Build) -> dg.Definitions:
         empty outline columns. Empty for a course whose package carries no subsection grades.
         """
         week = context.partition_key
-        # The week's course_axis file, as that asset wrote it.
-        outline = checks.read_back(paths.report_csv(workspace, week, "course_axis")).with_columns(
-            pl.col("index", "graded").cast(pl.Int64), pl.col("due").str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False))
+        outline = paths.week_axis(workspace, week)
         with mongo.get_database() as db, permanent_failures():
             courses = courses_for(db, reports)
 
