@@ -26,13 +26,6 @@ SERVICE_FIXTURES = {"stack"}
 
 # Folders whose tests share one run through a package-scoped fixture: they stay in one worker process.
 SHARED_RUN_FOLDERS = ("defs/reports", "local")
-# The longest groups (a shared run, the daemon test, the public inputs' run): collected first, so the two
-# workers start on them and the short modules fill in at the end instead of one long group running alone.
-LONG_GROUPS = ("local", "defs/reports", "defs/test_refresh.py", "defs/test_public_pipeline_inputs.py",
-               "defs/test_automation.py")
-
-
-_GROUP = pytest.StashKey[str]()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -44,12 +37,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         # its module-scoped fixtures, a shared-run folder's tests its package-scoped one.
         module = item.path.relative_to(here)
         folder = module.parent.as_posix()
-        group = folder if folder in SHARED_RUN_FOLDERS else module.as_posix()
-        item.add_marker(pytest.mark.xdist_group(group))
-        item.stash[_GROUP] = group
-    # A stable sort: whole groups move, each keeps its tests' order.
-    items.sort(key=lambda it: LONG_GROUPS.index(it.stash[_GROUP]) if it.stash[_GROUP] in LONG_GROUPS
-               else len(LONG_GROUPS))
+        item.add_marker(pytest.mark.xdist_group(folder if folder in SHARED_RUN_FOLDERS else module.as_posix()))
 
 
 @pytest.fixture(scope="session")
