@@ -26,7 +26,7 @@ demo: install
 ## processes (each with its own mongod and S3; a module, or a folder sharing one run, stays in one process)
 TEST_WORKERS ?= 2
 test: install browser
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 ## unit: the tests that need no service (no mongod, S3 or gpg), in seconds
 unit: install

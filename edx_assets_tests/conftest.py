@@ -25,19 +25,43 @@ SERVICE_FIXTURES = {"stack"}
 
 
 # Folders whose tests share one run through a package-scoped fixture: they stay in one worker process.
-SHARED_RUN_FOLDERS = ("defs/reports", "local")
+SHARED_RUN_FOLDERS = ("edx_assets_tests/defs/reports", "edx_assets_tests/local")
+
+
+# The groups that take minutes, longest first: the workers start on them, and the short ones fill the end.
+LONG_GROUPS = ("edx_assets_tests/local", "edx_assets_tests/defs/reports", "edx_assets_tests/defs/test_refresh.py",
+               "edx_assets_tests/defs/test_automation.py", "edx_assets_tests/defs/test_public_pipeline_inputs.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    here = Path(__file__).parent
     for item in items:
         if SERVICE_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.services)
-        # `make test` (pytest-xdist, --dist loadgroup) sends each group to one worker: a module's tests share
-        # its module-scoped fixtures, a shared-run folder's tests its package-scoped one.
-        module = item.path.relative_to(here)
-        folder = module.parent.as_posix()
-        item.add_marker(pytest.mark.xdist_group(folder if folder in SHARED_RUN_FOLDERS else module.as_posix()))
+    rank = {group: i for i, group in enumerate(LONG_GROUPS)}
+    items.sort(key=lambda item: rank.get(worker_group(item.nodeid), len(rank)))  # stable: in-group order kept
+
+
+def worker_group(nodeid: str) -> str:
+    """The tests one worker runs together: a module's (they share its module-scoped fixtures), or a
+    shared-run folder's (they share its package-scoped one)."""
+    module = nodeid.split("::", 1)[0]
+    folder = module.rpartition("/")[0]
+    return folder if folder in SHARED_RUN_FOLDERS else module
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """`make test` (pytest-xdist) sends each worker_group whole to one worker. xdist's own `loadgroup`
+    cannot be used: it tags test ids through an attribute pytest 9.2 no longer reads, so every test was
+    scheduled alone and both workers built the shared runs."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    config.option.loadscopereorder = False  # the collection's order (LONG_GROUPS first), not by test count
+
+    class SharedRunScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return worker_group(nodeid)
+
+    return SharedRunScheduling(config, log)
 
 
 @pytest.fixture(scope="session")

@@ -29,14 +29,25 @@ def module_file(module: str, root: Path = ROOT) -> Path | None:
     return None
 
 
-def _imported(module: str, root: Path) -> set[str]:
+def _statements(body: list[ast.stmt]):
+    """Every statement, nested ones included (imports are statements: expressions need no walk)."""
+    for node in body:
+        yield node
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            inner = getattr(node, field, None)
+            if isinstance(inner, list):
+                yield from _statements(inner)
+
+
+@cache  # every asset's walk meets the same modules: each file is parsed once per process
+def _imported(module: str, root: Path) -> frozenset[str]:
     """Domain modules the module's source imports (`import a.b`, `from a import b`, relative imports)."""
     path = module_file(module, root)
     if path is None:
-        return set()
+        return frozenset()
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in _statements(ast.parse(path.read_text(encoding="utf-8")).body):
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -48,7 +59,7 @@ def _imported(module: str, root: Path) -> set[str]:
         else:
             continue
         found |= {n for n in names if (n == DOMAIN or n.startswith(DOMAIN + ".")) and module_file(n, root)}
-    return found
+    return frozenset(found)
 
 
 def computed_by(module: str, root: Path = ROOT) -> list[str]:

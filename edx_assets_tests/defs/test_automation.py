@@ -127,8 +127,8 @@ def test_run_failure_sensor_records_partition_and_asset(pipeline_env, tmp_path):
 
 
 def test_a_cli_backfill_gives_the_same_collection_as_scheduled_runs(delivered_env, delivery, stack, tmp_path):
-    """`dagster job backfill` over three days (runs launched as separate processes) == three scheduled runs."""
-    days = ["2026-10-04", "2026-10-05", "2026-10-06"]
+    """`dagster job backfill` over two days (runs launched as separate processes) == two scheduled runs."""
+    days = ["2026-10-04", "2026-10-05"]
     scheduled_db = delivered_env["EDX_MONGO_DB"]
     job = defs_of(delivered_env).resolve_job_def("daily_events_job")
     for day in days:
@@ -151,7 +151,7 @@ def test_a_cli_backfill_gives_the_same_collection_as_scheduled_runs(delivered_en
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline:
             runs = instance.get_runs()
-            if len(runs) == 3 and all(r.is_finished for r in runs):
+            if len(runs) == len(days) and all(r.is_finished for r in runs):
                 break
             time.sleep(2)
         assert sorted(r.tags["dagster/partition"] for r in runs) == days

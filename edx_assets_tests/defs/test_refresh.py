@@ -106,6 +106,17 @@ def _materialized(instance: dg.DagsterInstance, after: float) -> list[tuple[str,
     return out
 
 
+def _failures(instance: dg.DagsterInstance, runs: list) -> list[tuple[str, str, list[str]]]:
+    """(job, status, failure messages) of every run that did not succeed."""
+    out = []
+    for run in runs:
+        if run.status != dg.DagsterRunStatus.SUCCESS:
+            messages = [f"{r.dagster_event.message} {r.dagster_event.event_specific_data}"[:3000]
+                        for r in instance.all_logs(run.run_id) if r.dagster_event and r.dagster_event.is_failure]
+            out.append((run.job_name, str(run.status), messages))
+    return out
+
+
 def _stop(daemon: subprocess.Popen) -> None:
     """The daemon and everything it started (code server, run workers): its own process group."""
     try:
@@ -149,7 +160,7 @@ def test_a_redelivered_day_refreshes_every_later_week_and_nothing_else(env, s3_c
     daemon_log = (tmp_path / "daemon.log").read_text()[-4000:]
 
     runs = [r for r in instance.get_runs() if r.run_id not in known_runs]
-    assert runs and all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs), daemon_log
+    assert runs and all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs), (_failures(instance, runs), daemon_log)
     changed = _materialized(instance, started)
     pairs = [(a, p) for a, p, _ in changed]
     assert set(pairs) >= MUST_CHANGE, (sorted(set(pairs)), daemon_log)
