@@ -9,7 +9,15 @@ import polars as pl
 from dagster_aws.s3 import S3Resource
 from pymongo.database import Database
 
-from edx_assets.defs.common import MONGO_POOL, OWNERS, TRANSIENT_RETRY, Build, markdown_table, table_schema
+from edx_assets.defs.common import (
+    MONGO_POOL,
+    OWNERS,
+    TRANSIENT_RETRY,
+    Build,
+    markdown_table,
+    permanent_failures,
+    table_schema,
+)
 from edx_assets.defs.partitions import partition_day
 from edx_assets.defs.reports import paths
 from edx_assets.defs.resources import MongoResource, ReportsResource
@@ -150,6 +158,23 @@ def per_course_table(courses: list[ReportCourse], make, columns: list[str]) -> p
     parts = [p for p in parts if p.height]
     return pl.concat(parts, how="vertical_relaxed").select(columns) if parts else pl.DataFrame(
         schema={c: pl.String for c in columns})
+
+
+def outline_report(week: str, mongo: MongoResource, workspace, reports: ReportsResource, s3: S3Resource, name: str,
+                   columns: list[str], rows_of: Callable[[Database, ReportCourse, pl.DataFrame], pl.DataFrame],
+                   expected: Callable[[Database, list[ReportCourse]], int] | None = None
+                   ) -> tuple[CsvResult, dg.MaterializeResult, int | None]:
+    """The body of a weekly table along the course outline: `rows_of(db, course, axis)` for every reported
+    course (axis: the course's rows of the week's course_axis.csv), published as `<name>.csv`; with
+    `expected(db, courses)`, the count the asset's check reconciles with, read in the same connection."""
+    outline = paths.week_axis(workspace, week)
+    with mongo.get_database() as db, permanent_failures():
+        courses = courses_for(db, reports)
+        table = per_course_table(
+            courses, lambda c: rows_of(db, c, outline.filter(pl.col("course_id") == c.course_id)), columns)
+        count = expected(db, courses) if expected else None
+    result, materialization = publish_frame(week, workspace, reports, s3, name, table, columns)
+    return result, materialization, count
 
 
 def publish_frame(week: str, workspace, reports: ReportsResource, s3: S3Resource, name: str, frame: pl.DataFrame,

@@ -4,9 +4,9 @@ import dagster as dg
 import polars as pl
 from dagster_aws.s3 import S3Resource
 
-from edx_assets.defs.common import Build, permanent_failures
+from edx_assets.defs.common import Build
 from edx_assets.defs.reports import checks, paths
-from edx_assets.defs.reports.common import courses_for, per_course_table, publish_frame, weekly_report
+from edx_assets.defs.reports.common import outline_report, weekly_report
 from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceResource
 from edx_assets.edx.reports import items
 
@@ -30,19 +30,13 @@ def build(ctx: Build) -> dg.Definitions:
         """
         week = context.partition_key
         person = items.read_person_items(paths.report_csv(workspace, week, "person_item"))
-        outline = paths.week_axis(workspace, week)
-        with mongo.get_database() as db, permanent_failures():
-            courses = courses_for(db, reports)
 
-            def rows_of(course):
-                mine = person.filter(pl.col("course_id") == course.course_id)
-                enrolled = db[course.collection("enrollments")].count_documents({})
-                return items.course_item_frame(course, mine, outline.filter(pl.col("course_id") == course.course_id),
-                                               enrolled)
+        def rows_of(db, course, axis):
+            mine = person.filter(pl.col("course_id") == course.course_id)
+            return items.course_item_frame(course, mine, axis, db[course.collection("enrollments")].count_documents({}))
 
-            table = per_course_table(courses, rows_of, items.COURSE_ITEM_COLUMNS)
-        result, materialization = publish_frame(week, workspace, reports, s3, "course_item", table,
-                                                items.COURSE_ITEM_COLUMNS)
+        result, materialization, _ = outline_report(week, mongo, workspace, reports, s3, "course_item",
+                                                    items.COURSE_ITEM_COLUMNS, rows_of)
         yield materialization
         frame = checks.read_back(result.path)
         unique = checks.unique_key(WITHIN, frame, ["course_id", "problem_id", "item_id"])

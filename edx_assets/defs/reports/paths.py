@@ -1,6 +1,7 @@
 """Where the reports lineage's files live: the one helper for every report file an asset writes and
-another reads (person_course.csv for course_summary and geography, course_axis.csv for
-person_subsection_grades, every week's file for the warehouse and the dashboards)."""
+another reads (person_course.csv for course_summary and geography, course_axis.csv for every table along
+the outline, person_item.csv for course_item and item_reliability, every week's file for the warehouse and
+the dashboards)."""
 
 from pathlib import Path
 

@@ -4,9 +4,9 @@ import dagster as dg
 import polars as pl
 from dagster_aws.s3 import S3Resource
 
-from edx_assets.defs.common import Build, permanent_failures
-from edx_assets.defs.reports import checks, paths
-from edx_assets.defs.reports.common import courses_for, per_course_table, publish_frame, weekly_report
+from edx_assets.defs.common import Build
+from edx_assets.defs.reports import checks
+from edx_assets.defs.reports.common import outline_report, weekly_report
 from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceResource
 from edx_assets.edx.reports import items
 
@@ -26,17 +26,8 @@ def build(ctx: Build) -> dg.Definitions:
         graded (course_axis) and last_modified. Definitions and the statistics built on it:
         edx_assets/edx/reports/items.py.
         """
-        week = context.partition_key
-        outline = paths.week_axis(workspace, week)
-        with mongo.get_database() as db, permanent_failures():
-            courses = courses_for(db, reports)
-
-            def rows_of(course):
-                return items.person_item_frame(db, course, outline.filter(pl.col("course_id") == course.course_id))
-
-            table = per_course_table(courses, rows_of, items.PERSON_ITEM_COLUMNS)
-        result, materialization = publish_frame(week, workspace, reports, s3, "person_item", table,
-                                                items.PERSON_ITEM_COLUMNS)
+        result, materialization, _ = outline_report(context.partition_key, mongo, workspace, reports, s3,
+                                                    "person_item", items.PERSON_ITEM_COLUMNS, items.person_item_frame)
         yield materialization
         frame = checks.read_back(result.path)
         unique = checks.unique_key(UNIQUE, frame, ["course_id", "user_id", "problem_id", "item_id"])

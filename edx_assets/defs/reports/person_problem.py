@@ -4,9 +4,9 @@ import dagster as dg
 import polars as pl
 from dagster_aws.s3 import S3Resource
 
-from edx_assets.defs.common import Build, permanent_failures
-from edx_assets.defs.reports import checks, paths
-from edx_assets.defs.reports.common import courses_for, per_course_table, publish_frame, weekly_report
+from edx_assets.defs.common import Build
+from edx_assets.defs.reports import checks
+from edx_assets.defs.reports.common import outline_report, weekly_report
 from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceResource
 from edx_assets.edx.reports import problems
 
@@ -29,18 +29,11 @@ def build(ctx: Build) -> dg.Definitions:
         outline columns are empty for a problem the structure does not hold. Definitions and where they
         differ from the peers: edx_assets/edx/reports/problems.py.
         """
-        week = context.partition_key
-        outline = paths.week_axis(workspace, week)
-        with mongo.get_database() as db, permanent_failures():
-            courses = courses_for(db, reports)
-
-            def rows_of(course):
-                return problems.person_problem_frame(db, course, outline.filter(pl.col("course_id") == course.course_id))
-
-            table = per_course_table(courses, rows_of, problems.COLUMNS)
-            expected = sum(db[c.collection("courseware")].count_documents({"module_type": "problem"}) for c in courses)
-        result, materialization = publish_frame(week, workspace, reports, s3, "person_problem", table,
-                                                problems.COLUMNS)
+        result, materialization, expected = outline_report(
+            context.partition_key, mongo, workspace, reports, s3, "person_problem", problems.COLUMNS,
+            problems.person_problem_frame,
+            lambda db, courses: sum(db[c.collection("courseware")].count_documents({"module_type": "problem"})
+                                    for c in courses))
         yield materialization
         frame = checks.read_back(result.path)
         unique = checks.unique_key(ROWS_MATCH, frame, ["course_id", "user_id", "problem_id"])

@@ -4,9 +4,9 @@ import dagster as dg
 import polars as pl
 from dagster_aws.s3 import S3Resource
 
-from edx_assets.defs.common import Build, permanent_failures
-from edx_assets.defs.reports import checks, paths
-from edx_assets.defs.reports.common import courses_for, per_course_table, publish_frame, weekly_report
+from edx_assets.defs.common import Build
+from edx_assets.defs.reports import checks
+from edx_assets.defs.reports.common import outline_report, weekly_report
 from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceResource
 from edx_assets.edx.reports import grades
 
@@ -27,18 +27,10 @@ def build(ctx: Build) -> dg.Definitions:
         (first_attempted set) and first_attempted. A subsection the structure does not hold keeps its row with
         empty outline columns. Empty for a course whose package carries no subsection grades.
         """
-        week = context.partition_key
-        outline = paths.week_axis(workspace, week)
-        with mongo.get_database() as db, permanent_failures():
-            courses = courses_for(db, reports)
-
-            def rows_of(course):
-                return grades.subsection_frame(db, course, outline.filter(pl.col("course_id") == course.course_id))
-
-            table = per_course_table(courses, rows_of, grades.SUBSECTION_COLUMNS)
-            expected = sum(db[c.collection("grades_subsection")].count_documents({}) for c in courses)
-        result, materialization = publish_frame(week, workspace, reports, s3, "person_subsection_grades", table,
-                                                grades.SUBSECTION_COLUMNS)
+        result, materialization, expected = outline_report(
+            context.partition_key, mongo, workspace, reports, s3, "person_subsection_grades",
+            grades.SUBSECTION_COLUMNS, grades.subsection_frame,
+            lambda db, courses: sum(db[c.collection("grades_subsection")].count_documents({}) for c in courses))
         yield materialization
         frame = checks.read_back(result.path)
         over = frame.filter(pl.col("earned_all").cast(pl.Float64) > pl.col("possible_all").cast(pl.Float64)).height \

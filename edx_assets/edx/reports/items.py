@@ -26,7 +26,7 @@ import polars as pl
 from pymongo.database import Database
 
 from edx_assets.edx import blocks
-from edx_assets.edx.reports import frames
+from edx_assets.edx.reports import frames, problems
 from edx_assets.edx.reports.courses import ReportCourse
 
 PERSON_ITEM_COLUMNS = ["course_id", "user_id", "problem_id", "item_id", "item_grade", "n_attempts", "gformat",
@@ -38,22 +38,14 @@ READ = {"student_id": frames.INT, "module_id": frames.TEXT, "state": frames.TEXT
 _ENTRY = r'"([^"]+)":\s*\{\s*"correctness":\s*"([a-z_]+)"'  # one correct_map entry: its item id and correctness
 
 
-def _outline(axis: pl.DataFrame) -> pl.DataFrame:
-    return axis.filter(pl.col("category") == "problem").select(
-        "url_name", "index", pl.col("name").alias("problem_name"), "gformat", "graded")
-
-
 def person_item_frame(db: Database, course: ReportCourse, axis: pl.DataFrame) -> pl.DataFrame:
     """PERSON_ITEM_COLUMNS for one course: one row per learner and item of their problem records."""
-    rows = frames.read(db, course.collection("courseware"), READ, {"module_type": "problem"})
-    entries = (rows.with_columns(pl.col("state").str.extract_all(_ENTRY).alias("entry")).explode("entry")
+    entries = (problems.problem_records(db, course, READ)
+               .with_columns(pl.col("state").str.extract_all(_ENTRY).alias("entry")).explode("entry")
                .filter(pl.col("entry").is_not_null())
                .with_columns(pl.col("entry").str.extract(_ENTRY, 1).alias("item_id"),
-                             (pl.col("entry").str.extract(_ENTRY, 2) == "correct").cast(pl.Int64).alias("item_grade"),
-                             pl.col("state").str.json_path_match("$.attempts").cast(pl.Int64, strict=False)
-                             .alias("n_attempts"),
-                             blocks.key_expr(pl.col("module_id")).alias("url_name")))
-    return (entries.join(_outline(axis), on="url_name", how="left")
+                             (pl.col("entry").str.extract(_ENTRY, 2) == "correct").cast(pl.Int64).alias("item_grade")))
+    return (entries.join(problems.outline_problems(axis), on="url_name", how="left")
             .with_columns(pl.lit(course.course_id).alias("course_id"), pl.col("student_id").alias("user_id"),
                           pl.col("module_id").alias("problem_id"), pl.col("modified").alias("last_modified"))
             .sort(["user_id", "index", "item_id"], nulls_last=True).select(PERSON_ITEM_COLUMNS))
@@ -76,7 +68,7 @@ def course_item_frame(course: ReportCourse, items: pl.DataFrame, axis: pl.DataFr
         pl.when(pl.col("discrimination").is_nan()).then(None).otherwise(pl.col("discrimination")).alias("discrimination"),
         (pl.col("learners") / enrolled if enrolled else pl.lit(None, pl.Float64)).alias("share_attempted"),
         blocks.key_expr(pl.col("problem_id")).alias("url_name"))
-    outline = _outline(axis)
+    outline = problems.outline_problems(axis).select("url_name", "index", "problem_name", "gformat", "graded")
     unseen = outline.join(stats.select("url_name"), on="url_name", how="anti").select(
         "url_name", pl.lit(None, pl.String).alias("problem_id"), pl.lit(None, pl.String).alias("item_id"),
         pl.lit(0, pl.UInt32).alias("learners"), pl.lit(None, pl.Float64).alias("difficulty"),

@@ -27,16 +27,25 @@ READ = {"student_id": frames.INT, "module_id": frames.TEXT, "module_type": frame
         "max_grade": frames.FLOAT, "state": frames.TEXT, "created": frames.TIME, "modified": frames.TIME}
 
 
+def problem_records(db: Database, course: ReportCourse, read: dict = READ) -> pl.DataFrame:
+    """The course's courseware rows of module_type `problem` (the `read` fields), with the block's name
+    (`url_name`, the key to course_axis) and `n_attempts` from the row's state."""
+    return frames.read(db, course.collection("courseware"), read, {"module_type": "problem"}).with_columns(
+        blocks.key_expr(pl.col("module_id")).alias("url_name"),
+        pl.col("state").str.json_path_match("$.attempts").cast(pl.Int64, strict=False).alias("n_attempts"))
+
+
+def outline_problems(axis: pl.DataFrame) -> pl.DataFrame:
+    """The problems of a course's course_axis rows: their name (the join key), place and grading."""
+    return axis.filter(pl.col("category") == "problem").select(
+        "url_name", "index", "chapter_name", "sequential_name", pl.col("name").alias("problem_name"), "gformat",
+        "graded")
+
+
 def person_problem_frame(db: Database, course: ReportCourse, axis: pl.DataFrame) -> pl.DataFrame:
     """COLUMNS for one course: its courseware rows of module_type `problem`, joined to `axis` (the week's
     course_axis rows of the course) on the block's name, in outline order per learner."""
-    rows = frames.read(db, course.collection("courseware"), READ, {"module_type": "problem"})
-    outline = axis.filter(pl.col("category") == "problem").select(
-        "url_name", "index", "chapter_name", "sequential_name", pl.col("name").alias("problem_name"), "gformat",
-        "graded")
-    attempts = pl.col("state").str.json_path_match("$.attempts").cast(pl.Int64, strict=False)
-    return (rows.with_columns(blocks.key_expr(pl.col("module_id")).alias("url_name"))
-            .join(outline, on="url_name", how="left")
+    return (problem_records(db, course).join(outline_problems(axis), on="url_name", how="left")
             .with_columns(
                 pl.lit(course.course_id).alias("course_id"),
                 pl.col("student_id").alias("user_id"),
@@ -44,7 +53,6 @@ def person_problem_frame(db: Database, course: ReportCourse, axis: pl.DataFrame)
                 pl.col("grade").alias("problem_raw_score"),
                 pl.col("max_grade").alias("problem_max_score"),
                 pl.when(pl.col("max_grade") > 0).then(pl.col("grade") / pl.col("max_grade")).alias("problem_pct_score"),
-                attempts.alias("n_attempts"),
                 pl.col("created").alias("first_opened"),
                 pl.col("modified").alias("last_modified"))
             .sort(["user_id", "index", "problem_id"], nulls_last=True)
