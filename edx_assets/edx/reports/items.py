@@ -68,7 +68,7 @@ def course_item_frame(course: ReportCourse, items: pl.DataFrame, axis: pl.DataFr
         pl.when(pl.col("discrimination").is_nan()).then(None).otherwise(pl.col("discrimination")).alias("discrimination"),
         (pl.col("learners") / enrolled if enrolled else pl.lit(None, pl.Float64)).alias("share_attempted"),
         blocks.key_expr(pl.col("problem_id")).alias("url_name"))
-    outline = problems.outline_problems(axis).select("url_name", "index", "problem_name", "gformat", "graded")
+    outline = problems.outline_problems(axis, places=())
     unseen = outline.join(stats.select("url_name"), on="url_name", how="anti").select(
         "url_name", pl.lit(None, pl.String).alias("problem_id"), pl.lit(None, pl.String).alias("item_id"),
         pl.lit(0, pl.UInt32).alias("learners"), pl.lit(None, pl.Float64).alias("difficulty"),

@@ -35,11 +35,12 @@ def problem_records(db: Database, course: ReportCourse, read: dict = READ) -> pl
         pl.col("state").str.json_path_match("$.attempts").cast(pl.Int64, strict=False).alias("n_attempts"))
 
 
-def outline_problems(axis: pl.DataFrame) -> pl.DataFrame:
-    """The problems of a course's course_axis rows: their name (the join key), place and grading."""
+def outline_problems(axis: pl.DataFrame, places: tuple[str, ...] = ("chapter_name", "sequential_name")
+                     ) -> pl.DataFrame:
+    """The problems of a course's course_axis rows: their name (the join key), index, `places` (the names
+    of their chapter and sequential), display name and grading."""
     return axis.filter(pl.col("category") == "problem").select(
-        "url_name", "index", "chapter_name", "sequential_name", pl.col("name").alias("problem_name"), "gformat",
-        "graded")
+        "url_name", "index", *places, pl.col("name").alias("problem_name"), "gformat", "graded")
 
 
 def person_problem_frame(db: Database, course: ReportCourse, axis: pl.DataFrame) -> pl.DataFrame:
