@@ -237,13 +237,14 @@ class PackageWriter:
                 unit = course.units[visit.unit_index]
                 moment = _at(visit.day, 36000 + visit.unit_index * 60)
                 if unit.category == "problem":
-                    score = 1.0 if visit.solved else 0.0
+                    # One entry per response part, keyed as edX keys them (`<url_name>_2_1`, as in the events).
+                    parts = course.problem_parts(unit.block_id)
                     state = orjson.dumps({
                         "attempts": visit.attempts, "done": True,
-                        "correct_map": {f"{unit.block_id}_2_1": {"correctness": "correct" if score else "incorrect"}},
-                        "student_answers": {f"{unit.block_id}_2_1": "choice_1" if score else "choice_0"},
+                        "correct_map": {p: {"correctness": "correct" if visit.solved else "incorrect"} for p in parts},
+                        "student_answers": {p: "choice_1" if visit.solved else "choice_0" for p in parts},
                     }).decode()
-                    grade, max_grade = score, 1.0
+                    grade, max_grade = float(len(parts)) if visit.solved else 0.0, float(len(parts))
                 elif unit.category == "video":
                     state, grade, max_grade = '{"saved_video_position": "00:02:11"}', None, None
                 else:

@@ -4,7 +4,12 @@ one learner, and a small class whose figures are worked out by hand below."""
 import polars as pl
 
 from edx_assets.edx.reports.courses import ReportCourse
-from edx_assets.edx.reports.items import COURSE_ITEM_COLUMNS, course_item_frame, reliability_frame
+from edx_assets.edx.reports.items import (
+    COURSE_ITEM_COLUMNS,
+    course_item_frame,
+    item_weights,
+    reliability_frame,
+)
 
 COURSE = ReportCourse(course_id="course-v1:X+Y+Z", legacy_id=None, prefix="x_y_z", name=None, sme=None, start=None,
                       end=None, passing_grade=None, passing_grade_source="unknown", in_latest_package=True)
@@ -17,7 +22,9 @@ def _items(rows: list[tuple[int, str, int]]) -> pl.DataFrame:
                          "problem_id": [f"block-v1:X+Y+Z+type@problem+block@{r[1]}" for r in rows],
                          "item_id": [f"{r[1]}_2_1" for r in rows], "item_grade": [r[2] for r in rows],
                          "n_attempts": [1] * len(rows), "gformat": ["Homework"] * len(rows), "graded": [1] * len(rows),
-                         "last_modified": [None] * len(rows)}, schema_overrides={"last_modified": pl.Datetime})
+                         "last_modified": [None] * len(rows), "first_item_grade": [None] * len(rows),
+                         "item_weight": [0.25] * len(rows)},
+                        schema_overrides={"last_modified": pl.Datetime, "first_item_grade": pl.Int64})
 
 
 def test_a_problem_nobody_opened_has_a_row_with_no_learner_and_no_figure():
@@ -51,3 +58,20 @@ def test_figures_of_a_small_class_worked_by_hand():
     [alpha] = reliability_frame(COURSE, rows).to_dicts()
     assert (alpha["assignment_type"], alpha["items"], alpha["learners"]) == ("Homework", 3, 4)
     assert abs(alpha["alpha"] - 0.75) < 1e-12
+
+
+def test_item_weights_share_the_type_weight_as_worked_by_hand():
+    # Homework (half the grade) has two assignments: seq a holds p1 (weight 2, two items) and p2 (weight 1),
+    # seq b holds p3 (weight unset: 1); p4 is not graded.
+    axis = pl.DataFrame({"category": ["problem"] * 4, "url_name": ["p1", "p2", "p3", "p4"],
+                         "gformat": ["Homework", "Homework", "Homework", None], "graded": [1, 1, 1, 0],
+                         "path": ["/ch/a/1/1", "/ch/a/2/1", "/ch/b/1/1", "/ch/c/1/1"],
+                         "problem_weight": ["2.0", "1.0", "", ""], "assignment_type_weight": ["0.5"] * 3 + [""]})
+    entries = pl.DataFrame({"url_name": ["p1", "p1", "p1", "p2", "p3", "p4"],
+                            "item_id": ["p1_2_1", "p1_3_1", "p1_2_1", "p2_2_1", "p3_2_1", "p4_2_1"]})
+    weights = {r["item_id"]: r["item_weight"] for r in item_weights(entries, axis).to_dicts()}
+    # p1: 2 * 0.5 / 2 items / 3 (a's weights) / 2 assignments = 1/12 each; p2: 1 * 0.5 / 1 / 3 / 2 = 1/12;
+    # p3: 1 * 0.5 / 1 / 1 / 2 = 1/4; together the type's 0.5.
+    assert set(weights) == {"p1_2_1", "p1_3_1", "p2_2_1", "p3_2_1"}
+    for item, expected in {"p1_2_1": 1 / 12, "p1_3_1": 1 / 12, "p2_2_1": 1 / 12, "p3_2_1": 1 / 4}.items():
+        assert abs(weights[item] - expected) < 1e-12, item

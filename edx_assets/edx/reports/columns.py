@@ -212,6 +212,11 @@ COLUMNS: dict[str, tuple[str, str]] = {
     # item tables (person_item, course_item, item_reliability; definitions in edx/reports/items.py)
     "item_id": (STRING, "the item: one response of the problem (its correct_map key, e.g. <block>_2_1)"),
     "item_grade": (INTEGER, "1: the learner's record says the response is correct; 0 otherwise"),
+    "first_item_grade": (INTEGER, "1/0: the learner's first answer to the item as graded (server problem_check "
+                                  "events); empty when no event graded it"),
+    "item_weight": (FLOAT, "the item's share of the course grade: problem_weight * assignment type weight / items "
+                           "of the problem / problem weights of its assignment / assignments of the type "
+                           "(edx2bigquery); empty when not graded or the type has no weight"),
     "share_attempted": (FLOAT, "learners with the item / learners enrolled in the course"),
     "difficulty": (FLOAT, "mean item_grade of the learners with the item: the share who got it right"),
     "discrimination": (FLOAT, "point-biserial correlation of item_grade with the rest score (the learner's other "

@@ -16,6 +16,16 @@ Modern Test Theory, ch. 14-15; edx2bigquery computes Stata's `alpha ... item` on
   (an item a learner has no record of counts 0): alpha = k/(k-1) * (1 - sum(var_i) / var(total)), variances
   over learners (population form; the ratio is the same with either form). Empty with fewer than 2 items
   or no variance in the totals.
+- first_item_grade: the learner's first answer to the item as graded (1 right, 0 wrong) from the
+  server-side problem_check events (learner_totals' answer_detail, the part being the item); empty when no
+  event graded it (answered on a device whose events did not reach the log, or before the logs begin);
+- item_weight (edx2bigquery make_item_tables.py `course_item`): the item's share of the course grade,
+  problem_weight * fraction_of_overall_grade / n_items / sum_problem_weight_in_assignment /
+  n_assignments_of_type, with problem_weight the axis' weight (1 when unset), fraction_of_overall_grade its
+  assignment type's weight, n_items the problem's items seen in the records, an assignment a graded
+  sequential. Unlike edx2bigquery, every graded problem of the outline counts in its assignment's weight
+  sum (not only problems with more than 5 responses), so an unopened problem keeps its share; empty for a
+  problem that is not graded or whose type has no weight (no grading policy). Drops are ignored, as there.
 An item nobody has a record of cannot be named (its ids live only in learners' records): its problem shows
 in course_item with item_id empty and learners 0.
 """
@@ -30,25 +40,60 @@ from edx_assets.edx.reports import frames, problems
 from edx_assets.edx.reports.courses import ReportCourse
 
 PERSON_ITEM_COLUMNS = ["course_id", "user_id", "problem_id", "item_id", "item_grade", "n_attempts", "gformat",
-                       "graded", "last_modified"]
+                       "graded", "last_modified", "first_item_grade", "item_weight"]
 COURSE_ITEM_COLUMNS = ["course_id", "problem_id", "item_id", "index", "problem_name", "gformat", "graded",
-                       "learners", "share_attempted", "difficulty", "discrimination"]
+                       "learners", "share_attempted", "difficulty", "discrimination", "item_weight"]
 RELIABILITY_COLUMNS = ["course_id", "assignment_type", "items", "learners", "alpha"]
 READ = {"student_id": frames.INT, "module_id": frames.TEXT, "state": frames.TEXT, "modified": frames.TIME}
 _ENTRY = r'"([^"]+)":\s*\{\s*"correctness":\s*"([a-z_]+)"'  # one correct_map entry: its item id and correctness
 
 
-def person_item_frame(db: Database, course: ReportCourse, axis: pl.DataFrame) -> pl.DataFrame:
-    """PERSON_ITEM_COLUMNS for one course: one row per learner and item of their problem records."""
+def person_item_frame(db: Database, course: ReportCourse, axis: pl.DataFrame, totals: pl.DataFrame) -> pl.DataFrame:
+    """PERSON_ITEM_COLUMNS for one course: one row per learner and item of their problem records; `totals`:
+    the course's learner_totals of the week with answer_detail (every user: the records hold them all)."""
     entries = (problems.problem_records(db, course, READ)
                .with_columns(pl.col("state").str.extract_all(_ENTRY).alias("entry")).explode("entry")
                .filter(pl.col("entry").is_not_null())
                .with_columns(pl.col("entry").str.extract(_ENTRY, 1).alias("item_id"),
                              (pl.col("entry").str.extract(_ENTRY, 2) == "correct").cast(pl.Int64).alias("item_grade")))
     return (entries.join(problems.outline_problems(axis), on="url_name", how="left")
+            .join(first_grades(totals), left_on=["student_id", "url_name", "item_id"],
+                  right_on=["user_id", "url_name", "item_id"], how="left")
+            .join(item_weights(entries, axis), on=["url_name", "item_id"], how="left")
             .with_columns(pl.lit(course.course_id).alias("course_id"), pl.col("student_id").alias("user_id"),
                           pl.col("module_id").alias("problem_id"), pl.col("modified").alias("last_modified"))
             .sort(["user_id", "index", "item_id"], nulls_last=True).select(PERSON_ITEM_COLUMNS))
+
+
+def first_grades(totals: pl.DataFrame) -> pl.DataFrame:
+    """Per user, problem (its block name) and part: the first answer as graded, 1/0 (null when ungraded)."""
+    schema = {"user_id": pl.Int64, "url_name": pl.String, "item_id": pl.String, "first_item_grade": pl.Int64}
+    if totals.height == 0:
+        return pl.DataFrame(schema=schema)
+    answers = frames.nested_rows(totals, "answer_detail")
+    # One problem may appear under two id forms (old and new keys): the earliest first answer counts.
+    return (answers.select(pl.col("user_id").cast(pl.Int64), blocks.key_expr(pl.col("problem")).alias("url_name"),
+                           pl.col("part").alias("item_id"), "first_time",
+                           pl.col("first_correct").cast(pl.Int64).alias("first_item_grade"))
+            .sort("user_id", "url_name", "item_id", "first_time", nulls_last=True)
+            .group_by("user_id", "url_name", "item_id", maintain_order=True).agg(pl.col("first_item_grade").first())
+            .cast(schema))
+
+
+def item_weights(entries: pl.DataFrame, axis: pl.DataFrame) -> pl.DataFrame:
+    """Per item seen in the records (url_name, item_id): item_weight, edx2bigquery's formula (module docstring)."""
+    graded = (axis.filter((pl.col("category") == "problem") & pl.col("gformat").is_not_null() & (pl.col("graded") == 1))
+              .select("url_name", "gformat", pl.col("path").str.extract(r"^(/[^/]+/[^/]+)").alias("assignment"),
+                      pl.col("problem_weight").cast(pl.Float64, strict=False).fill_null(1.0).alias("weight"),
+                      pl.col("assignment_type_weight").cast(pl.Float64, strict=False).alias("type_weight"))
+              .with_columns(pl.col("weight").sum().over("assignment").alias("assignment_weight"),
+                            pl.col("assignment").n_unique().over("gformat").alias("assignments")))
+    seen = entries.select("url_name", "item_id").unique()
+    counted = seen.join(seen.group_by("url_name").agg(pl.len().alias("n_items")), on="url_name")
+    return counted.join(graded, on="url_name", how="inner").select(
+        "url_name", "item_id",
+        (pl.col("weight") * pl.col("type_weight") / pl.col("n_items") / pl.col("assignment_weight")
+         / pl.col("assignments")).alias("item_weight"))
 
 
 def course_item_frame(course: ReportCourse, items: pl.DataFrame, axis: pl.DataFrame, enrolled: int) -> pl.DataFrame:
@@ -63,7 +108,8 @@ def course_item_frame(course: ReportCourse, items: pl.DataFrame, axis: pl.DataFr
     stats = scored.group_by("problem_id", "item_id", maintain_order=True).agg(
         pl.col("user_id").n_unique().alias("learners"),
         pl.col("item_grade").mean().alias("difficulty"),
-        pl.corr(pl.col("item_grade").cast(pl.Float64), pl.col("rest").cast(pl.Float64)).alias("discrimination"))
+        pl.corr(pl.col("item_grade").cast(pl.Float64), pl.col("rest").cast(pl.Float64)).alias("discrimination"),
+        pl.col("item_weight").first())
     stats = stats.with_columns(
         pl.when(pl.col("discrimination").is_nan()).then(None).otherwise(pl.col("discrimination")).alias("discrimination"),
         (pl.col("learners") / enrolled if enrolled else pl.lit(None, pl.Float64)).alias("share_attempted"),
@@ -73,7 +119,7 @@ def course_item_frame(course: ReportCourse, items: pl.DataFrame, axis: pl.DataFr
         "url_name", pl.lit(None, pl.String).alias("problem_id"), pl.lit(None, pl.String).alias("item_id"),
         pl.lit(0, pl.UInt32).alias("learners"), pl.lit(None, pl.Float64).alias("difficulty"),
         pl.lit(None, pl.Float64).alias("discrimination"), pl.lit(0.0 if enrolled else None, pl.Float64)
-        .alias("share_attempted"))
+        .alias("share_attempted"), pl.lit(None, pl.Float64).alias("item_weight"))
     both = pl.concat([stats.select(unseen.columns), unseen], how="vertical_relaxed")
     return (both.join(outline, on="url_name", how="left")
             .with_columns(pl.lit(course.course_id).alias("course_id"),
@@ -111,4 +157,5 @@ def reliability_frame(course: ReportCourse, items: pl.DataFrame) -> pl.DataFrame
 def read_person_items(path) -> pl.DataFrame:
     """person_item.csv as its writer typed it (the file course_item and item_reliability read)."""
     frame = pl.read_csv(path, infer_schema_length=0)
-    return frame.with_columns(pl.col("user_id", "item_grade", "n_attempts", "graded").cast(pl.Int64, strict=False))
+    return frame.with_columns(pl.col("user_id", "item_grade", "n_attempts", "graded", "first_item_grade")
+                              .cast(pl.Int64, strict=False), pl.col("item_weight").cast(pl.Float64, strict=False))

@@ -1,13 +1,14 @@
-"""The item tables, recomputed from the package's raw courseware_studentmodule rows (csv and json) and the
-week's course_axis.csv, with numpy for the statistics: person_item, course_item's difficulty and
-discrimination, item_reliability's alpha."""
+"""The item tables, recomputed from the package's raw courseware_studentmodule rows (csv and json), the raw
+event logs (json) and the week's course_axis.csv, with numpy for the statistics: person_item (last and
+first grades, weights), course_item's difficulty and discrimination, item_reliability's alpha."""
 
 import json
 import re
+from collections import defaultdict
 
 import numpy as np
 
-from edx_assets_tests.defs.reports.truth import WORLD, package_table
+from edx_assets_tests.defs.reports.truth import EVENTS, WORLD, package_table
 from edx_assets_tests.support import read_rows
 
 
@@ -74,3 +75,39 @@ def test_course_item_difficulty_discrimination_and_reliability_from_the_raw_reco
             assert _close(row["alpha"], alpha), (course_id, kind)
             alphas_checked += 1
     assert checked > 20 and alphas_checked >= 2
+
+
+def test_person_item_first_grade_from_the_raw_events_and_weight_from_the_outline(run):
+    first = {}  # (course, user, problem name, part) -> the first server check's grade of the part
+    checks = [e for e in EVENTS if e["type"] == "problem_check" and e["source"] == "server"]
+    for e in sorted(checks, key=lambda e: e["time"]):
+        for part, entry in (e["event"].get("correct_map") or {}).items():
+            first.setdefault((e["course"], e["user_id"], _name(e["event"]["problem_id"]), part),
+                             int(entry["correctness"] == "correct"))
+    graded = defaultdict(dict)  # course -> problem name -> (assignment, gformat, weight, type weight)
+    for r in read_rows(run["dir"] / "course_axis.csv"):
+        if r["category"] == "problem" and r["gformat"] and r["graded"] == "1":
+            graded[r["course_id"]][r["url_name"]] = ("/".join(r["path"].split("/")[:3]), r["gformat"],
+                                                     float(r["problem_weight"] or 1), r["assignment_type_weight"])
+    rows = read_rows(run["dir"] / "person_item.csv")
+    items_of = defaultdict(set)
+    for r in rows:
+        items_of[(r["course_id"], _name(r["problem_id"]))].add(r["item_id"])
+    with_first = weighted = 0
+    for r in rows:
+        expected = first.get((r["course_id"], int(r["user_id"]), _name(r["problem_id"]), r["item_id"]))
+        assert r["first_item_grade"] == ("" if expected is None else str(expected)), r
+        with_first += expected is not None
+        problems = graded[r["course_id"]]
+        place = problems.get(_name(r["problem_id"]))
+        if place is None or not place[3]:
+            assert r["item_weight"] == "", r
+            continue
+        assignment, kind, weight, type_weight = place
+        in_assignment = sum(w for a, _, w, _ in problems.values() if a == assignment)
+        assignments = len({a for a, k, _, _ in problems.values() if k == kind})
+        n_items = len(items_of[(r["course_id"], _name(r["problem_id"]))])
+        assert _close(r["item_weight"], weight * float(type_weight) / n_items / in_assignment / assignments), r
+        weighted += 1
+    # first answers seen in the week's logs, and records older than the logs (no first answer)
+    assert with_first > 20 and any(r["first_item_grade"] == "" for r in rows) and weighted > 20
