@@ -127,7 +127,7 @@ COLUMNS: list[tuple[str, str, str]] = [
     ("nproblems", "integer", "distinct problems checked"),
     ("problems", "list", "those problems' usage keys, sorted"),
     ("problem_detail", "list", "per problem: checks, right on attempt 1, best score (grade / max grade), "
-                               "show-answers"),
+                               "show-answers, first show-answer and first right check (times)"),
     ("answer_detail", "list", "per problem and response part: first and last answer of the day (value, "
                               "correct, variant, time) and the question text"),
     ("nshow_answer", "integer", "show-answer events"),
@@ -361,7 +361,9 @@ ANSWER_DETAIL = pl.List(pl.Struct({
     "first_variant": pl.String, "last_time": pl.Datetime("ms", "UTC"), "last_value": pl.String,
     "last_correct": pl.Boolean, "last_variant": pl.String, "first_value_id": pl.String, "last_value_id": pl.String}))
 PROBLEM_DETAIL = pl.List(pl.Struct({"problem": pl.String, "checks": pl.Int64, "first_correct": pl.Boolean,
-                                    "best_score": pl.Float64, "show_answers": pl.Int64}))
+                                    "best_score": pl.Float64, "show_answers": pl.Int64,
+                                    "first_show_answer": pl.Datetime("ms", "UTC"),
+                                    "first_right": pl.Datetime("ms", "UTC")}))
 
 
 def _video_detail(frame: pl.DataFrame, segments: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
@@ -405,7 +407,8 @@ def _answer_detail(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
 
 def _problem_detail(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     """Per learner and problem: server-side checks, right on the first attempt, best score, show-answers
-    (what problem_analysis rolls up)."""
+    (what problem_analysis rolls up), and the times of the first show-answer and the first right check
+    (course_item's share of learners shown the answer before they got it right)."""
     checks = (pl.col("type") == "problem_check") & (pl.col("source") == "server")
     per_problem = frame.filter(pl.col("problem").is_not_null() & (checks | pl.col("type").is_in(SHOW_ANSWER))).with_columns(
         pl.col("problem").cast(pl.String)).group_by([*keys, "problem"]).agg(
@@ -413,9 +416,12 @@ def _problem_detail(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
         (checks & (pl.col("attempts") == 1) & (pl.col("success") == "correct")).any().alias("first_correct"),
         pl.col("score").filter(checks).max().alias("best_score"),
         pl.col("type").is_in(SHOW_ANSWER).sum().cast(pl.Int64).alias("show_answers"),
+        pl.col("time").filter(pl.col("type").is_in(SHOW_ANSWER)).min().alias("first_show_answer"),
+        pl.col("time").filter(checks & (pl.col("success") == "correct")).min().alias("first_right"),
     ).sort([*keys, "problem"])
     return per_problem.group_by(keys, maintain_order=True).agg(
-        pl.struct("problem", "checks", "first_correct", "best_score", "show_answers").alias("problem_detail"))
+        pl.struct("problem", "checks", "first_correct", "best_score", "show_answers", "first_show_answer",
+                  "first_right").alias("problem_detail"))
 
 
 def _segments(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:

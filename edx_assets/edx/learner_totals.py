@@ -45,7 +45,8 @@ _ANSWER = pa.struct([("problem", pa.string()), ("part", pa.string()), ("question
                      ("last_correct", pa.bool_()), ("last_variant", pa.string()), ("first_value_id", pa.string()),
                      ("last_value_id", pa.string())])
 _PROBLEM = pa.struct([("problem", pa.string()), ("checks", pa.int64()), ("first_correct", pa.bool_()),
-                      ("best_score", pa.float64()), ("show_answers", pa.int64())])
+                      ("best_score", pa.float64()), ("show_answers", pa.int64()), ("first_show_answer", _TIME),
+                      ("first_right", _TIME)])
 TOTALS_SCHEMA = {
     "course_id": pa.string(), "user_id": pa.int64(), "username": pa.string(), "first_event": pa.timestamp("ms"),
     **{c: pa.int64() for c in SUMS}, **{c: pa.float64() for c in SECONDS},
@@ -113,7 +114,7 @@ def fold(parts: pl.DataFrame) -> pl.DataFrame:
                 .group_by(KEYS, maintain_order=True).agg(pl.struct("video", "start", "end").alias("video_viewings")))
     problems = _merge_detail(parts, "problem_detail", "problem", [
         pl.col("checks").sum(), pl.col("first_correct").any(), pl.col("best_score").max(),
-        pl.col("show_answers").sum()])
+        pl.col("show_answers").sum(), pl.col("first_show_answer").min(), pl.col("first_right").min()])
     union = {"keep_nulls": False, "empty_as_null": False}
     totals = parts.group_by(KEYS).agg(
         pl.col("username").drop_nulls().max(),

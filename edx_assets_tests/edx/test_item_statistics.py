@@ -1,11 +1,14 @@
 """The item statistics on hand-made person_item rows (no services): a problem nobody opened, a course with
 one learner, and a small class whose figures are worked out by hand below."""
 
+from datetime import datetime
+
 import polars as pl
 
 from edx_assets.edx.reports.courses import ReportCourse
 from edx_assets.edx.reports.items import (
     COURSE_ITEM_COLUMNS,
+    answers_shown,
     course_item_frame,
     item_weights,
     reliability_frame,
@@ -75,3 +78,19 @@ def test_item_weights_share_the_type_weight_as_worked_by_hand():
     assert set(weights) == {"p1_2_1", "p1_3_1", "p2_2_1", "p3_2_1"}
     for item, expected in {"p1_2_1": 1 / 12, "p1_3_1": 1 / 12, "p2_2_1": 1 / 12, "p3_2_1": 1 / 4}.items():
         assert abs(weights[item] - expected) < 1e-12, item
+
+
+def test_share_shown_the_answer_first_counts_only_learners_whose_events_show_the_problem():
+    t = [datetime(2026, 10, 5, 10, m) for m in range(3)]
+    p1 = "block-v1:X+Y+Z+type@problem+block@p1"
+    # 1: answer shown, then right (shown first); 2: right, then shown (not); 3: shown, never right (shown
+    # first); 4: a record but no event of the problem (not counted).
+    detail = {1: (t[0], t[1]), 2: (t[2], t[0]), 3: (t[1], None)}
+    totals = pl.DataFrame({"user_id": list(detail), "problem_detail": [
+        [{"problem": p1, "first_show_answer": shown, "first_right": right}] for shown, right in detail.values()]})
+    rows = _items([(1, "p1", 1), (2, "p1", 1), (3, "p1", 0), (4, "p1", 1)])
+    [row] = course_item_frame(COURSE, rows, AXIS, enrolled=4, shown=answers_shown(totals)).filter(
+        pl.col("learners") > 0).to_dicts()
+    assert row["learners"] == 4 and abs(row["share_answer_shown_first"] - 2 / 3) < 1e-12
+    [unseen] = course_item_frame(COURSE, rows, AXIS, enrolled=4).filter(pl.col("learners") > 0).to_dicts()
+    assert unseen["share_answer_shown_first"] is None  # no events known: no figure

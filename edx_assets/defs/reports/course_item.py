@@ -6,15 +6,17 @@ from dagster_aws.s3 import S3Resource
 
 from edx_assets.defs.common import Build
 from edx_assets.defs.reports import checks, paths
-from edx_assets.defs.reports.common import outline_report, weekly_report
+from edx_assets.defs.reports.common import outline_report, week_sunday, weekly_report
 from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceResource
 from edx_assets.edx.reports import items
+from edx_assets.edx.reports.learners import week_totals
 
 WITHIN = "statistics_within_their_ranges"
 
 
 def build(ctx: Build) -> dg.Definitions:
-    @weekly_report(ctx, deps=["person_item", "course_axis", "course_collections"], kinds={"csv", "polars"},
+    @weekly_report(ctx, deps=["person_item", "course_axis", "course_collections", "learner_totals"],
+                   kinds={"csv", "polars"},
                    check_specs=[checks.spec(ctx, "course_item", WITHIN,
                                             "difficulty and share_attempted in [0, 1], discrimination in [-1, 1], "
                                             "no (course_id, problem_id, item_id) twice.")])
@@ -24,16 +26,20 @@ def build(ctx: Build) -> dg.Definitions:
         nobody opened, item_id empty, learners 0): course_id, problem_id, item_id, index, problem_name,
         gformat, graded (course_axis), learners (with a record of the item), share_attempted (of the
         enrolled), difficulty (the share of those learners who got it right) and discrimination (the
-        point-biserial correlation of the item with the learner's score on the course's other graded items).
-        Formulas and sources: edx_assets/edx/reports/items.py. What leaves the platform (S3) hides the
+        point-biserial correlation of the item with the learner's score on the course's other graded items),
+        item_weight (its share of the course grade) and share_answer_shown_first (of its learners whose
+        events show the problem, those shown the answer before their first right check). Formulas and sources: edx_assets/edx/reports/items.py. What leaves the platform (S3) hides the
         figures of an item fewer than EDX_MIN_CELL learners have.
         """
         week = context.partition_key
+        until = week_sunday(week)
         person = items.read_person_items(paths.report_csv(workspace, week, "person_item"))
 
         def rows_of(db, course, axis):
             mine = person.filter(pl.col("course_id") == course.course_id)
-            return items.course_item_frame(course, mine, axis, db[course.collection("enrollments")].count_documents({}))
+            shown = items.answers_shown(week_totals(db, course, until, ["problem_detail"]))
+            return items.course_item_frame(course, mine, axis, db[course.collection("enrollments")].count_documents({}),
+                                           shown)
 
         result, materialization, _ = outline_report(week, mongo, workspace, reports, s3, "course_item",
                                                     items.COURSE_ITEM_COLUMNS, rows_of)

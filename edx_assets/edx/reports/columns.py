@@ -218,6 +218,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
                            "of the problem / problem weights of its assignment / assignments of the type "
                            "(edx2bigquery); empty when not graded or the type has no weight"),
     "share_attempted": (FLOAT, "learners with the item / learners enrolled in the course"),
+    "share_answer_shown_first": (FLOAT, "of the item's learners with events of its problem, the share shown the "
+                                        "answer before their first right check; empty when none has events"),
     "difficulty": (FLOAT, "mean item_grade of the learners with the item: the share who got it right"),
     "discrimination": (FLOAT, "point-biserial correlation of item_grade with the rest score (the learner's other "
                               "graded items); empty when either does not vary"),

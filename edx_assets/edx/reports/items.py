@@ -26,6 +26,10 @@ Modern Test Theory, ch. 14-15; edx2bigquery computes Stata's `alpha ... item` on
   sequential. Unlike edx2bigquery, every graded problem of the outline counts in its assignment's weight
   sum (not only problems with more than 5 responses), so an unopened problem keeps its share; empty for a
   problem that is not graded or whose type has no weight (no grading policy). Drops are ignored, as there.
+- share_answer_shown_first: of the item's learners whose events show the problem (a check or a
+  show-answer in learner_totals' problem_detail), the share whose first show-answer came before their first
+  right check (or who never got it right); show-answer is a problem's button, so every item of a problem has
+  its problem's share. Empty when no learner of the item has events of the problem.
 An item nobody has a record of cannot be named (its ids live only in learners' records): its problem shows
 in course_item with item_id empty and learners 0.
 """
@@ -42,7 +46,8 @@ from edx_assets.edx.reports.courses import ReportCourse
 PERSON_ITEM_COLUMNS = ["course_id", "user_id", "problem_id", "item_id", "item_grade", "n_attempts", "gformat",
                        "graded", "last_modified", "first_item_grade", "item_weight"]
 COURSE_ITEM_COLUMNS = ["course_id", "problem_id", "item_id", "index", "problem_name", "gformat", "graded",
-                       "learners", "share_attempted", "difficulty", "discrimination", "item_weight"]
+                       "learners", "share_attempted", "difficulty", "discrimination", "item_weight",
+                       "share_answer_shown_first"]
 RELIABILITY_COLUMNS = ["course_id", "assignment_type", "items", "learners", "alpha"]
 READ = {"student_id": frames.INT, "module_id": frames.TEXT, "state": frames.TEXT, "modified": frames.TIME}
 _ENTRY = r'"([^"]+)":\s*\{\s*"correctness":\s*"([a-z_]+)"'  # one correct_map entry: its item id and correctness
@@ -96,20 +101,40 @@ def item_weights(entries: pl.DataFrame, axis: pl.DataFrame) -> pl.DataFrame:
          / pl.col("assignments")).alias("item_weight"))
 
 
-def course_item_frame(course: ReportCourse, items: pl.DataFrame, axis: pl.DataFrame, enrolled: int) -> pl.DataFrame:
-    """COURSE_ITEM_COLUMNS for one course from its person_item rows; problems of the outline nobody has a
-    record of keep a row (item_id empty, learners 0)."""
+def answers_shown(totals: pl.DataFrame) -> pl.DataFrame:
+    """Per user and problem (its block name) with events of it: whether the answer was shown before the first
+    right check (learner_totals' problem_detail; a problem under two id forms: the earliest times)."""
+    schema = {"user_id": pl.Int64, "url_name": pl.String, "shown_first": pl.Boolean}
+    if totals.height == 0:
+        return pl.DataFrame(schema=schema)
+    detail = frames.nested_rows(totals, "problem_detail").with_columns(
+        blocks.key_expr(pl.col("problem")).alias("url_name")).group_by("user_id", "url_name").agg(
+        pl.col("first_show_answer").min(), pl.col("first_right").min())
+    shown = pl.col("first_show_answer").is_not_null() & (
+        pl.col("first_right").is_null() | (pl.col("first_show_answer") < pl.col("first_right")))
+    return detail.select("user_id", "url_name", shown.alias("shown_first")).cast(schema)
+
+
+def course_item_frame(course: ReportCourse, items: pl.DataFrame, axis: pl.DataFrame, enrolled: int,
+                      shown: pl.DataFrame | None = None) -> pl.DataFrame:
+    """COURSE_ITEM_COLUMNS for one course from its person_item rows and `shown` (answers_shown of the course's
+    learner_totals; None: no events known); problems of the outline nobody has a record of keep a row
+    (item_id empty, learners 0)."""
     items = items.sort("user_id", "problem_id", "item_id")  # sums and correlations in one order: same bits every run
     graded = items.filter(pl.col("graded") == 1)
     totals = graded.group_by("user_id").agg(pl.col("item_grade").sum().alias("total"))
-    scored = items.join(totals, on="user_id", how="left", maintain_order="left").with_columns(
+    shown = answers_shown(pl.DataFrame()) if shown is None else shown
+    scored = (items.with_columns(blocks.key_expr(pl.col("problem_id")).alias("url_name"))
+              .join(totals, on="user_id", how="left", maintain_order="left")
+              .join(shown, on=["user_id", "url_name"], how="left", maintain_order="left").with_columns(
         (pl.col("total").fill_null(0) - pl.when(pl.col("graded") == 1).then(pl.col("item_grade")).otherwise(0))
-        .alias("rest"))
+        .alias("rest")))
     stats = scored.group_by("problem_id", "item_id", maintain_order=True).agg(
         pl.col("user_id").n_unique().alias("learners"),
         pl.col("item_grade").mean().alias("difficulty"),
         pl.corr(pl.col("item_grade").cast(pl.Float64), pl.col("rest").cast(pl.Float64)).alias("discrimination"),
-        pl.col("item_weight").first())
+        pl.col("item_weight").first(),
+        pl.col("shown_first").drop_nulls().cast(pl.Float64).mean().alias("share_answer_shown_first"))
     stats = stats.with_columns(
         pl.when(pl.col("discrimination").is_nan()).then(None).otherwise(pl.col("discrimination")).alias("discrimination"),
         (pl.col("learners") / enrolled if enrolled else pl.lit(None, pl.Float64)).alias("share_attempted"),
@@ -119,7 +144,8 @@ def course_item_frame(course: ReportCourse, items: pl.DataFrame, axis: pl.DataFr
         "url_name", pl.lit(None, pl.String).alias("problem_id"), pl.lit(None, pl.String).alias("item_id"),
         pl.lit(0, pl.UInt32).alias("learners"), pl.lit(None, pl.Float64).alias("difficulty"),
         pl.lit(None, pl.Float64).alias("discrimination"), pl.lit(0.0 if enrolled else None, pl.Float64)
-        .alias("share_attempted"), pl.lit(None, pl.Float64).alias("item_weight"))
+        .alias("share_attempted"), pl.lit(None, pl.Float64).alias("item_weight"),
+        pl.lit(None, pl.Float64).alias("share_answer_shown_first"))
     both = pl.concat([stats.select(unseen.columns), unseen], how="vertical_relaxed")
     return (both.join(outline, on="url_name", how="left")
             .with_columns(pl.lit(course.course_id).alias("course_id"),

@@ -111,3 +111,30 @@ def test_person_item_first_grade_from_the_raw_events_and_weight_from_the_outline
         weighted += 1
     # first answers seen in the week's logs, and records older than the logs (no first answer)
     assert with_first > 20 and any(r["first_item_grade"] == "" for r in rows) and weighted > 20
+
+
+def test_course_item_share_shown_the_answer_first_from_the_raw_events(run):
+    firsts = {}  # (course, user, problem name) -> [first show-answer, first right server check]
+    for e in sorted(EVENTS, key=lambda e: e["time"]):
+        right = e["type"] == "problem_check" and e["source"] == "server"
+        if not (right or e["type"] in ("showanswer", "edx.problem.showanswer")) or not isinstance(e["event"], dict):
+            continue
+        times = firsts.setdefault((e["course"], e["user_id"], _name(e["event"]["problem_id"])), [None, None])
+        if not right and times[0] is None:
+            times[0] = e["time"]
+        if right and e["event"].get("success") == "correct" and times[1] is None:
+            times[1] = e["time"]
+    learners = defaultdict(set)
+    for r in read_rows(run["dir"] / "person_item.csv"):
+        learners[(r["course_id"], r["problem_id"], r["item_id"])].add(int(r["user_id"]))
+    figures = 0
+    for row in read_rows(run["dir"] / "course_item.csv"):
+        if row["learners"] == "0":
+            assert row["share_answer_shown_first"] == ""
+            continue
+        seen = [firsts[k] for u in learners[(row["course_id"], row["problem_id"], row["item_id"])]
+                if (k := (row["course_id"], u, _name(row["problem_id"]))) in firsts]
+        shown = [s is not None and (r is None or s < r) for s, r in seen]
+        assert _close(row["share_answer_shown_first"], sum(shown) / len(shown) if shown else None), row
+        figures += bool(shown) and 0 < sum(shown) < len(shown)
+    assert figures > 3  # shares strictly between 0 and 1: both orders occur
