@@ -50,7 +50,6 @@ def test_sigkill_in_the_middle_of_an_eventos_load_then_rerun_is_exact(db, stack,
     child = _child(f"""
         from pathlib import Path
         from pymongo import MongoClient
-from pymongo.errors import OperationFailure
         from edx_assets.edx import event_load
         db = MongoClient({stack.mongo_uri!r})[{db.name!r}]
         event_load.load_events(db, Path({str(new)!r}), collection="Eventos", partition="2026-10-05",
@@ -111,7 +110,6 @@ def _load_in_child(stack, db, manifest_folder, sunday: str, extra: str = "") -> 
         from datetime import date
         from pathlib import Path
         from pymongo import MongoClient
-from pymongo.errors import OperationFailure
         from edx_assets.edx import course_load
         from edx_assets.edx.course_package import Manifest
         {extra}
