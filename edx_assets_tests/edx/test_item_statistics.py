@@ -55,6 +55,7 @@ def test_figures_of_a_small_class_worked_by_hand():
     # p1: right 3 of 4; rests 2, 1, 0, 0: cov = 3/4 - 9/16 = 3/16, var(x) = 3/16, var(rest) = 5/4 - 9/16 = 11/16
     # -> corr = (3/16) / sqrt(3/16 * 11/16) = sqrt(3/11)
     assert table["p1_2_1"]["difficulty"] == 0.75 and table["p1_2_1"]["share_attempted"] == 0.5
+    assert table["p1_2_1"]["item_weight"] == 0.25  # the item's weight, as its person_item rows carry it
     assert abs(table["p1_2_1"]["discrimination"] - (3 / 11) ** 0.5) < 1e-12
     # alpha: item variances 3/16 + 4/16 + 3/16 = 10/16; totals 3, 2, 1, 0 -> variance 5/4;
     # 3/2 * (1 - (10/16) / (5/4)) = 3/4

@@ -28,8 +28,9 @@ def build(ctx: Build) -> dg.Definitions:
         enrolled), difficulty (the share of those learners who got it right) and discrimination (the
         point-biserial correlation of the item with the learner's score on the course's other graded items),
         item_weight (its share of the course grade) and share_answer_shown_first (of its learners whose
-        events show the problem, those shown the answer before their first right check). Formulas and sources: edx_assets/edx/reports/items.py. What leaves the platform (S3) hides the
-        figures of an item fewer than EDX_MIN_CELL learners have.
+        events show the problem, those shown the answer before their first right check). Formulas and
+        sources: edx_assets/edx/reports/items.py. What leaves the platform (S3) hides the figures of an item
+        fewer than EDX_MIN_CELL learners have.
         """
         week = context.partition_key
         until = week_sunday(week)

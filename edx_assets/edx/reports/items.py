@@ -134,11 +134,11 @@ def course_item_frame(course: ReportCourse, items: pl.DataFrame, axis: pl.DataFr
         pl.col("item_grade").mean().alias("difficulty"),
         pl.corr(pl.col("item_grade").cast(pl.Float64), pl.col("rest").cast(pl.Float64)).alias("discrimination"),
         pl.col("item_weight").first(),
-        pl.col("shown_first").drop_nulls().cast(pl.Float64).mean().alias("share_answer_shown_first"))
+        pl.col("shown_first").drop_nulls().cast(pl.Float64).mean().alias("share_answer_shown_first"),
+        pl.col("url_name").first())
     stats = stats.with_columns(
         pl.when(pl.col("discrimination").is_nan()).then(None).otherwise(pl.col("discrimination")).alias("discrimination"),
-        (pl.col("learners") / enrolled if enrolled else pl.lit(None, pl.Float64)).alias("share_attempted"),
-        blocks.key_expr(pl.col("problem_id")).alias("url_name"))
+        (pl.col("learners") / enrolled if enrolled else pl.lit(None, pl.Float64)).alias("share_attempted"))
     outline = problems.outline_problems(axis, places=())
     unseen = outline.join(stats.select("url_name"), on="url_name", how="anti").select(
         "url_name", pl.lit(None, pl.String).alias("problem_id"), pl.lit(None, pl.String).alias("item_id"),
