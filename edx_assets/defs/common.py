@@ -23,6 +23,17 @@ from edx_assets.edx.landing import DeliveryMissingError, LandedObject, S3AccessE
 OWNERS = ["team:data-platform"]
 # Set on every asset by definitions.py from its partitions; the daily and weekly jobs select by it.
 CADENCE_TAG = "edx/cadence"
+# The job of each cadence; every run of it carries JOB_TAG (whatever launched it: schedule, sensor, backfill,
+# the UI), so the refresh condition can tell "updated by a run of my own job" (which computed me too) apart.
+JOB_TAG = "edx/job"
+JOBS = {"daily": "daily_events_job", "weekly": "weekly_courses_job"}
+
+
+def cadence_job(cadence: str, description: str) -> dg.UnresolvedAssetJobDefinition:
+    """The job of every asset of a cadence, its runs tagged with its name."""
+    name = JOBS[cadence]
+    return dg.define_asset_job(name, selection=dg.AssetSelection.tag(CADENCE_TAG, cadence), description=description,
+                               run_tags={JOB_TAG: name})
 
 
 @dataclass(frozen=True)

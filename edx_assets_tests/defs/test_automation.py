@@ -261,3 +261,29 @@ def test_weekly_schedule_loads_that_sundays_package_and_other_days_the_latest_su
                        (datetime(2027, 1, 2, 23, tzinfo=UTC), "2026-12-27")):
         [request] = _tick("weekly_courses_schedule", pipeline_env, stack, when).run_requests
         assert request.partition_key == week, when
+
+
+def test_the_refresh_ignores_what_a_run_of_the_assets_own_job_updated_but_not_another_run(delivered_env, delivery,
+                                                                                          stack):
+    """The race the refresh once lost under load: a tick that sees learner_day updated by the daily job's run
+    while that run has not yet written activity_daily. A run of the daily job (tagged edx/job) computes
+    activity_daily itself, so the tick must not request it; learner_day recomputed by any other run must."""
+    instance = dg.DagsterInstance.ephemeral()
+    defs = defs_of(delivered_env)
+    day, activity = "2026-10-04", dg.AssetKey("activity_daily")
+    daily = defs.resolve_job_def("daily_events_job")
+    assert daily.execute_in_process(partition_key=day, instance=instance).success
+    cursor = dg.evaluate_automation_conditions(defs=defs, instance=instance).cursor  # the first tick sees history
+
+    # the daily job's run, up to learner_day (what a tick sees in the middle of the run)
+    mid_run = daily.get_subset(asset_selection={dg.AssetKey("learner_day")}).execute_in_process(
+        partition_key=day, instance=instance)
+    assert mid_run.success and mid_run.dagster_run.tags.get("edx/job") == "daily_events_job"
+    tick = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
+    assert tick.total_requested == 0, tick.get_requested_partitions(activity)
+
+    # learner_day recomputed by a run of its own (the UI, a refresh): activity_daily of that day follows
+    dg.materialize(assets(delivered_env, "eventos", "learner_day", "activity_daily"), partition_key=day,
+                   resources=resources_for(delivered_env), instance=instance, selection=["learner_day"])
+    tick = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=tick.cursor)
+    assert tick.get_requested_partitions(activity) == {day}

@@ -170,6 +170,7 @@ def test_a_redelivered_day_refreshes_every_later_week_and_nothing_else(env, s3_c
                        {r.run_id: (r.job_name, dict(r.tags)) for r in runs if r.run_id in {t[2] for t in twice}})
     [sensor_run] = [r for r in runs if r.job_name == "daily_events_job"]
     assert sensor_run.tags.get("dagster/partition") == REDELIVERED
+    assert sensor_run.tags.get("edx/job") == "daily_events_job"  # what tells the refresh the run computes the day
 
     # the re-delivered day's events, counted independently: the new file's lines, less the ones cut
     assert db["Eventos"].count_documents({ev.PARTITION: REDELIVERED}) == before - DROPPED

@@ -6,7 +6,7 @@ from datetime import timedelta
 import dagster as dg
 from dagster_aws.s3 import S3Resource
 
-from edx_assets.defs.common import CADENCE_TAG, Build
+from edx_assets.defs.common import Build, cadence_job
 from edx_assets.defs.courses.paths import course_package_delivery
 from edx_assets.defs.partitions import TIMEZONE, first_sunday_on_or_after
 
@@ -14,11 +14,8 @@ from edx_assets.defs.partitions import TIMEZONE, first_sunday_on_or_after
 def build(ctx: Build) -> dg.Definitions:
     config = ctx.config
     first_week = first_sunday_on_or_after(config.partitions_start)
-    weekly_courses_job = dg.define_asset_job(
-        "weekly_courses_job",
-        selection=dg.AssetSelection.tag(CADENCE_TAG, "weekly"),
-        description="S3 course package -> decrypted files -> per-course collections -> reports, for one week.",
-    )
+    weekly_courses_job = cadence_job(
+        "weekly", "S3 course package -> decrypted files -> per-course collections -> reports, for one week.")
 
     delivery = course_package_delivery(config, ctx.weekly)
 

@@ -5,18 +5,14 @@ from datetime import timedelta
 import dagster as dg
 from dagster_aws.s3 import S3Resource
 
-from edx_assets.defs.common import CADENCE_TAG, Build
+from edx_assets.defs.common import Build, cadence_job
 from edx_assets.defs.events.paths import event_log_delivery
 from edx_assets.defs.partitions import TIMEZONE
 
 
 def build(ctx: Build) -> dg.Definitions:
     config = ctx.config
-    daily_events_job = dg.define_asset_job(
-        "daily_events_job",
-        selection=dg.AssetSelection.tag(CADENCE_TAG, "daily"),
-        description="S3 tracking log -> decrypted file -> Eventos -> daily tables, for one day.",
-    )
+    daily_events_job = cadence_job("daily", "S3 tracking log -> decrypted file -> Eventos -> daily tables, for one day.")
 
     delivery = event_log_delivery(config, ctx.daily)
 

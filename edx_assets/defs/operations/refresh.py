@@ -23,7 +23,7 @@ before), and the reports of those weeks. Every derived asset carries the conditi
 
 import dagster as dg
 
-from edx_assets.defs.common import CADENCE_TAG, Build
+from edx_assets.defs.common import CADENCE_TAG, JOB_TAG, JOBS, Build
 
 AC = dg.AutomationCondition
 SENSOR = "refresh_downstream"
@@ -33,12 +33,37 @@ DAILY = dg.AssetSelection.tag(CADENCE_TAG, "daily")
 CARRIED = {dg.AssetKey("learner_totals"), dg.AssetKey("learner_ips")}
 
 
-def refresh(*, weekly: bool, carried_input: bool = False) -> dg.AutomationCondition:
+def updated_elsewhere(key: dg.AssetKey, weekly: bool, ignore: dg.AssetSelection | None = None
+                      ) -> dg.AutomationCondition:
+    """A dependency (outside `ignore`) was updated by a run that did not compute this asset too, or will be
+    requested this tick.
+
+    Dagster's `any_deps_updated` tells a run that computed both apart only by the run's asset selection,
+    which a run of a whole job (schedule, arrival sensor, job backfill) does not have: while such a run is
+    going, a tick could see a dependency updated and this asset no longer in progress, yet not updated, and
+    request it a second time. So a dependency updated by a run of this asset's own job (JOB_TAG) does not
+    count: that run computes it. Its own previous partition (learner_totals' week before) always counts:
+    that run was for another week.
+    """
+    own_job = AC.executed_with_tags(tag_values={JOB_TAG: JOBS["weekly" if weekly else "daily"]})
+    itself = dg.AssetSelection.assets(key)
+    parts = [
+        AC.any_deps_match((AC.newly_updated() & ~AC.executed_with_root_target() & ~own_job)
+                          .with_label("updated by another run")).ignore(itself),
+        AC.any_deps_match(AC.newly_updated()).allow(itself),
+        AC.any_deps_match(AC.will_be_requested()),
+    ]
+    if ignore is not None:
+        parts = [part.ignore(ignore) for part in parts]
+    return (parts[0] | parts[1] | parts[2]).with_label("any_deps_updated (by another run)")
+
+
+def refresh(key: dg.AssetKey, *, weekly: bool, carried_input: bool = False) -> dg.AutomationCondition:
     """Recompute an existing partition when its inputs changed (see the module's docstring). A weekly
     asset that reads a carried table (`carried_input`) waits for it rather than reacting to the days it
     also reads: the carried table of each later week is refreshed in turn, so reacting to the day as well
     would compute those weeks twice, once on stale totals."""
-    updated = AC.any_deps_updated().ignore(DAILY) if carried_input else AC.any_deps_updated()
+    updated = updated_elsewhere(key, weekly, DAILY if carried_input else None)
     deps_missing = AC.any_deps_missing().ignore(DAILY) if weekly else AC.any_deps_missing()
     condition = (
         ~AC.missing()
@@ -64,7 +89,7 @@ def condition_for(spec: dg.AssetSpec) -> dg.AutomationCondition | None:
         return None
     weekly = isinstance(spec.partitions_def, dg.WeeklyPartitionsDefinition)
     carried_input = any(dep.asset_key in CARRIED and dep.asset_key != spec.key for dep in spec.deps)
-    return refresh(weekly=weekly, carried_input=carried_input)
+    return refresh(spec.key, weekly=weekly, carried_input=carried_input)
 
 
 def build(ctx: Build) -> dg.Definitions:
