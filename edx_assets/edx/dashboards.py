@@ -44,6 +44,17 @@ TEXT = {
         "hardest": ("Problemas más difíciles",
                     "Proporción de estudiantes que acertaron al primer intento (los 10 más bajos)."),
         "countries": ("Estudiantes por país", "Inscritos por país de la IP de registro (los 10 primeros)."),
+        "outline": ("A lo largo del temario: quiénes llegan a cada sección",
+                    "Estudiantes con algún evento en cada capítulo y lección, en el orden del curso "
+                    "(section_engagement); la marca, quienes además tienen nota en todos sus problemas calificados."),
+        "hardest_items": ("Ítems más difíciles",
+                          "Proporción de estudiantes que tienen bien cada respuesta calificada (course_item, "
+                          "dificultad; los 10 más bajos)."),
+        "least_discriminating": ("Ítems que menos discriminan",
+                                 "Correlación punto-biserial de cada ítem con la nota del resto del curso "
+                                 "(course_item; los 10 más bajos: revisar los cercanos a 0 o negativos)."),
+        "section": "Sección", "item": "Ítem", "difficulty": "Proporción correcta",
+        "discrimination": "Discriminación",
         "share": "Proporción", "learners": "Estudiantes", "date": "Fecha", "week": "Semana", "mode": "Modalidad",
         "grade": "Nota", "seconds": "Segundo del video", "country": "País", "video": "Video", "problem": "Problema",
         "stage": "Etapa", "unknown": "desconocido", "no_ip": "sin IP",
@@ -74,6 +85,15 @@ TEXT = {
                     "Distinct learners who watched each 5-second segment of the video with most viewers."),
         "hardest": ("Hardest problems", "Share of learners right on the first attempt (the 10 lowest)."),
         "countries": ("Learners by country", "Registered learners by registration-IP country (top 10)."),
+        "outline": ("Along the outline: who reaches each section",
+                    "Learners with any event in each chapter and lesson, in course order (section_engagement); "
+                    "the tick, those who also have a score on every graded problem of it."),
+        "hardest_items": ("Hardest items", "Share of learners with each graded response right (course_item "
+                                           "difficulty; the 10 lowest)."),
+        "least_discriminating": ("Least discriminating items",
+                                 "Point-biserial correlation of each item with the score on the rest of the course "
+                                 "(course_item; the 10 lowest: review those near 0 or below)."),
+        "section": "Section", "item": "Item", "difficulty": "Share right", "discrimination": "Discrimination",
         "share": "Share", "learners": "Learners", "date": "Date", "week": "Week", "mode": "Mode", "grade": "Grade",
         "seconds": "Second of the video", "country": "Country", "video": "Video", "problem": "Problem",
         "stage": "Stage", "unknown": "unknown", "no_ip": "no IP",
@@ -217,7 +237,8 @@ class Inputs:
 
     def __post_init__(self) -> None:
         names = ["general_report", "person_course", "enrollment_by_demographics_daily", "video_engagement",
-                 "video_segments", "problem_analysis", "geography", "at_risk_learners"]
+                 "video_segments", "problem_analysis", "geography", "at_risk_learners", "section_engagement",
+                 "course_item"]
         self.tables = {n: _read(self.folder, n) for n in names}
         for name in names:  # the aggregates as they leave the platform
             if name in small_cells.RULES and name not in small_cells.AT_SOURCE and self.tables[name].height:
@@ -333,9 +354,58 @@ def course_page(r: Renderer, inputs: Inputs, course_id: str, name: str, target: 
     countries = countries.with_columns(place) if countries.height else countries
     figures.append(r.figure("countries", _bars(countries, "registered", "country_code", t["learners"], t["country"])
                             if countries.height else None))
+    figures += [outline_figure(r, inputs, course_id), *item_figures(r, inputs, course_id)]
     tiles = [(t[k], r.tile(head[k])) for k in ("registered", "viewed", "certified", "active_week", "at_risk")]
     r.hidden += sum(_small(head[k], r.k) for k in ("registered", "viewed", "certified", "active_week", "at_risk"))
     return _write(target, r.page(f"{t['course']}: {name}", tiles, [f for f, _ in figures]), figures, head, r)
+
+
+def outline_figure(r: Renderer, inputs: Inputs, course_id: str) -> tuple[str, bool]:
+    """Learners reached per chapter and sequential in course order (sequentials indented under their chapter),
+    with a tick at those who completed its graded problems (where the section has any)."""
+    t = r.t
+    sections = r.keep("outline", inputs.of("section_engagement", course_id), "learners_reached")
+    if not sections.height:
+        return r.figure("outline", None)
+    if small_cells.MARK in sections.columns:  # completions of 1 to k-1 learners: emptied, and counted as left out
+        emptied = int(sections.get_column(small_cells.MARK).fill_null("").str.contains("learners_completed").sum())
+        r.hidden += emptied
+        r.hidden_in["outline"] = r.hidden_in.get("outline", 0) + emptied
+    sections = sections.sort("index").with_columns(
+        pl.when(pl.col("level") == "chapter").then(pl.col("chapter_name"))
+        .otherwise(pl.lit("\u2003") + pl.col("sequential_name").cast(pl.String)).fill_null(pl.col("module_id"))
+        .alias("section"),
+        pl.col("learners_completed").cast(pl.Float64, strict=False))
+    order = sections.get_column("section").to_list()
+    bars = alt.Chart(sections).mark_bar(color="#1f5fa8").encode(
+        x=alt.X("learners_reached:Q", title=t["learners"], axis=alt.Axis(format=",d")),
+        y=alt.Y("section:N", title=t["section"], sort=order))
+    ticks = alt.Chart(sections.filter(pl.col("learners_completed").is_not_null())).mark_tick(
+        color="#c0392b", thickness=3).encode(x="learners_completed:Q", y=alt.Y("section:N", sort=order))
+    return r.figure("outline", bars + ticks)
+
+
+def item_figures(r: Renderer, inputs: Inputs, course_id: str) -> list[tuple[str, bool]]:
+    """The course's 10 hardest items (lowest difficulty) and 10 least discriminating ones, from course_item
+    as it leaves the platform (an item fewer than EDX_MIN_CELL learners have is left out)."""
+    t = r.t
+    out = []
+    for key, column, domain in (("hardest_items", "difficulty", [0, 1]), ("least_discriminating", "discrimination",
+                                                                         [-1, 1])):
+        items = r.keep(key, inputs.of("course_item", course_id), "learners")
+        if items.height:
+            items = items.with_columns(pl.col(column).cast(pl.Float64, strict=False)).filter(
+                pl.col(column).is_not_null()).sort([column, "index", "item_id"]).head(10).with_columns(
+                pl.format("{}. {} · {}", "index", pl.coalesce("problem_name", "problem_id"),
+                          pl.col("item_id").str.extract(r"_(\d+_\d+)$", 1).fill_null(pl.col("item_id"))
+                          ).alias("item"))
+            r.drawn[key] = items
+        chart = alt.Chart(items).mark_bar(color="#1f5fa8").encode(
+            x=alt.X(f"{column}:Q", title=t[column], scale=alt.Scale(domain=domain),
+                    axis=alt.Axis(format=".0%" if column == "difficulty" else ".2f")),
+            y=alt.Y("item:N", title=t["item"], sort="x")) if items.height else None
+        out.append(r.figure(key, chart))
+    return out
 
 
 def portfolio_page(r: Renderer, heads: dict[str, dict], courses: list[tuple[str, str]], target: Path,

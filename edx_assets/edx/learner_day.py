@@ -57,6 +57,16 @@ Definitions (edx2bigquery's `time_on_task` / `person_course_day`, make_time_on_t
 - answers (answer_detail): per problem and response part, the learner's first and last answer of the day
   (value, correct, variant, time) from server-side problem_check events, with the question text the
   event's `submission` carries (edx-analytics-pipeline's answer distribution inputs).
+- time on asset (module_time; edx2bigquery's and simeon's `time_on_asset_daily`, make_time_on_asset.py): per
+  module, the sum of the gaps between the learner's consecutive events *in that module*, counted when under 5
+  (time_5) or 30 minutes (time_30), as time on task is; every event counts here (an implicit `/xblock/` call
+  is often the only event naming an HTML unit). The module an event happened in (`module`): the first of
+  `context.module.usage_key`, the payload's `problem_id` (problem and show-answer events), the `id` of a video or
+  navigation event, the block of an `/xblock/<id>/handler` URL (event type or context path), and the
+  deepest of chapter/sequential in a `/courseware/<chapter>/<sequential>` page or path; as the block's
+  name (`blocks.key`). Differs from the peers: a day's chain ends at the day's end (learner_day's unit) where
+  theirs runs on across midnight; and the usage key comes first (simeon's lookup of it never finds it, and
+  edx2bigquery does not read it), so a module visited only on the mobile app counts.
 - agent classes: mobile app (`event_source` mobile or an `edX/` agent), mobile browser (a browser agent
   naming Mobi, Android, iPhone or iPad), desktop (any other agent), unknown (no agent).
 """
@@ -126,6 +136,8 @@ COLUMNS: list[tuple[str, str, str]] = [
     ("nproblem_check", "integer", "server-side problem checks (one per submission)"),
     ("nproblems", "integer", "distinct problems checked"),
     ("problems", "list", "those problems' usage keys, sorted"),
+    ("module_time", "list", "per module the events happened in (its block name): events, and seconds of time "
+                            "on asset under 5 and 30 minutes (edx2bigquery's time_on_asset_daily)"),
     ("problem_detail", "list", "per problem: checks, right on attempt 1, best score (grade / max grade), "
                                "show-answers, first show-answer and first right check (times)"),
     ("answer_detail", "list", "per problem and response part: first and last answer of the day (value, "
@@ -155,7 +167,7 @@ READ_SCHEMA = Schema({
     "time": pa.timestamp("ms"), "type": pa.string(), "source": pa.string(), "ip": pa.string(),
     "agent": pa.string(), "video": pa.string(), "position": pa.float64(), "old_time": pa.float64(),
     "new_time": pa.float64(), "problem": pa.string(), "attempts": pa.int64(), "success": pa.string(),
-    "score": pa.float64(), "duration": pa.float64(),
+    "score": pa.float64(), "duration": pa.float64(), "module": pa.string(),
     "answers": pa.list_(pa.struct([("part", pa.string()), ("value", pa.string()), ("value_id", pa.string()),
                                    ("correct", pa.bool_()), ("variant", pa.string()), ("question", pa.string())])),
 })
@@ -219,6 +231,31 @@ def _number(field: str) -> dict:
     return {"$convert": {"input": _payload(field), "to": "double", "onError": None, "onNull": None}}
 
 
+def _text(value: object) -> dict:
+    return {"$convert": {"input": value, "to": "string", "onError": None, "onNull": None}}
+
+
+def _found(pattern: str, value: object, group: int = 0) -> dict:
+    """The `group`th capture of `pattern` in `value` as text, or null (no match, no text)."""
+    found = {"$regexFind": {"input": {"$ifNull": [_text(value), ""]}, "regex": pattern}}
+    return {"$arrayElemAt": [{"$ifNull": [{"$let": {"vars": {"f": found}, "in": "$$f.captures"}}, []]}, group]}
+
+
+def _module(event_type: object) -> dict:
+    """The module the event happened in (see DEFINITIONS, time on asset), as the event names it."""
+    courseware = r"/courseware/([^/?#]+)(?:/([^/?#]+))?"
+    payload_id = _text(_payload("id"))
+    return {"$ifNull": [
+        _text("$context.module.usage_key"),
+        _text(_payload("problem_id")),
+        {"$cond": [{"$in": [event_type, [*VIDEO_EVENTS, *NAVIGATION]]}, payload_id, None]},
+        _found(r"/xblock/([^/]+)/handler", event_type),
+        _found(r"/xblock/([^/]+)/handler", "$context.path"),
+        _found(courseware, "$page", 1), _found(courseware, "$page"),
+        _found(courseware, "$context.path", 1), _found(courseware, "$context.path"),
+    ]}
+
+
 def activity_match(day: str) -> dict:
     """The day's events a learner caused in a course (what learner_day counts; its check counts the same)."""
     return {ev.PARTITION: day, ev.COURSE_ID: {"$ne": None}, ev.USER_ID: {"$ne": None},
@@ -249,6 +286,7 @@ def read_pipeline(day: str) -> list[dict]:
                                 {"$divide": [_number("grade"), _number("max_grade")]}, None]},
             "duration": {"$cond": [{"$in": [ev.ref(ev.EVENT_TYPE), VIDEO_EVENTS]}, _number("duration"), None]},
             "answers": _answers(checked),
+            "module": _module(ev.ref(ev.EVENT_TYPE)),
         }},
     ]
 
@@ -285,10 +323,10 @@ def _compact(raw: pl.DataFrame) -> pl.DataFrame:
     kind = pl.lit("other")
     for name, pattern in reversed(KIND_PATTERNS.items()):
         kind = pl.when(pl.col("type").str.contains(pattern)).then(pl.lit(name)).otherwise(kind)
-    texts = ["course_id", "username", "type", "source", "ip", "video", "problem", "success", "kind"]
+    texts = ["course_id", "username", "type", "source", "ip", "video", "problem", "success", "kind", "module"]
     return raw.with_columns(
         agent_class.alias("agent_class"), pl.col("time").dt.replace_time_zone("UTC"), kind.alias("kind"),
-        blocks.key_expr(pl.col("video")).alias("video"),
+        blocks.key_expr(pl.col("video")).alias("video"), blocks.key_expr(pl.col("module")).alias("module"),
         pl.col("type").str.contains("/xblock/", literal=True).alias("xblock"),
     ).with_columns([pl.col(c).cast(pl.Categorical) for c in texts]).drop("agent")
 
@@ -336,7 +374,8 @@ def compute(events: pl.DataFrame, day: str) -> pl.DataFrame:
     rows = counts
     segments = _segments(frame, keys)
     for part in [*parts, _watched(segments, keys), _modal_ip(frame, keys), _video_detail(frame, segments, keys),
-                 _viewings(segments, keys), _problem_detail(frame, keys), _answer_detail(frame, keys)]:
+                 _viewings(segments, keys), _problem_detail(frame, keys), _answer_detail(frame, keys),
+                 _module_time(frame, keys)]:
         rows = rows.join(part, on=keys, how="left")
     seconds = [c for c in NAMES if "_time_" in c or c.startswith("time_on_task")]
     return rows.with_columns(
@@ -349,6 +388,7 @@ def compute(events: pl.DataFrame, day: str) -> pl.DataFrame:
         pl.col("problem_detail").fill_null(pl.lit([], dtype=PROBLEM_DETAIL)),
         pl.col("video_viewings").fill_null(pl.lit([], dtype=VIDEO_VIEWINGS)),
         pl.col("answer_detail").fill_null(pl.lit([], dtype=ANSWER_DETAIL)),
+        pl.col("module_time").fill_null(pl.lit([], dtype=MODULE_TIME)),
     ).select(NAMES).cast(column_types()).sort(keys)  # categorical texts back to strings, then sorted
 
 
@@ -360,10 +400,24 @@ ANSWER_DETAIL = pl.List(pl.Struct({
     "first_time": pl.Datetime("ms", "UTC"), "first_value": pl.String, "first_correct": pl.Boolean,
     "first_variant": pl.String, "last_time": pl.Datetime("ms", "UTC"), "last_value": pl.String,
     "last_correct": pl.Boolean, "last_variant": pl.String, "first_value_id": pl.String, "last_value_id": pl.String}))
+MODULE_TIME = pl.List(pl.Struct({"module": pl.String, "nevents": pl.Int64, "time_5": pl.Float64,
+                                 "time_30": pl.Float64}))
 PROBLEM_DETAIL = pl.List(pl.Struct({"problem": pl.String, "checks": pl.Int64, "first_correct": pl.Boolean,
                                     "best_score": pl.Float64, "show_answers": pl.Int64,
                                     "first_show_answer": pl.Datetime("ms", "UTC"),
                                     "first_right": pl.Datetime("ms", "UTC")}))
+
+
+def _module_time(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Per learner and module: events, and the time-on-task chain over the learner's events in that module
+    (time on asset, seconds to the millisecond)."""
+    modules = frame.filter(pl.col("module").is_not_null()).with_columns(pl.col("module").cast(pl.String))
+    per = [*keys, "module"]
+    timed = _chain_time(modules, per, "time").join(modules.group_by(per).agg(pl.len().cast(pl.Int64).alias("nevents")),
+                                                   on=per)
+    return timed.sort(per).group_by(keys, maintain_order=True).agg(pl.struct(
+        "module", "nevents", *[(pl.col(f"time_{c}").fill_null(0) / 1000).alias(f"time_{c}") for c in CUTOFFS_MS]
+    ).alias("module_time"))
 
 
 def _video_detail(frame: pl.DataFrame, segments: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
@@ -485,7 +539,7 @@ def column_types() -> dict[str, pl.DataType]:
     types = {"integer": pl.Int64, "float": pl.Float64, "string": pl.String, "date": pl.String,
              "datetime": pl.Datetime("ms", "UTC"), "list": pl.List(pl.String)}
     nested = {"video_detail": VIDEO_DETAIL, "problem_detail": PROBLEM_DETAIL, "video_viewings": VIDEO_VIEWINGS,
-              "answer_detail": ANSWER_DETAIL}
+              "answer_detail": ANSWER_DETAIL, "module_time": MODULE_TIME}
     return {name: nested.get(name, types[kind]) for name, kind, _ in COLUMNS}
 
 

@@ -8,7 +8,7 @@ learner_day row before W: the same function, the same result, a cost paid once.
 Sums add, first/last events take the min/max, active days add (a learner_day row is one day), distinct
 videos and problems are unions, and the per-video and per-problem detail (plays, furthest position, ended,
 seconds, duration; checks, right first time, best score, show-answers) merges per video / problem; viewing
-segments are kept (in order), answers merge per problem part (the first by time, the last by time), and
+segments are kept (in order), time on asset (module_time) adds per module, answers merge per problem part (the first by time, the last by time), and
 `active_weeks` lists the weeks (their Sunday-to-Saturday start) with any learner day (retention_by_cohort).
 A video's duration is the largest a learner's events reported (a median would not fold week by week). Seconds are kept to the
 millisecond (rounded to 3 decimals at each fold) so that a sum does not depend on the order it was added in.
@@ -47,12 +47,15 @@ _ANSWER = pa.struct([("problem", pa.string()), ("part", pa.string()), ("question
 _PROBLEM = pa.struct([("problem", pa.string()), ("checks", pa.int64()), ("first_correct", pa.bool_()),
                       ("best_score", pa.float64()), ("show_answers", pa.int64()), ("first_show_answer", _TIME),
                       ("first_right", _TIME)])
+_MODULE = pa.struct([("module", pa.string()), ("nevents", pa.int64()), ("time_5", pa.float64()),
+                     ("time_30", pa.float64())])
 TOTALS_SCHEMA = {
     "course_id": pa.string(), "user_id": pa.int64(), "username": pa.string(), "first_event": pa.timestamp("ms"),
     **{c: pa.int64() for c in SUMS}, **{c: pa.float64() for c in SECONDS},
     "videos": pa.list_(pa.string()), "problems": pa.list_(pa.string()),
     "video_detail": pa.list_(_VIDEO), "problem_detail": pa.list_(_PROBLEM), "last_event": pa.timestamp("ms"),
     "video_viewings": pa.list_(_VIEWING), "answer_detail": pa.list_(_ANSWER), "active_weeks": pa.list_(pa.string()),
+    "module_time": pa.list_(_MODULE),
 }
 DAY_SCHEMA = {**{name: kind for name, kind in TOTALS_SCHEMA.items() if name not in ("ndays_act", "active_weeks")},
               "day": pa.string()}
@@ -115,6 +118,8 @@ def fold(parts: pl.DataFrame) -> pl.DataFrame:
     problems = _merge_detail(parts, "problem_detail", "problem", [
         pl.col("checks").sum(), pl.col("first_correct").any(), pl.col("best_score").max(),
         pl.col("show_answers").sum(), pl.col("first_show_answer").min(), pl.col("first_right").min()])
+    modules = _merge_detail(parts, "module_time", "module", [
+        pl.col("nevents").sum(), pl.col("time_5").sum().round(3), pl.col("time_30").sum().round(3)])
     union = {"keep_nulls": False, "empty_as_null": False}
     totals = parts.group_by(KEYS).agg(
         pl.col("username").drop_nulls().max(),
@@ -126,9 +131,9 @@ def fold(parts: pl.DataFrame) -> pl.DataFrame:
         pl.col("active_weeks").list.explode(**union).unique().sort(),
     )
     joined = totals
-    for part in (videos, problems, answers, viewings):
+    for part in (videos, problems, answers, viewings, modules):
         joined = joined.join(part, on=KEYS, how="left")
-    nested = ("video_detail", "problem_detail", "answer_detail", "video_viewings")
+    nested = ("video_detail", "problem_detail", "answer_detail", "video_viewings", "module_time")
     return (joined.with_columns([pl.col(c).fill_null(pl.lit([], dtype=joined.schema[c])) for c in nested])
             .select(COLUMNS).sort(KEYS))
 

@@ -10,7 +10,7 @@ from edx_assets.defs.resources import ReportsResource, WorkspaceResource
 from edx_assets.edx import dashboards
 
 INPUTS = ["general_report", "person_course", "enrollment_by_demographics_daily", "video_engagement", "video_segments",
-          "problem_analysis", "geography", "at_risk_learners", "warehouse"]
+          "problem_analysis", "geography", "at_risk_learners", "section_engagement", "course_item", "warehouse"]
 
 
 def build(ctx: Build) -> dg.Definitions:
@@ -23,7 +23,9 @@ def build(ctx: Build) -> dg.Definitions:
         (registered, viewed, certified, active last week, at risk) and charts of cumulative enrollments by
         mode, weekly active learners (every week loaded: engagement_segments' Parquet files), the funnel
         registered -> viewed -> explored -> certified, the grade distribution against the pass mark, video
-        completion, the drop-off of the most watched video, the hardest problems and learners by country.
+        completion, the drop-off of the most watched video, the hardest problems, learners by country, the
+        outline view (learners reaching each chapter and sequential in course order, and those completing its
+        graded problems: section_engagement) and the 10 hardest and 10 least discriminating items (course_item).
         The portfolio: the same headline figures side by side per course, with links. Every chart carries a
         one-line definition and the data date. Labels and number format in EDX_REPORTS_LANG (`es` default,
         or `en`). Only aggregates of learners (course team left out unless EDX_REPORTS_INCLUDE_COURSE_TEAM, as

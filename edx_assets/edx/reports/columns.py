@@ -226,6 +226,17 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "items": (INTEGER, "graded items of the assignment type with any learner's record"),
     "alpha": (FLOAT, "Cronbach's alpha of those items over those learners; empty with fewer than 2 items or no "
                      "variance"),
+    # time on each module and along the outline (time_on_asset, section_engagement; edx/reports/modules.py)
+    "time_umid5": (FLOAT, "seconds: gaps under 5 minutes between the learner's consecutive events in the module "
+                          "(edx2bigquery's time_on_asset)"),
+    "time_umid30": (FLOAT, "seconds: the same, gaps under 30 minutes"),
+    "level": (STRING, "chapter or sequential"),
+    "learners_reached": (INTEGER, "learners with an event in the section or a block below it"),
+    "median_time_umid30": (FLOAT, "seconds: the median of those learners' time_umid30 in the section"),
+    "graded_problems": (INTEGER, "graded problems of the section (course_axis)"),
+    "learners_completed": (INTEGER, "learners who reached the section with a graded score on every one of its graded "
+                                    "problems (courseware records); empty when it has none"),
+    "share_completed": (FLOAT, "learners_completed / learners_reached"),
     "video_duration": (FLOAT, "seconds: the median duration the video's events reported, else the structure's"),
     "is_split": (FLAG, "1: inside an A/B test (split_test)"),
     "split_url_name": (STRING, "url_name of the enclosing split_test"),
@@ -306,6 +317,7 @@ PER_TABLE: dict[str, dict[str, tuple[str, str]]] = {
     "course_axis": {"name": (STRING, "the block's display name")},
     "course_item": {"learners": (INTEGER, "learners with a record of the item"),
                     "problem_id": (STRING, "the problem's usage key (its block's name when nobody opened it)")},
+    "time_on_asset": {"nevents": (INTEGER, "the learner's events in the module before the week's Sunday")},
     "item_reliability": {"learners": (INTEGER, "learners with a record of any of the type's graded items")},
     "grading_policy": {"name": (STRING, "the GRADER entry's name (its type when unnamed)"),
                        "passing_grade": (FLOAT, "the course's pass mark, 0-1; empty when no source states it")},

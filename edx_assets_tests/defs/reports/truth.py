@@ -28,6 +28,34 @@ SUNDAY = date(2026, 10, 11)
 DAYS = [f"2026-10-{d:02d}" for d in range(4, 11)]
 
 
+COURSEWARE = re.compile(r"/courseware/([^/?#]+)(?:/([^/?#]+))?")
+HANDLER = re.compile(r"/xblock/([^/]+)/handler")
+NAMED_BY_ID = {"play_video", "pause_video", "seek_video", "stop_video", "load_video", "complete_video",
+               "edx.video.played", "edx.video.paused", "edx.video.position.changed", "edx.video.stopped",
+               "edx.video.loaded", "edx.video.completed", "seq_goto", "seq_next", "seq_prev",
+               "edx.ui.lms.sequence.next_selected", "edx.ui.lms.sequence.previous_selected",
+               "edx.ui.lms.sequence.tab_selected", "edx.ui.lms.outline.selected"}
+
+
+def event_module(event: dict) -> str | None:
+    """The block an event happened in (time on asset's rule, learner_day.DEFINITIONS), as its name."""
+    context = event.get("context") or {}
+    kind = str(event.get("name") or event.get("event_type") or "")
+    payload = peers.payload(event)
+    found = ((context.get("module") or {}).get("usage_key")
+             or payload.get("problem_id")
+             or (payload.get("id") if kind in NAMED_BY_ID else None))
+    if found:
+        return peers.block_name(found)
+    for text in (kind, context.get("path") or ""):
+        if match := HANDLER.search(text):
+            return peers.block_name(match.group(1))
+    for text in (event.get("page") or "", context.get("path") or ""):
+        if match := COURSEWARE.search(text):
+            return match.group(2) or match.group(1)
+    return None
+
+
 def parsed_events() -> list[dict]:
     """Every valid event of the loaded days, read from the generated logs with the json module."""
     out = []
@@ -53,7 +81,7 @@ def parsed_events() -> list[dict]:
                         "username": event.get("username"), "course": cid.v1 if cid else None,
                         "type": event.get("name") or event.get("event_type"), "source": event.get("event_source"),
                         "time": datetime.fromisoformat(event["time"]), "event": event.get("event"),
-                        "ip": event.get("ip") or None, "agent": event.get("agent")})
+                        "ip": event.get("ip") or None, "agent": event.get("agent"), "module": event_module(event)})
         path.unlink()
         path.parent.rmdir()
     return out
