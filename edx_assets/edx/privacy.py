@@ -209,7 +209,8 @@ def forbidden_in_course(mode: str) -> dict[str, dict]:
         "forum": {FORUM_USERNAME: _NOT_PSEUDONYMOUS},
         "credit_eligibility": {"username": _NOT_PSEUDONYMOUS},
         "wiki_revisions": {"ip_address": {"$nin": ["", None], "$not": {"$regex": r"(\.0|::)$"}}},
-        **({"ora_submissions_submission": {"raw_answer": {"$exists": True}}} if mode == "minimize" else {}),
+        **({"ora_submissions_submission": {"raw_answer": {"$exists": True}},
+            "ora_assessment_assessment": {"feedback": {"$exists": True}}} if mode == "minimize" else {}),
     }
 
 

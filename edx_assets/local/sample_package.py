@@ -49,6 +49,8 @@ ORA_STUDENT_ITEM = ["id", "student_id", "course_id", "item_id", "item_type"]
 ORA_SUBMISSION = ["id", "uuid", "attempt_number", "submitted_at", "created_at", "raw_answer", "student_item_id",
                   "status"]
 ORA_SCORE = ["id", "points_earned", "points_possible", "created_at", "reset", "student_item_id", "submission_id"]
+ORA_ASSESSMENT = ["id", "submission_uuid", "rubric_id", "scored_at", "scorer_id", "score_type", "feedback"]
+STAFF_SCORER = hashlib.md5(b"course-staff").hexdigest()  # the anonymous id of the staff member who grades essays
 # Tables an old course's export does not carry.
 NEWER_TABLES = ("grades_persistentcoursegrade", "grades_persistentsubsectiongrade", "course_groups_cohortmembership",
                 "user_api_usercoursetag", "teams", "teams_membership", "student_anonymoususerid",
@@ -195,7 +197,8 @@ class PackageWriter:
 
     def ora(self, course: Course) -> dict[str, Iterator[bytes]]:
         """The `ora/` tables of the first course's open-response problem: every sixth learner with visits
-        submitted once and was scored by staff."""
+        submitted once and was scored by staff; each writer assessed the next one's essay (peer, in a ring),
+        and every twelfth also assessed their own (self)."""
         if self.world.courses.index(course) != 0:
             return {}
         item = course.block_id("openassessment", "ensayo1")
@@ -208,9 +211,17 @@ class PackageWriter:
                        for i, e in enumerate(writers, start=1)]
         scores = [[i, 3 + e.learner.user_id % 3, 5, moments[i - 1] + timedelta(days=1), False, i, i]
                   for i, e in enumerate(writers, start=1)]
+        uuids = [row[1] for row in submissions]
+        assessments = [[uuids[i], 1, moments[i] + timedelta(days=1), STAFF_SCORER, "ST", ""] for i in range(len(writers))]
+        if len(writers) > 1:  # a ring: writer i assesses writer i + 1's essay
+            assessments += [[uuids[(i + 1) % len(writers)], 1, moments[i] + timedelta(hours=2), anonymous_id(e), "PE", ""]
+                            for i, e in enumerate(writers)]
+        assessments += [[uuids[i], 1, moments[i] + timedelta(hours=1), anonymous_id(e), "SE", ""]
+                        for i, e in enumerate(writers) if e.learner.user_id % 12 == 0]
         return {"submissions_studentitem": tsv(ORA_STUDENT_ITEM, items),
                 "submissions_submission": tsv(ORA_SUBMISSION, submissions),
-                "submissions_score": tsv(ORA_SCORE, scores)}
+                "submissions_score": tsv(ORA_SCORE, scores),
+                "assessment_assessment": tsv(ORA_ASSESSMENT, ([i, *a] for i, a in enumerate(assessments, start=1)))}
 
     def _account(self, learner) -> tuple[str, str, str, str]:
         """username, first name, last name, e-mail of `auth_user`: as edX writes them for a retired learner."""

@@ -15,7 +15,8 @@ REPORT_ASSETS = ["general_report", "enrollments_report", "active_users_report", 
                  "problem_analysis", "video_segments", "answer_distribution", "at_risk_learners", "engagement_segments",
                  "enrollment_by_demographics_daily", "geography", "forum_activity", "retention_by_cohort",
                  "course_axis", "grading_policy", "person_grades", "person_subsection_grades", "person_problem",
-                 "person_item", "course_item", "item_reliability", "time_on_asset", "section_engagement"]
+                 "person_item", "course_item", "item_reliability", "time_on_asset", "section_engagement",
+                 "ora_activity"]
 ROWS_MATCH = "rows_match_csv"
 
 

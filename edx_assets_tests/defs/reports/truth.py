@@ -280,9 +280,11 @@ def readme_queries() -> list[str]:
     return re.findall(r"```sql\n(.*?)```", section, flags=re.DOTALL)
 
 
-def package_table(course, table: str) -> list[dict]:
-    """A table of the week's package as edX delivers it, read with the csv module (None written as NULL)."""
-    chunks = PackageWriter(WORLD, SUNDAY).tables(course).get(table)
+def package_table(course, table: str, ora: bool = False) -> list[dict]:
+    """A table of the week's package as edX delivers it (an `ora/` one with `ora`), read with the csv module
+    (None written as NULL)."""
+    writer = PackageWriter(WORLD, SUNDAY)
+    chunks = (writer.ora(course) if ora else writer.tables(course)).get(table)
     if chunks is None:
         return []
     text = b"".join(chunks).decode("utf-8")
