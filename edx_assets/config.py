@@ -70,6 +70,8 @@ class EdxConfig:
     reports_include_course_team: bool = False  # per-course aggregates count the course team too
     reports_lang: str = "es"  # dashboards' labels and number format: es | en
     min_cell: int = 5  # aggregates leaving the platform hide cells of fewer learners (1: hide nothing)
+    integrity_signals: bool = False  # opt-in: compute integrity_signals (account pairs, edx2bigquery's CAMEO)
+    integrity_min_problems: int = 10  # the pairs' thresholds (edx2bigquery: 10 problems)
     # personal data in MongoDB (edx/privacy.py) and learner retirement (edx/retirement.py)
     store_pii: str = "keep"  # keep | pseudonymize | minimize
     retired_learners_file: str | None = None  # the partner's own list of retired user ids
@@ -86,6 +88,9 @@ class EdxConfig:
         if self.store_pii != "keep" and "EDX_REPORTS_PSEUDONYM_KEY" not in self.secrets_set:
             raise ConfigError(f"EDX_STORE_PII={self.store_pii} needs a secret key in EDX_REPORTS_PSEUDONYM_KEY "
                               "(the same keyed pseudonyms as the report files)")
+        if self.integrity_min_problems < 1:
+            raise ConfigError("EDX_INTEGRITY_MIN_PROBLEMS must be a whole number of 1 or more, got "
+                              f"{self.integrity_min_problems!r}")
         if self.min_cell < 1:
             raise ConfigError(f"EDX_MIN_CELL must be a whole number of 1 or more, got {self.min_cell!r}")
         if not 1 <= self.events_parsers <= 32:
@@ -161,6 +166,8 @@ class EdxConfig:
             course_metadata_file=text("EDX_COURSE_METADATA_FILE"),
             reports_lang=text("EDX_REPORTS_LANG", "es").lower(),
             min_cell=number("EDX_MIN_CELL", 5, int),
+            integrity_signals=text("EDX_INTEGRITY_SIGNALS", "false").lower() in {"1", "true", "yes"},
+            integrity_min_problems=number("EDX_INTEGRITY_MIN_PROBLEMS", 10, int),
             store_pii=text("EDX_STORE_PII", "keep").lower(),
             retired_learners_file=text("EDX_RETIRED_LEARNERS_FILE"),
             reports_include_course_team=text("EDX_REPORTS_INCLUDE_COURSE_TEAM", "false").lower() in {"1", "true", "yes"},

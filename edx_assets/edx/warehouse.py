@@ -27,11 +27,15 @@ TYPES = {columns.INTEGER: pl.Int64, columns.FLOAT: pl.Float64, columns.FLAG: pl.
          columns.DATETIME: pl.Datetime("us"), columns.BOOLEAN: pl.Boolean, columns.STRING: pl.String}
 
 
+# Report files that stay out of the warehouse (and off S3): signals about individuals, read by a person.
+LOCAL_ONLY = frozenset({"integrity_signals"})
+
+
 def table_of(csv_name: str) -> str | None:
     """The warehouse table of a report file (`learners_master_<week>.csv` -> learners_master); None for the
-    per-course copies (`<prefix>_active_users.csv`: `active_users.csv` holds every course)."""
+    per-course copies (`<prefix>_active_users.csv`: `active_users.csv` holds every course) and LOCAL_ONLY."""
     stem = _WEEK_SUFFIX.sub("", csv_name.removesuffix(".csv"))
-    if stem.endswith("_active_users"):
+    if stem.endswith("_active_users") or stem in LOCAL_ONLY:
         return None
     return stem
 

@@ -49,7 +49,8 @@ def the_week_before(weeks: int = 1) -> dg.TimeWindowPartitionMapping:
 
 
 def weekly_report(ctx: Build, *, deps: list, uses_events: bool = False, recent_learner_days: bool = False,
-                  kinds: set[str] | None = None, check_specs: list[dg.AssetCheckSpec] | None = None):
+                  kinds: set[str] | None = None, check_specs: list[dg.AssetCheckSpec] | None = None,
+                  output_required: bool = True):
     """The asset decorator every weekly report shares: partitions, group, owners, freshness, retries and
     the `mongodb` pool. Every weekly report runs after `retired_learners` (it purges them). `uses_events` adds the dependency on every `eventos` day before the week's Sunday;
     `recent_learner_days` on the `learner_day` days of the five weeks before it (the 30-day counts)."""
@@ -66,6 +67,7 @@ def weekly_report(ctx: Build, *, deps: list, uses_events: bool = False, recent_l
         pool=MONGO_POOL,
         check_specs=check_specs,
         code_version=VERSIONED,
+        output_required=output_required,
     )
 
 

@@ -231,6 +231,15 @@ COLUMNS: dict[str, tuple[str, str]] = {
                           "(edx2bigquery's time_on_asset)"),
     "time_umid30": (FLOAT, "seconds: the same, gaps under 30 minutes"),
     "level": (STRING, "chapter or sequential"),
+    # integrity_signals (edx/reports/integrity.py)
+    "master_user_id": (INTEGER, "the account that got the answers right"),
+    "harvester_user_id": (INTEGER, "the account shown the answers"),
+    "common_problems": (INTEGER, "problems the harvester was shown and the master got right"),
+    "show_ans_before": (INTEGER, "of those, shown before the master's first right answer"),
+    "median_dt_seconds": (FLOAT, "seconds: median time from the show-answer to the master's first right answer, over "
+                                 "those problems"),
+    "within_5min": (INTEGER, "of those, answered within 5 minutes of the show-answer"),
+    "shared_ips": (INTEGER, "IP addresses both accounts used (learner_ips; the addresses are not written)"),
     # ora_activity (edx/reports/ora.py)
     "submissions": (INTEGER, "the learner's submissions to the open-response item (submissions_submission)"),
     "first_submitted": (DATETIME, "first submission's submitted_at (UTC)"),

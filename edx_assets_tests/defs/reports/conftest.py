@@ -25,7 +25,9 @@ def run(stack, s3_client, public_key, mongo_client, tmp_path_factory):
     generate_delivery(SPEC, public_key, s3_uploader(s3_client), events_bucket=names["events"],
                       courses_bucket=names["courses"])
     db_name = "reports_" + names["events"].split("-")[-1]
-    env = _env(stack, tmp, names, db_name, EDX_REPORTS_BUCKET=names["reports"])
+    # integrity_signals is opt-in; at 1 problem the small world has pairs to check
+    env = _env(stack, tmp, names, db_name, EDX_REPORTS_BUCKET=names["reports"], EDX_INTEGRITY_SIGNALS="true",
+               EDX_INTEGRITY_MIN_PROBLEMS="1")
     instance = dg.DagsterInstance.ephemeral()
     with pytest.MonkeyPatch.context() as patch:  # secrets are resolved from the environment at run time
         for key, value in env.items():

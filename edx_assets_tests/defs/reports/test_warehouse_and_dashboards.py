@@ -16,7 +16,9 @@ def test_warehouse_holds_every_report_of_the_week_as_typed_tables(run):
     import duckdb
 
     database = run["dir"].parents[1] / "warehouse" / "edx.duckdb"
-    files = {p.name: p for p in run["dir"].glob("*.csv") if not p.name.endswith("_active_users.csv")}
+    files = {p.name: p for p in run["dir"].glob("*.csv") if not p.name.endswith("_active_users.csv")
+             and p.name != "integrity_signals.csv"}  # (stays out of the warehouse: signals about individuals)
+    assert (run["dir"] / "integrity_signals.csv").is_file()
     assert len(files) >= 18
     con = duckdb.connect(str(database), read_only=True)
     try:
@@ -26,6 +28,9 @@ def test_warehouse_holds_every_report_of_the_week_as_typed_tables(run):
             assert con.execute(f'select count(*) from "{table}" where week = date \'{WEEK}\'').fetchone()[0] == rows
             assert con.execute(f'select count(*) from "latest_{table}"').fetchone()[0] == rows, table
             assert (run["dir"] / "parquet" / f"{table}.parquet").is_file()
+        assert not (run["dir"] / "parquet" / "integrity_signals.parquet").exists()
+        assert "integrity_signals" not in {t for (t,) in con.execute("select table_name from information_schema.tables"
+                                                                     ).fetchall()}
         types = dict(con.execute("select column_name, data_type from information_schema.columns "
                                  "where table_name = 'person_course'").fetchall())
         assert (types["week"], types["nevents"], types["first_event"], types["grade"], types["username"]) == (
