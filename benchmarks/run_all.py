@@ -6,7 +6,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-SCRIPTS = ("bench_events.py", "bench_courses.py", "bench_learner_day.py", "bench_reports.py", "bench_privacy.py")
+SCRIPTS = ("bench_events.py", "bench_courses.py", "bench_learner_day.py", "bench_reports.py", "bench_items.py",
+           "bench_privacy.py")
 
 
 def main() -> None:
