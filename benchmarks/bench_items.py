@@ -141,8 +141,8 @@ def setup(uri: str, db_name: str, learners: int, n_courses: int, folder: str) ->
                 pl.struct(url.alias("module"), pl.col("nevents"), (pl.col("nevents") * 40.0).alias("time_5"),
                           (pl.col("nevents") * 90.0).alias("time_30")).alias("module_time"),
             ))
-        axis = course_axis.axis_frame(db, report_courses(db)[[c.course_id for c in report_courses(db)].index(course_id)],
-                                      {"Homework": 0.4, "Exam": 0.6}, {})
+        this = next(c for c in report_courses(db) if c.course_id == course_id)
+        axis = course_axis.axis_frame(db, this, {"Homework": 0.4, "Exam": 0.6}, {})
         axis_frames.append(axis)
     pl.concat(axis_frames, how="vertical_relaxed").write_parquet(out / "course_axis.parquet")
     for weeks, parts in week_rows.items():
@@ -183,8 +183,7 @@ def run_table(uri: str, db_name: str, name: str, weeks: int, folder: str) -> int
     if name == "time_on_asset":
         return per_course(lambda c, a: modules.time_on_asset_frame(c.course_id, learner_totals.read_week(
             db, until, c.course_id, ["module_time"]), a), modules.TIME_ON_ASSET_COLUMNS)
-    visits = pl.read_csv(out / "time_on_asset.csv", infer_schema_length=None,
-                         schema_overrides={"user_id": pl.Int64, "url_name": pl.String})
+    visits = modules.read_time_on_asset(out / "time_on_asset.csv")
     return per_course(lambda c, a: modules.section_engagement_frame(
         c.course_id, visits.filter(pl.col("course_id") == c.course_id), a,
         problems.problem_records(db, c, {"student_id": frames.INT, "module_id": frames.TEXT, "grade": frames.FLOAT,

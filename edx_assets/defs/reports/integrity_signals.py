@@ -28,7 +28,7 @@ def build(ctx: Build) -> dg.Definitions:
                           reports: ReportsResource):
         """`integrity_signals.csv` -- only with EDX_INTEGRITY_SIGNALS=true (off by default: the step then
         materializes nothing). Signals, not verdicts: pairs of accounts in a course where one (the harvester)
-        was shown the answers the other (the master) then got right, edX2bigquery's CAMEO features: course_id,
+        was shown the answers the other (the master) then got right, edx2bigquery's CAMEO features: course_id,
         master_user_id, harvester_user_id, common_problems (problems the harvester was shown and the master got
         right), show_ans_before (of those, shown before the master's first right answer), median_dt_seconds
         (between the two, over those problems), within_5min (those within 5 minutes), shared_ips (IP addresses

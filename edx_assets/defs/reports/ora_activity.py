@@ -8,7 +8,7 @@ from edx_assets.defs.common import Build
 from edx_assets.defs.reports import checks, paths
 from edx_assets.defs.reports.common import outline_report, weekly_report
 from edx_assets.defs.resources import MongoResource, ReportsResource, WorkspaceResource
-from edx_assets.edx.reports import ora
+from edx_assets.edx.reports import modules, ora
 
 CHECK = "one_row_per_learner_and_item_and_tables_known"
 
@@ -32,9 +32,7 @@ def build(ctx: Build) -> dg.Definitions:
         fails. Definitions: edx_assets/edx/reports/ora.py.
         """
         week = context.partition_key
-        visits = pl.read_csv(paths.report_csv(workspace, week, "time_on_asset"), infer_schema_length=None,
-                             schema_overrides={"user_id": pl.Int64, "url_name": pl.String, "nevents": pl.Int64,
-                                               "time_umid30": pl.Float64})
+        visits = modules.read_time_on_asset(paths.report_csv(workspace, week, "time_on_asset"))
         unknown: dict[str, list[str]] = {}
 
         def rows_of(db, course, axis):
@@ -42,7 +40,8 @@ def build(ctx: Build) -> dg.Definitions:
             lacking = sorted(set(ora.NEEDED) - have) if "submissions_studentitem" in have else []
             if lacking:
                 unknown[course.course_id] = lacking
-            return ora.ora_activity_frame(db, course, axis, visits.filter(pl.col("course_id") == course.course_id))
+            return ora.ora_activity_frame(db, course, axis, visits.filter(pl.col("course_id") == course.course_id),
+                                          have)
 
         result, materialization, _ = outline_report(week, mongo, workspace, reports, s3, "ora_activity", ora.COLUMNS,
                                                     rows_of)

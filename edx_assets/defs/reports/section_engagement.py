@@ -31,9 +31,7 @@ def build(ctx: Build) -> dg.Definitions:
         EDX_MIN_CELL learners reached. Definitions and the peers': edx_assets/edx/reports/modules.py.
         """
         week = context.partition_key
-        visits = pl.read_csv(paths.report_csv(workspace, week, "time_on_asset"), infer_schema_length=None,
-                             schema_overrides={"user_id": pl.Int64, "url_name": pl.String,
-                                               "time_umid5": pl.Float64, "time_umid30": pl.Float64})
+        visits = modules.read_time_on_asset(paths.report_csv(workspace, week, "time_on_asset"))
 
         def rows_of(db, course, axis):
             mine = visits.filter(pl.col("course_id") == course.course_id)

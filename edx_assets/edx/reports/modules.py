@@ -36,6 +36,13 @@ SECTION_COLUMNS = ["course_id", "index", "level", "module_id", "chapter_name", "
 _PLACE = ["url_name", "module_id", "category", "index", "chapter_name", "sequential_name", "vertical_name"]
 
 
+def read_time_on_asset(path) -> pl.DataFrame:
+    """A week's time_on_asset.csv, typed (what section_engagement and ora_activity read)."""
+    return pl.read_csv(path, infer_schema_length=None, schema_overrides={
+        "user_id": pl.Int64, "url_name": pl.String, "nevents": pl.Int64, "time_umid5": pl.Float64,
+        "time_umid30": pl.Float64})
+
+
 def _sections_of(axis: pl.DataFrame) -> pl.DataFrame:
     """Each block's name with its chapter's and sequential's names (the first two steps of its axis path)."""
     steps = pl.col("path").str.strip_prefix("/").str.split("/")

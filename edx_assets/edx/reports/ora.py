@@ -46,9 +46,10 @@ def delivered_tables(db: Database, course: ReportCourse) -> set[str]:
     return {t.removeprefix("ora/") for t in entry.get("tables_delivered") or () if t.startswith("ora/")}
 
 
-def ora_activity_frame(db: Database, course: ReportCourse, axis: pl.DataFrame, visits: pl.DataFrame) -> pl.DataFrame:
-    """COLUMNS for one course: `axis` its course_axis rows, `visits` its time_on_asset rows."""
-    have = delivered_tables(db, course)
+def ora_activity_frame(db: Database, course: ReportCourse, axis: pl.DataFrame, visits: pl.DataFrame,
+                       have: set[str]) -> pl.DataFrame:
+    """COLUMNS for one course: `axis` its course_axis rows, `visits` its time_on_asset rows, `have` the ora/
+    tables its package carried (delivered_tables)."""
     if "submissions_studentitem" not in have:
         return pl.DataFrame(schema={c: pl.String for c in COLUMNS})
 
@@ -81,28 +82,30 @@ def ora_activity_frame(db: Database, course: ReportCourse, axis: pl.DataFrame, v
     else:
         rows = rows.with_columns(pl.lit(None, pl.Int64).alias("points_earned"),
                                  pl.lit(None, pl.Int64).alias("points_possible"))
-    rows = _assessments(rows, assessments, submissions)
+    rows = _assessments(rows, assessments, submissions, anonymous)
     return _placed(course.course_id, rows, axis, visits)
 
 
-def _assessments(rows: pl.DataFrame, assessments: pl.DataFrame | None,
-                 submissions: pl.DataFrame | None) -> pl.DataFrame:
+def _assessments(rows: pl.DataFrame, assessments: pl.DataFrame | None, submissions: pl.DataFrame | None,
+                 anonymous: pl.DataFrame) -> pl.DataFrame:
     """Assessments given (by the learner's anonymous id) and received (on the learner's submissions), by type;
-    learners who only assessed get their own rows (the item of the essays they assessed)."""
+    learners who only assessed get their own rows (the item of the essays they assessed, submissions 0)."""
     if assessments is None or submissions is None:
         return rows.with_columns([pl.lit(None, pl.UInt32).alias(c) for c in (*GIVEN, *RECEIVED)])
     essays = submissions.join(rows.select("student_item_id", "item_id"), on="student_item_id").select(
         pl.col("uuid").alias("submission_uuid"), "student_item_id", "item_id")
-    typed = assessments.with_columns(pl.col("score_type").replace_strict(TYPES, default="other").alias("kind"))
-    received = (typed.join(essays, on="submission_uuid").group_by("student_item_id")
+    assessed = assessments.with_columns(pl.col("score_type").replace_strict(TYPES, default="other").alias("kind")
+                                        ).join(essays, on="submission_uuid")
+    received = (assessed.group_by("student_item_id")
                 .agg([(pl.col("kind") == k).sum().alias(f"{k}_received") for k in ("peer", "self", "staff")]))
-    given = (typed.join(essays, on="submission_uuid").group_by(pl.col("scorer_id").alias("student_id"), "item_id")
+    given = (assessed.group_by(pl.col("scorer_id").alias("student_id"), "item_id")
              .agg([(pl.col("kind") == k).sum().alias(f"{k}_given") for k in ("peer", "self")]))
-    assessors = given.join(rows.select("student_id", "item_id"), on=["student_id", "item_id"], how="anti")
-    # scorers with no submission of their own (staff scorers are not learners: their anonymous id maps to none)
-    anonymous_only = assessors.select("student_id", "item_id")
-    rows = pl.concat([rows, anonymous_only.with_columns(pl.lit(None, pl.Int64).alias("user_id"))],
-                     how="diagonal_relaxed")
+    # scorers with no submission of their own; staff scorers are not learners (no user id: left out later)
+    assessors = (given.join(rows.select("student_id", "item_id"), on=["student_id", "item_id"], how="anti")
+                 .select("student_id", "item_id")
+                 .join(anonymous, left_on="student_id", right_on="anonymous_user_id", how="left")
+                 .with_columns(pl.lit(0, pl.UInt32).alias("submissions")))
+    rows = pl.concat([rows, assessors], how="diagonal_relaxed")
     rows = (rows.join(received, on="student_item_id", how="left")
             .join(given, on=["student_id", "item_id"], how="left")
             .with_columns([pl.col(c).fill_null(0) for c in (*GIVEN, *RECEIVED)]))
