@@ -13,6 +13,12 @@ concurrency:
   pools:
     # Unconfigured pools (the `mongodb` pool that MongoDB-heavy steps claim) allow 2 steps at once.
     default_limit: 2
+run_coordinator:
+  # The queue is looked at every second (Dagster's default is 5 s): a local run starts as soon as it may.
+  module: dagster
+  class: QueuedRunCoordinator
+  config:
+    dequeue_interval_seconds: 1
 telemetry:
   enabled: false
 """
