@@ -16,6 +16,7 @@ millisecond (rounded to 3 decimals at each fold) so that a sum does not depend o
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -85,15 +86,25 @@ def week_done(db: Database, sunday: date) -> bool:
     return partition_store.week_done(db, COLLECTION, sunday.isoformat())
 
 
-def read_week(db: Database, sunday: date, course_id: str | None = None,
-              columns: list[str] | None = None) -> pl.DataFrame | None:
+def read_week(db: Database, sunday: date, course_id: str | None = None, columns: list[str] | None = None,
+              fields: Mapping[str, list[str]] | None = None) -> pl.DataFrame | None:
     """The stored totals of the week ending before `sunday` (only `columns` besides the keys, when given: a
-    report reads what it uses), or None when that week was never computed."""
+    report reads what it uses; of a detail column in `fields`, only those fields of each entry), or None when
+    that week was never computed."""
     if not week_done(db, sunday):
         return None
     wanted = COLUMNS if columns is None else [*KEYS, *(c for c in columns if c not in KEYS)]
     query = {"week": sunday.isoformat(), **({"course_id": course_id} if course_id else {})}
-    return frames.read(db, COLLECTION, {c: TOTALS_SCHEMA[c] for c in wanted}, query).select(wanted).sort(KEYS)
+    schema = {c: _only(TOTALS_SCHEMA[c], (fields or {}).get(c)) for c in wanted}
+    return frames.read(db, COLLECTION, schema, query).select(wanted).sort(KEYS)
+
+
+def _only(kind: pa.DataType, names: list[str] | None) -> pa.DataType:
+    """A list-of-structs type narrowed to the struct fields `names` (all of them when None)."""
+    if names is None:
+        return kind
+    entry = kind.value_type
+    return pa.list_(pa.struct([entry.field(name) for name in names]))
 
 
 def fold(parts: pl.DataFrame) -> pl.DataFrame:

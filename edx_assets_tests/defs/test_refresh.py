@@ -47,7 +47,7 @@ TIMEOUT = 420
 @pytest.fixture
 def env(pipeline_env, s3_client, public_key, tmp_path, monkeypatch) -> dict[str, str]:
     env = {**pipeline_env, "EDX_PARTITIONS_START": "2026-10-04", "EDX_EXECUTOR": "in_process",
-           "EDX_SENSOR_INTERVAL_SECONDS": "5", "EDX_AUTOMATION_INTERVAL_SECONDS": "5"}
+           "EDX_SENSOR_INTERVAL_SECONDS": "2", "EDX_AUTOMATION_INTERVAL_SECONDS": "2"}
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     Path(env["DAGSTER_HOME"]).mkdir(parents=True)
@@ -149,7 +149,7 @@ def test_a_redelivered_day_refreshes_every_later_week_and_nothing_else(env, s3_c
             done = {(a, p) for a, p, _ in _materialized(instance, started)}
             runs = [r for r in instance.get_runs() if r.run_id not in known_runs]
             if done >= MUST_CHANGE and runs and all(r.is_finished for r in runs):
-                time.sleep(15)  # a quiet spell: no run is started or still going after it
+                time.sleep(10)  # a quiet spell (5 ticks of each sensor): no run is started or still going after it
                 later = [r for r in instance.get_runs() if r.run_id not in known_runs]
                 if len(later) == len(runs) and all(r.is_finished for r in later):
                     break

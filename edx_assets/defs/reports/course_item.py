@@ -38,7 +38,7 @@ def build(ctx: Build) -> dg.Definitions:
 
         def rows_of(db, course, axis):
             mine = person.filter(pl.col("course_id") == course.course_id)
-            shown = items.answers_shown(week_totals(db, course, until, ["problem_detail"]))
+            shown = items.answers_shown(week_totals(db, course, until, ["problem_detail"], items.SHOWN_FIELDS))
             return items.course_item_frame(course, mine, axis, db[course.collection("enrollments")].count_documents({}),
                                            shown)
 

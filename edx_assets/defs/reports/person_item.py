@@ -32,7 +32,8 @@ def build(ctx: Build) -> dg.Definitions:
         until = week_sunday(context.partition_key)
 
         def rows_of(db, course, axis):
-            return items.person_item_frame(db, course, axis, week_totals(db, course, until, ["answer_detail"]))
+            return items.person_item_frame(db, course, axis, week_totals(db, course, until, ["answer_detail"],
+                                                                                 items.FIRST_GRADE_FIELDS))
 
         result, materialization, _ = outline_report(context.partition_key, mongo, workspace, reports, s3,
                                                     "person_item", items.PERSON_ITEM_COLUMNS, rows_of)

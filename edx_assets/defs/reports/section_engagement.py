@@ -35,10 +35,7 @@ def build(ctx: Build) -> dg.Definitions:
 
         def rows_of(db, course, axis):
             mine = visits.filter(pl.col("course_id") == course.course_id)
-            records = problems.problem_records(db, course, {"student_id": problems.READ["student_id"],
-                                                            "module_id": problems.READ["module_id"],
-                                                            "grade": problems.READ["grade"],
-                                                            "state": problems.READ["state"]})
+            records = problems.problem_records(db, course, modules.RECORDS)
             return modules.section_engagement_frame(course.course_id, mine, axis, records)
 
         result, materialization, _ = outline_report(week, mongo, workspace, reports, s3, "section_engagement",

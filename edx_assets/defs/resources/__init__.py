@@ -1,19 +1,20 @@
-"""Dagster resources: MongoDB, GPG, the working directory, report options; S3 is dagster-aws'
-S3Resource. `build_resources(config)` makes them from the configuration; secrets stay `dg.EnvVar`."""
+"""Dagster resources: MongoDB, GPG, the working directory, report options; S3 is dagster-aws' S3Resource
+(its client built once per process: CachedS3Resource). `build_resources(config)` makes them from the
+configuration; secrets stay `dg.EnvVar`."""
 
 from __future__ import annotations
 
 import dagster as dg
-from dagster_aws.s3 import S3Resource
 
 from edx_assets.config import EdxConfig
 from edx_assets.defs.resources.gpg import GpgResource
 from edx_assets.defs.resources.mongo import MongoResource
 from edx_assets.defs.resources.privacy import PrivacyResource
 from edx_assets.defs.resources.reports import ReportsResource
+from edx_assets.defs.resources.s3 import CachedS3Resource
 from edx_assets.defs.resources.workspace import WorkspaceResource
 
-__all__ = ["GpgResource", "MongoResource", "PrivacyResource", "ReportsResource", "WorkspaceResource", "build_resources"]
+__all__ = ["CachedS3Resource", "GpgResource", "MongoResource", "PrivacyResource", "ReportsResource", "WorkspaceResource", "build_resources"]
 
 
 def build_resources(config: EdxConfig) -> dict[str, object]:
@@ -22,7 +23,7 @@ def build_resources(config: EdxConfig) -> dict[str, object]:
         return dg.EnvVar(name) if name in config.secrets_set else None
 
     return {
-        "s3": S3Resource(
+        "s3": CachedS3Resource(
             endpoint_url=config.s3_endpoint_url,
             region_name=config.aws_region,
             aws_access_key_id=secret("AWS_ACCESS_KEY_ID"),

@@ -29,12 +29,25 @@ LOCATIONS = {"_id": INT, "country_code": TEXT, "modal": pa.struct([("country_cod
 
 
 def read(db: Database, collection: str, schema: Mapping[str, pa.DataType], query: dict | None = None) -> pl.DataFrame:
-    """The collection's documents matching `query`, only the schema's fields (missing ones are null)."""
-    projection = {name: 1 for name in schema}
-    if "_id" not in schema:
-        projection["_id"] = 0
-    frame = find_polars_all(db[collection], query or {}, schema=Schema(dict(schema)), projection=projection)
+    """The collection's documents matching `query`, only the schema's fields (missing ones are null). A
+    struct, or a list of structs, is projected field by field: MongoDB sends only the fields the schema
+    names (an answer's value texts stay on the server when a table reads its first grades only)."""
+    frame = find_polars_all(db[collection], query or {}, schema=Schema(dict(schema)),
+                            projection=projection(schema))
     return frame if isinstance(frame, pl.DataFrame) else pl.DataFrame(frame)
+
+
+def projection(schema: Mapping[str, pa.DataType]) -> dict[str, int]:
+    """The MongoDB projection of a schema: each field by its name, a struct (or list of structs) by each of its
+    fields (`name.sub`); `_id` only when the schema names it."""
+    paths = {}
+    for name, kind in schema.items():
+        inner = kind.value_type if pa.types.is_list(kind) else kind
+        if pa.types.is_struct(inner) and inner.num_fields:
+            paths.update({f"{name}.{inner.field(i).name}": 1 for i in range(inner.num_fields)})
+        else:
+            paths[name] = 1
+    return paths if "_id" in schema else {**paths, "_id": 0}
 
 
 def blank_to_null(*columns: str) -> list[pl.Expr]:

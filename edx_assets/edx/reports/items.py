@@ -49,6 +49,9 @@ COURSE_ITEM_COLUMNS = ["course_id", "problem_id", "item_id", "index", "problem_n
                        "learners", "share_attempted", "difficulty", "discrimination", "item_weight",
                        "share_answer_shown_first"]
 RELIABILITY_COLUMNS = ["course_id", "assignment_type", "items", "learners", "alpha"]
+# What person_item and course_item read of learner_totals' detail (MongoDB sends only these fields).
+FIRST_GRADE_FIELDS = {"answer_detail": ["problem", "part", "first_time", "first_correct"]}
+SHOWN_FIELDS = {"problem_detail": ["problem", "first_show_answer", "first_right"]}
 READ = {"student_id": frames.INT, "module_id": frames.TEXT, "state": frames.TEXT, "modified": frames.TIME}
 _ENTRY = r'"([^"]+)":\s*\{\s*"correctness":\s*"([a-z_]+)"'  # one correct_map entry: its item id and correctness
 

@@ -4,6 +4,7 @@ the activity columns come from `learner_totals` and `learner_day`, never from th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 
 import polars as pl
@@ -90,11 +91,12 @@ class TotalsMissingError(ValueError):
     """The week's learner_totals were never computed: the reports would show activity as zero."""
 
 
-def week_totals(db: Database, course: ReportCourse, until: date, columns: list[str] | None = None) -> pl.DataFrame:
+def week_totals(db: Database, course: ReportCourse, until: date, columns: list[str] | None = None,
+                fields: Mapping[str, list[str]] | None = None) -> pl.DataFrame:
     """The course's `learner_totals` of the week whose Sunday is `until` (only `columns` besides the keys,
-    when given); a week never computed is an error naming what to materialize (activity would otherwise
-    read as zero)."""
-    totals = lt.read_week(db, until, course.course_id, columns)
+    when given, and of a detail column in `fields` only those fields); a week never computed is an error
+    naming what to materialize (activity would otherwise read as zero)."""
+    totals = lt.read_week(db, until, course.course_id, columns, fields)
     if totals is None:
         raise TotalsMissingError(f"learner_totals of the week {until} are not computed: materialize learner_totals "
                                  "for this week first")

@@ -33,6 +33,8 @@ TIME_ON_ASSET_COLUMNS = ["course_id", "user_id", "module_id", "url_name", "categ
 SECTION_COLUMNS = ["course_id", "index", "level", "module_id", "chapter_name", "sequential_name", "learners_reached",
                    "time_umid5", "time_umid30", "median_time_umid30", "graded_problems", "learners_completed",
                    "share_completed"]
+# What section_engagement reads of the courseware problem records (not the state: no attempts are needed).
+RECORDS = {"student_id": frames.INT, "module_id": frames.TEXT, "grade": frames.FLOAT}
 _PLACE = ["url_name", "module_id", "category", "index", "chapter_name", "sequential_name", "vertical_name"]
 
 

@@ -29,9 +29,13 @@ READ = {"student_id": frames.INT, "module_id": frames.TEXT, "module_type": frame
 
 def problem_records(db: Database, course: ReportCourse, read: dict = READ) -> pl.DataFrame:
     """The course's courseware rows of module_type `problem` (the `read` fields), with the block's name
-    (`url_name`, the key to course_axis) and `n_attempts` from the row's state."""
-    return frames.read(db, course.collection("courseware"), read, {"module_type": "problem"}).with_columns(
-        blocks.key_expr(pl.col("module_id")).alias("url_name"),
+    (`url_name`, the key to course_axis) and, when `read` has the row's state (the largest field: a reader
+    that needs no attempts leaves it on the server), `n_attempts` from it."""
+    rows = frames.read(db, course.collection("courseware"), read, {"module_type": "problem"}).with_columns(
+        blocks.key_expr(pl.col("module_id")).alias("url_name"))
+    if "state" not in read:
+        return rows
+    return rows.with_columns(
         pl.col("state").str.json_path_match("$.attempts").cast(pl.Int64, strict=False).alias("n_attempts"))
 
 
