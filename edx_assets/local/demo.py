@@ -96,7 +96,26 @@ def _summary(stack: LocalStack, config: EdxConfig) -> None:
         print(f"\nReport files under {reports}:")
         for path in files:
             print(f"  {path.relative_to(reports)}")
+    _where(stack)
     print(
         "\nOpen the Dagster UI over this run history: `make dev` (http://127.0.0.1:3000)."
         "\nStop MongoDB and S3: `make down`."
     )
+
+
+def _where(stack: LocalStack) -> None:
+    """Where the analysts' outputs are, and how to open each."""
+    reports = stack.data_dir / "reports"
+    weeks = sorted(p.name for p in reports.glob("????-??-??")) if reports.exists() else []
+    database = stack.data_dir / "warehouse" / "edx.duckdb"
+    dictionary = Path(__file__).resolve().parents[2] / "docs" / "data-dictionary.md"
+    print("\nWhere to look:")
+    if weeks:
+        pages = reports / weeks[-1] / "dashboards" / "index.html"
+        if pages.exists():
+            print(f"  dashboards (open in a browser, works offline): file://{pages}")
+    if database.exists():
+        print(f"  warehouse (DuckDB; every table and column described): {database}\n"
+              f"    .venv/bin/duckdb -readonly {database} \"select * from dim_course\"\n"
+              f"    or from Python: duckdb.connect('{database}', read_only=True)")
+    print(f"  data dictionary (tables, columns, joins, SQL examples): {dictionary}")

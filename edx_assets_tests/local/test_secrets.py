@@ -180,7 +180,21 @@ def test_a_retired_learner_is_absent_everywhere_after_the_run(demo, user_id, sou
     # Every line of the two learners is accounted for: counted as `retired` in the days' load records.
     retired = sum(r.get("retired", 0) for r in db["_edx_loads"].find({"_id": {"$regex": "^Eventos:"}}))
     assert retired == _events_of(RETIRED) + _events_of(RETIRED_BY_EDX) and _events_of(user_id) > 0
-    # ...and in no report file, this week's or the earlier one's.
+    # ...and in no report file, this week's or the earlier one's, nor any Parquet file (the warehouse's facts).
     for path in (home / "data" / "reports").rglob("*.csv"):
         with path.open(encoding="utf-8", newline="") as handle:
             assert all(row.get("user_id") != str(user_id) for row in csv.DictReader(handle)), path
+    parquet = sorted((home / "data").rglob("*.parquet"))
+    assert any("facts" in p.parts for p in parquet)
+    for path in parquet:
+        frame = pl.read_parquet(path)
+        assert "user_id" not in frame.columns or user_id not in frame.get_column("user_id").to_list(), path
+
+
+def test_the_demo_says_where_the_dashboards_the_warehouse_and_the_dictionary_are(demo):
+    said = demo["run"].stdout.decode()
+    pages = demo["home"] / "data" / "reports" / "2026-10-11" / "dashboards" / "index.html"
+    database = demo["home"] / "data" / "warehouse" / "edx.duckdb"
+    assert f"file://{pages}" in said and pages.is_file()
+    assert str(database) in said and database.is_file()
+    assert "docs/data-dictionary.md" in said

@@ -18,7 +18,10 @@ before), and the reports of those weeks. Every derived asset carries the conditi
   missing in the windows they read (days edX never delivered are reported by checks, not waited for);
 - a weekly report that reads the carried tables also waits while their own inputs are being computed:
   learner_ips follows the day's events and learner_totals its learner_day a step later, and the week's
-  report is computed once, on both.
+  report is computed once, on both;
+- so do the assets that gather a week's reports (`warehouse`, `course_dashboards`): they do not react to
+  the days they also read, and wait while the reports' inputs are being computed, so a re-delivered day
+  rebuilds them once, after the reports.
 """
 
 import dagster as dg
@@ -31,6 +34,8 @@ SENSOR = "refresh_downstream"
 DAILY = dg.AssetSelection.tag(CADENCE_TAG, "daily")
 # The weekly tables carried from week to week: a day read by any later week changes them in every later week.
 CARRIED = {dg.AssetKey("learner_totals"), dg.AssetKey("learner_ips")}
+# The weekly assets that gather the week's reports: they wait as the carried tables' readers do.
+GATHERERS = {dg.AssetKey("warehouse"), dg.AssetKey("course_dashboards")}
 
 
 def updated_elsewhere(key: dg.AssetKey, weekly: bool, ignore: dg.AssetSelection | None = None
@@ -88,8 +93,11 @@ def condition_for(spec: dg.AssetSpec) -> dg.AutomationCondition | None:
     if spec.group_name != "reports" and spec.key != dg.AssetKey("retired_learners"):
         return None
     weekly = isinstance(spec.partitions_def, dg.WeeklyPartitionsDefinition)
-    carried_input = any(dep.asset_key in CARRIED and dep.asset_key != spec.key for dep in spec.deps)
-    return refresh(spec.key, weekly=weekly, carried_input=carried_input)
+    carried_input = spec.key in GATHERERS or any(dep.asset_key in CARRIED and dep.asset_key != spec.key
+                                                 for dep in spec.deps)
+    condition = refresh(spec.key, weekly=weekly, carried_input=carried_input)
+    return condition.with_label("refresh when an input changed (after the week's reports)") \
+        if spec.key in GATHERERS else condition
 
 
 def build(ctx: Build) -> dg.Definitions:

@@ -55,9 +55,9 @@ def build(ctx: Build) -> dg.Definitions:
             everything = write_frame(paths.report_csv(workspace, week, "active_users"), pl.concat(tables, how="vertical_relaxed"), columns)
             unmatched = _rows_without_enrollment(db, everything.path, {c.course_id: c for c in courses})
             for result in per_course.values():
-                publish(result, reports, s3, week)
+                publish(result, reports, s3, week, table="active_users")
         yield dg.MaterializeResult(metadata={
-            **publish(everything, reports, s3, week),
+            **publish(everything, reports, s3, week, table="active_users"),
             "rows_per_course": dg.MetadataValue.json({c.prefix: r.rows for c, r in per_course.items()}),
             "pii": policy.mode,
         })

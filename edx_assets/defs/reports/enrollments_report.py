@@ -29,7 +29,7 @@ def build(ctx: Build) -> dg.Definitions:
             result = write_frame(paths.report_csv(workspace, week, "enrollments_report"),
                                  enrollments.enrollment_report_table(db, courses), enrollments.COLUMNS)
             expected = enrollment_documents(db, courses)
-        yield dg.MaterializeResult(metadata=publish(result, reports, s3, week))
+        yield dg.MaterializeResult(metadata=publish(result, reports, s3, week, table="enrollments_report"))
         yield checks.equal("one_row_per_enrollment", checks.read_back(result.path).height, expected)
 
     return dg.Definitions(assets=[enrollments_report])

@@ -63,7 +63,7 @@ def build(ctx: Build) -> dg.Definitions:
         csv_total = sum(int(r["total_users"]) for r in rows)
         over = [r["id"] for r in rows if int(r["active_users"]) > int(r["total_users"])]
         no_mark = [c.course_id for c in courses if c.passing_grade is None]
-        yield dg.MaterializeResult(metadata={**publish(result, reports, s3, week), "courses": len(courses),
+        yield dg.MaterializeResult(metadata={**publish(result, reports, s3, week, table="general_report"), "courses": len(courses),
                                              "enrollments": enrollment_docs})
         yield dg.AssetCheckResult(check_name=TOTALS_RECONCILE, passed=csv_total == enrollment_docs,
                                   metadata={"csv_total_users": csv_total, "enrollment_documents": enrollment_docs})

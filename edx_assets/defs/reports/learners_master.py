@@ -42,7 +42,7 @@ def build(ctx: Build) -> dg.Definitions:
             result = write_frame(paths.report_csv(workspace, week, f"learners_master_{week}"),
                                  policy.apply_frame(table), policy.columns(master.COLUMNS))
             expected = enrollment_documents(db, courses)
-        yield dg.MaterializeResult(metadata=publish(result, reports, s3, week))
+        yield dg.MaterializeResult(metadata=publish(result, reports, s3, week, table="learners_master"))
         yield checks.one_row_per_enrollment(result.path, expected)
 
     return dg.Definitions(assets=[learners_master])

@@ -81,7 +81,7 @@ def build(ctx: Build) -> dg.Definitions:
             result = write_frame(paths.report_csv(workspace, week, "person_course"), policy.apply_frame(table),
                                  policy.columns(pc.COLUMNS))
             expected = enrollment_documents(db, courses)
-        yield dg.MaterializeResult(metadata=publish(result, reports, s3, week))
+        yield dg.MaterializeResult(metadata=publish(result, reports, s3, week, table="person_course"))
         yield checks.one_row_per_enrollment(result.path, expected)
         yield checks.shares_within_unit("flags_are_0_or_1", checks.read_back(result.path), list(pc.FLAGS))
 

@@ -37,7 +37,7 @@ def build(ctx: Build) -> dg.Definitions:
             rows = (r for c in courses for r in engagement.problem_rows(
                 db, c, learners_totals(db, c, until, reports.team(db, c), ["problem_detail"])))
             result = write_csv(paths.report_csv(workspace, week, "problem_analysis"), engagement.PROBLEM_COLUMNS, rows)
-        yield dg.MaterializeResult(metadata=publish(result, reports, s3, week))
+        yield dg.MaterializeResult(metadata=publish(result, reports, s3, week, table="problem_analysis"))
         yield checks.shares_within_unit("shares_within_0_1", checks.read_back(result.path),
                                         ["share_correct_first_attempt", "mean_score"])
 

@@ -147,3 +147,85 @@ def test_no_dashboard_figure_describes_fewer_than_min_cell_learners(run, tmp_pat
     emptied_at_source = sum(1 for r in read_rows(folder / "geography.csv") if not r["registered"])
     assert sum(p.hidden for p in whole) == emptied_at_source < sum(p.hidden for p in pages)
     assert sum(f.height for p in whole for f in p.drawn.values()) > sum(f.height for p in pages for f in p.drawn.values())
+
+
+def _warehouse(run):
+    import duckdb
+
+    return duckdb.connect(str(run["dir"].parents[1] / "warehouse" / "edx.duckdb"), read_only=True)
+
+
+def test_every_table_view_and_column_of_the_warehouse_is_described_with_the_uis_own_text(run):
+    import pyarrow.parquet as pq
+
+    con = _warehouse(run)
+    try:
+        undescribed = con.execute("select table_name, column_name from duckdb_columns() where not internal "
+                                  "and coalesce(comment, '') = ''").fetchall()
+        assert undescribed == []
+        relations = dict(con.execute("select table_name, comment from duckdb_tables() union all "
+                                     "select view_name, comment from duckdb_views() where not internal").fetchall())
+        assert all(relations.values()), [n for n, c in relations.items() if not c]
+        assert {"dim_course", "dim_learner", "dim_module", "fact_learner_day", "fact_activity_daily",
+                "latest_person_course", "person_item", "course_axis"} <= set(relations)
+        comments = {}
+        for table, column, comment in con.execute("select table_name, column_name, comment from duckdb_columns() "
+                                                  "where not internal").fetchall():
+            comments.setdefault(table, {})[column] = comment
+    finally:
+        con.close()
+    # One source: the column schema the UI shows for each report is the warehouse's comments, word for word.
+    compared = 0
+    for event in run["result"].get_asset_materialization_events():
+        table = event.asset_key.to_user_string()
+        schema = event.materialization.metadata.get("dagster/column_schema")
+        if table not in comments or schema is None:
+            continue
+        shown = {c.name: c.description for c in schema.value.columns}
+        # (the warehouse adds `week` to every table; a table that has its own keeps its definition)
+        assert shown == {c: t for c, t in comments[table].items() if c != "week" or c in shown}, table
+        compared += 1
+    assert compared >= 20
+    # ...and the Parquet files' field metadata.
+    fields = pq.read_schema(run["dir"] / "parquet" / "person_item.parquet")
+    assert {f.name: f.metadata[b"description"].decode() for f in fields} == comments["person_item"]
+    assert fields.metadata[b"description"].decode() == relations["person_item"]
+
+
+def test_the_catalogs_columns_are_the_files_and_the_dictionary_shows_them(run):
+    import csv
+
+    from edx_assets.edx.reports import catalog
+
+    for path in run["dir"].glob("*.csv"):
+        table = re.sub(r"_\d{4}-\d{2}-\d{2}$", "", path.name.removesuffix(".csv"))
+        if table in catalog.TABLES:
+            with path.open(encoding="utf-8", newline="") as handle:
+                assert next(csv.reader(handle)) == catalog.TABLES[table].columns, table
+    text = (ROOT / "docs" / "data-dictionary.md").read_text(encoding="utf-8")
+    assert all(f"### `{t}`" in text for t in catalog.TABLES)
+
+
+def test_the_daily_facts_are_every_day_of_the_week_and_the_dictionarys_examples_run(run):
+    from edx_assets.edx.reports import catalog
+
+    con = _warehouse(run)
+    try:
+        results = [con.execute(sql).fetchall() for _, sql in catalog.EXAMPLES]
+        assert all(results), [title for (title, _), rows in zip(catalog.EXAMPLES, results, strict=True) if not rows]
+        # Example 2 is every activity_daily file of the week, read with the csv module.
+        daily = sorted((r["course_id"], day.name, int(r["active_users"]), int(r["events"]))
+                       for day in (run["dir"].parents[0] / "daily").iterdir()
+                       for r in read_rows(day / "activity_daily.csv"))
+        assert [(c, d.isoformat(), a, e) for c, d, a, e in results[1]] == daily
+        # The learner days add up to the same events per course and day.
+        per_day = con.execute("select course_id, day, sum(nevents) from fact_learner_day group by all "
+                              "order by all").fetchall()
+        assert [(c, d.isoformat(), int(n)) for c, d, n in per_day] == [(c, d, e) for c, d, _, e in daily]
+        # Example 5's newest week is person_course's certified learners, read with the csv module.
+        people = read_rows(run["dir"] / "person_course.csv")
+        newest = {c: (int(n), m) for w, c, n, m in results[4] if w.isoformat() == WEEK}
+        assert newest == {c: (sum(r["certified"] == "1" for r in people if r["course_id"] == c),
+                              sum(r["course_id"] == c for r in people)) for c in {r["course_id"] for r in people}}
+    finally:
+        con.close()
