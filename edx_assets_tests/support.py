@@ -89,7 +89,7 @@ REPORTS = ("learner_totals", "learner_ips", "general_report", "enrollments_repor
            "engagement_segments", "enrollment_by_demographics_daily", "geography", "forum_activity",
            "retention_by_cohort", "course_axis", "grading_policy", "person_grades", "person_subsection_grades",
            "person_problem", "person_item", "course_item", "item_reliability", "time_on_asset", "section_engagement",
-           "ora_activity", "integrity_signals", "warehouse", "course_dashboards")
+           "ora_activity", "integrity_signals", "warehouse", "course_dashboards", "instructor_bundles")
 
 
 def materialize(env: Mapping[str, str], partition: str, instance: dg.DagsterInstance, selection,

@@ -213,7 +213,7 @@ CSS = ("body{font-family:system-ui,sans-serif;margin:24px;color:#222;background:
        ".empty{color:#999;font-style:italic}a{color:#1f5fa8}")
 
 
-def _slug(course_id: str) -> str:
+def slug(course_id: str) -> str:
     """An ASCII file name for the course (`course-v1:IDBx+Niñez1x+1T2026` -> `idbx_ninez1x_1t2026`)."""
     plain = unicodedata.normalize("NFKD", course_id.split(":", 1)[-1]).encode("ascii", "ignore").decode()
     return "".join(ch if ch.isalnum() else "_" for ch in plain).lower()
@@ -460,7 +460,7 @@ def build(folder: Path, reports_root: Path, lang: str, data_date: str,
     courses = [(row["id"], row["name"] or row["id"]) for row in general.sort("id").iter_rows(named=True)] \
         if general.height else []
     out = folder / "dashboards"
-    links = {cid: f"{_slug(cid)}.html" for cid, _ in courses}
+    links = {cid: f"{slug(cid)}.html" for cid, _ in courses}
     pages = [course_page(r, inputs, cid, name, out / links[cid]) for cid, name in courses]
     heads = {cid: page.headline for (cid, _), page in zip(courses, pages, strict=True)}
     pages.append(portfolio_page(r, heads, courses, out / "index.html", links))

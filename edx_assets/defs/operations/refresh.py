@@ -19,9 +19,9 @@ before), and the reports of those weeks. Every derived asset carries the conditi
 - a weekly report that reads the carried tables also waits while their own inputs are being computed:
   learner_ips follows the day's events and learner_totals its learner_day a step later, and the week's
   report is computed once, on both;
-- so do the assets that gather a week's reports (`warehouse`, `course_dashboards`): they do not react to
-  the days they also read, and wait while the reports' inputs are being computed, so a re-delivered day
-  rebuilds them once, after the reports.
+- so do the assets that gather a week's reports (`warehouse`, `course_dashboards`, `instructor_bundles`):
+  they do not react to the days they also read, and wait while the reports' inputs are being computed, so a
+  re-delivered day rebuilds them once, after the reports.
 """
 
 import dagster as dg
@@ -35,7 +35,7 @@ DAILY = dg.AssetSelection.tag(CADENCE_TAG, "daily")
 # The weekly tables carried from week to week: a day read by any later week changes them in every later week.
 CARRIED = {dg.AssetKey("learner_totals"), dg.AssetKey("learner_ips")}
 # The weekly assets that gather the week's reports: they wait as the carried tables' readers do.
-GATHERERS = {dg.AssetKey("warehouse"), dg.AssetKey("course_dashboards")}
+GATHERERS = {dg.AssetKey("warehouse"), dg.AssetKey("course_dashboards"), dg.AssetKey("instructor_bundles")}
 
 
 def updated_elsewhere(key: dg.AssetKey, weekly: bool, ignore: dg.AssetSelection | None = None

@@ -49,7 +49,7 @@ def test_all_report_checks_pass_and_files_exist(run):
                       "rows_match_problem_records": True, "one_row_per_learner_and_item": True,
                       "statistics_within_their_ranges": True, "alpha_at_most_1": True,
                       "one_row_per_learner_and_module": True, "completed_within_reached": True,
-                      "one_row_per_learner_and_item_and_tables_known": True}
+                      "one_row_per_learner_and_item_and_tables_known": True, "only_their_course": True}
     # Each of them ran: the per-enrollment check on all three files, the share check on two.
     names = [c.check_name for c in run["result"].get_asset_check_evaluations()]
     assert names.count("one_row_per_enrollment") == 3 and names.count("shares_within_0_1") == 2

@@ -229,3 +229,39 @@ def test_the_daily_facts_are_every_day_of_the_week_and_the_dictionarys_examples_
                               sum(r["course_id"] == c for r in people)) for c in {r["course_id"] for r in people}}
     finally:
         con.close()
+
+
+def test_each_course_team_gets_its_course_and_nothing_of_another(run, s3_client):
+    import csv
+
+    from edx_assets.edx.warehouse import table_of
+
+    folder = run["dir"] / "courses"
+    ids = {c.cid.v1 for c in WORLD.courses}
+    bundles = {p.name: p for p in folder.iterdir()}
+    assert len(bundles) == len(ids)
+    pages = {p.name: p.read_bytes() for p in (run["dir"] / "dashboards").glob("*.html")}
+    column_of = {"general_report": "id", "enrollments_report": "mooc_id"}
+    keys = {o["Key"] for o in s3_client.list_objects_v2(Bucket=run["names"]["reports"]).get("Contents", [])}
+    for slug, bundle in bundles.items():
+        [page] = [p for p in bundle.iterdir() if p.suffix == ".html"]
+        assert page.read_bytes() == pages[page.name] and page.name == f"{slug}.html"
+        course = None
+        for path in sorted(bundle.glob("*.csv")):
+            table = table_of(path.name)
+            column = column_of.get(table, "course_id")
+            rows = read_rows(path)
+            courses = {r[column] for r in rows}
+            assert len(courses) <= 1, (slug, path.name)
+            course = course or next(iter(courses), None)
+            # ...and every row of that course in the week's file, read with the csv module, in the same order
+            with (run["dir"] / path.name).open(encoding="utf-8", newline="") as handle:
+                expected = [r for r in csv.DictReader(handle) if r[column] == course]
+            assert rows == expected, (slug, path.name)
+            assert f"reports/{WEEK}/courses/{slug}/{path.name}" in keys
+        assert course in ids and course not in {None}
+        ids.discard(course)
+        names = {p.name for p in bundle.glob("*.csv")}
+        assert "learner_locations.csv" not in names and "integrity_signals.csv" not in names
+        assert {"person_course.csv", "general_report.csv", "course_item.csv", f"learners_master_{WEEK}.csv"} <= names
+    assert ids == set()  # each course once
