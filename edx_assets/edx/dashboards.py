@@ -1,6 +1,8 @@
 """Self-contained HTML course dashboards: one page per course and a portfolio page, from the week's report
-files, with every chart drawn at build time as inline SVG (Vega-Altair, rendered by vl-convert): the pages
-open from disk with no network and no script. Only aggregates appear (no name, username or e-mail), and
+files, with every chart drawn at build time as inline SVG (Vega-Altair, rendered by vl-convert) and made
+interactive by the page's own inline script (Vega-Embed from vl-convert's bundle: tooltips on every mark, a
+mode selector and zoom on the enrollment chart): the pages open from disk with no network, and with scripts
+off show the pictures. Only aggregates appear (no name, username or e-mail), and
 none of 1 to EDX_MIN_CELL-1 learners: such a bar, point or figure is not drawn, and the page says how many
 were left out.
 """
@@ -8,9 +10,11 @@ were left out.
 from __future__ import annotations
 
 import html
+import json
 import os
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import altair as alt
@@ -55,7 +59,7 @@ TEXT = {
                                  "(course_item; los 10 más bajos: revisar los cercanos a 0 o negativos)."),
         "section": "Sección", "item": "Ítem", "difficulty": "Proporción correcta",
         "discrimination": "Discriminación",
-        "share": "Proporción", "learners": "Estudiantes", "date": "Fecha", "week": "Semana", "mode": "Modalidad",
+        "share": "Proporción", "learners": "Estudiantes", "date": "Fecha", "week": "Semana", "mode": "Modalidad", "all": "Todas",
         "grade": "Nota", "seconds": "Segundo del video", "country": "País", "video": "Video", "problem": "Problema",
         "stage": "Etapa", "unknown": "desconocido", "no_ip": "sin IP",
         "all_hidden": "Oculto: cada valor describe menos de {k} estudiantes",
@@ -94,7 +98,7 @@ TEXT = {
                                  "Point-biserial correlation of each item with the score on the rest of the course "
                                  "(course_item; the 10 lowest: review those near 0 or below)."),
         "section": "Section", "item": "Item", "difficulty": "Share right", "discrimination": "Discrimination",
-        "share": "Share", "learners": "Learners", "date": "Date", "week": "Week", "mode": "Mode", "grade": "Grade",
+        "share": "Share", "learners": "Learners", "date": "Date", "week": "Week", "mode": "Mode", "all": "All", "grade": "Grade",
         "seconds": "Second of the video", "country": "Country", "video": "Video", "problem": "Problem",
         "stage": "Stage", "unknown": "unknown", "no_ip": "no IP",
         "all_hidden": "Hidden: every value describes fewer than {k} learners",
@@ -182,8 +186,14 @@ class Renderer:
         elif chart is None:
             body, drawn = f'<p class="empty">{html.escape(self.t["no_data"])}</p>', False
         else:
-            spec = chart.properties(width=WIDTH, height=220).to_json()
-            body = vlc.vegalite_to_svg(spec, format_locale=LOCALES[self.lang], time_format_locale=LOCALES[self.lang])
+            sized = chart.properties(width=WIDTH, height=220)
+            svg = vlc.vegalite_to_svg(sized.to_json(), format_locale=LOCALES[self.lang],
+                                      time_format_locale=LOCALES[self.lang])
+            # The picture drawn now (what shows with scripts off), and the spec the page's script makes
+            # interactive in its place: a tooltip on every mark, the chart's selectors and zoom.
+            spec = sized.configure_mark(tooltip={"content": "encoding"}).to_json(indent=None)
+            body = (f'<div class="view">{svg}</div>'
+                    f'<script type="application/json" class="spec">{_script_safe(spec)}</script>')
             drawn = True
         caption = f'{html.escape(definition)} · {html.escape(self.t["data_date"])} {self.data_date}'
         rows = self.drawn[key].height if key in self.drawn else -1  # -1: not a kept table (nothing left out)
@@ -199,7 +209,8 @@ class Renderer:
         return (f'<!doctype html><html lang="{self.lang}"><head><meta charset="utf-8">'
                 f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>"
                 f"<header><h1>{html.escape(title)}</h1><p>{html.escape(self.t['data_date'])} {self.data_date}</p></header>"
-                f'<section class="kpis">{kpis}</section><main>{"".join(figures)}</main></body></html>')
+                f'<section class="kpis">{kpis}</section><main>{"".join(figures)}</main>'
+                f"{interactive_script(self.lang)}</body></html>")
 
 
 CSS = ("body{font-family:system-ui,sans-serif;margin:24px;color:#222;background:#fafafa}"
@@ -213,10 +224,45 @@ CSS = ("body{font-family:system-ui,sans-serif;margin:24px;color:#222;background:
        ".empty{color:#999;font-style:italic}a{color:#1f5fa8}")
 
 
+def _script_safe(text: str) -> str:
+    """JSON inside a <script> element: `</` would end the element early."""
+    return text.replace("</", "<\\/")
+
+
+@cache
+def _bundle() -> str:
+    """Vega, Vega-Lite and Vega-Embed in one script (vl-convert's bundle: nothing fetched, offline)."""
+    return vlc.javascript_bundle()
+
+
+def interactive_script(lang: str) -> str:
+    """The page's scripts: the bundle, inline, then each chart's spec embedded in place of its picture (SVG
+    renderer, the page's number and date format); a chart that fails keeps its picture and logs the error."""
+    options = {"renderer": "svg", "actions": False, "formatLocale": vlc.get_format_locale(LOCALES[lang]),
+               "timeFormatLocale": vlc.get_time_format_locale(LOCALES[lang])}
+    init = ("document.querySelectorAll('figure.chart').forEach(function (figure) {"
+            "var spec = figure.querySelector('script.spec'); if (!spec) { return; }"
+            f"vegaEmbed(figure.querySelector('.view'), JSON.parse(spec.textContent), {json.dumps(options)})"
+            ".then(function () { figure.dataset.interactive = '1'; }).catch(console.error); });")
+    return f"<script>{_bundle()}</script><script>{init}</script>"
+
+
 def slug(course_id: str) -> str:
     """An ASCII file name for the course (`course-v1:IDBx+Niñez1x+1T2026` -> `idbx_ninez1x_1t2026`)."""
     plain = unicodedata.normalize("NFKD", course_id.split(":", 1)[-1]).encode("ascii", "ignore").decode()
     return "".join(ch if ch.isalnum() else "_" for ch in plain).lower()
+
+
+def _by_mode(modes: pl.DataFrame, t: dict) -> alt.Chart:
+    """Cumulative enrollments by mode over time: a mode selector (all by default) and zoom on the dates."""
+    names = sorted(modes.get_column("value").unique().to_list())
+    pick = alt.param(name="pick_mode", value=None, bind=alt.binding_select(
+        options=[None, *names], labels=[t["all"], *names], name=f"{t['mode']} "))
+    zoom = alt.selection_interval(bind="scales", encodings=["x"])
+    return (alt.Chart(modes.with_columns(pl.col("date").cast(pl.String))).mark_line().encode(
+        x=alt.X("date:T", title=t["date"]), y=alt.Y("cumulative_enrollments:Q", title=t["learners"]),
+        color=alt.Color("value:N", title=t["mode"]))
+        .add_params(pick, zoom).transform_filter("pick_mode == null || datum.value == pick_mode"))
 
 
 def _bars(frame: pl.DataFrame, x: str, y: str, x_title: str, y_title: str, share: bool = False,
@@ -288,9 +334,7 @@ def course_page(r: Renderer, inputs: Inputs, course_id: str, name: str, target: 
     modes = inputs.of("enrollment_by_demographics_daily", course_id)
     modes = modes.filter(pl.col("dimension") == "mode") if modes.height else modes
     modes = r.keep("enrollment", modes, "cumulative_enrollments")
-    figures.append(r.figure("enrollment", alt.Chart(modes.with_columns(pl.col("date").cast(pl.String))).mark_line().encode(
-        x=alt.X("date:T", title=t["date"]), y=alt.Y("cumulative_enrollments:Q", title=t["learners"]),
-        color=alt.Color("value:N", title=t["mode"])) if modes.height else None))
+    figures.append(r.figure("enrollment", _by_mode(modes, t) if modes.height else None))
     weekly = inputs.segments.filter(pl.col("course_id") == course_id) if inputs.segments.height else inputs.segments
     weekly = weekly.group_by("week").agg((pl.col("days_active") > 0).sum().alias("active")).sort("week") \
         if weekly.height else weekly

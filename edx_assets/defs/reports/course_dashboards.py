@@ -19,7 +19,9 @@ def build(ctx: Build) -> dg.Definitions:
                           s3: S3Resource):
         """`reports/{week}/dashboards/<course>.html` and `dashboards/index.html` (the portfolio): pages that open
         from disk in any browser with no network -- every chart is drawn when the page is built (Vega-Altair
-        rendered to inline SVG by vl-convert), no script, no external file. Per course: headline tiles
+        rendered to inline SVG by vl-convert) and made interactive by the page's inline script (Vega-Embed:
+        a tooltip on every mark, a mode selector and zoom on dates in the enrollment chart); no external
+        file. Per course: headline tiles
         (registered, viewed, certified, active last week, at risk) and charts of cumulative enrollments by
         mode, weekly active learners (every week loaded: engagement_segments' Parquet files), the funnel
         registered -> viewed -> explored -> certified, the grade distribution against the pass mark, video

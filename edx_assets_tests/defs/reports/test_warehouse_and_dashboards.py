@@ -64,7 +64,8 @@ def test_dashboards_open_offline_with_every_chart_drawn_and_no_personal_data(run
     assert len(pages) == len(WORLD.courses) + 1 and (folder / "index.html") in pages
     for page_path in pages:  # only aggregates: no learner's username, e-mail or name
         text = page_path.read_text(encoding="utf-8")
-        assert "<script" not in text and not re.search(r"(src|href)=\"https?:", text)  # nothing to fetch
+        # scripts inline only (Vega's bundle and each chart's spec), nothing to fetch
+        assert not re.search(r"<script[^>]*\bsrc=", text) and not re.search(r"(src|href)=\"https?:", text)
         for learner in WORLD.learners:
             assert learner.username not in text and learner.email not in text
         for tile in re.findall(r"<strong>([^<]*)</strong>", text):  # no headline of 1 to 4 learners
@@ -90,6 +91,11 @@ def test_dashboards_open_offline_with_every_chart_drawn_and_no_personal_data(run
             page.goto(page_path.as_uri())
             figures = page.locator("figure.chart")
             assert figures.count() == (3 if page_path.name == "index.html" else 11), page_path.name
+            # every drawn chart is made interactive in place of its picture, from disk with the network cut
+            page.wait_for_function("document.querySelectorAll('figure.chart[data-interactive]').length == "
+                                   "document.querySelectorAll('figure.chart script.spec').length", timeout=30_000)
+            assert page.locator("figure.chart[data-interactive]").count() == page.locator(
+                "figure.chart script.spec").count() > 0
             for i in range(figures.count()):
                 figure = figures.nth(i)
                 marks = figure.locator("svg g[class*='mark-'] path, svg g[class*='mark-'] line").count()
@@ -98,6 +104,8 @@ def test_dashboards_open_offline_with_every_chart_drawn_and_no_personal_data(run
                     page_path.name, figure.get_attribute("data-chart"))
                 assert "2026-10-11" in figure.locator("figcaption").inner_text()
             assert page.locator("html").get_attribute("lang") == "es"
+            if page_path == shots["dashboard_course.png"]:
+                _hover_and_select(page)
             for name, wanted in shots.items():
                 if wanted == page_path:
                     page.screenshot(path=str(tmp_path / name), full_page=True)
@@ -108,6 +116,29 @@ def test_dashboards_open_offline_with_every_chart_drawn_and_no_personal_data(run
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000
         if os.environ.get("EDX_UPDATE_SCREENSHOTS"):  # refresh the README's pictures
             shutil.copy(tmp_path / name, ROOT / "docs" / name)
+
+
+def _hover_and_select(page) -> None:
+    """A tooltip names the value under the pointer; the mode selector redraws the enrollment chart."""
+    weekly = page.locator('figure[data-chart="weekly_active"]')
+    bars = weekly.locator("g[class*='mark-rect'] path")
+    labels = [bars.nth(i).get_attribute("aria-label") for i in range(bars.count())]
+    shown = next(i for i, label in enumerate(labels) if not label.endswith(": 0"))  # a bar with height
+    bars.nth(shown).hover()
+    tooltip = page.locator("#vg-tooltip-element")
+    tooltip.wait_for(state="visible", timeout=5_000)
+    value = labels[shown].rsplit(": ", 1)[1]
+    assert value in tooltip.inner_text() and "Estudiantes" in tooltip.inner_text()
+    enrollment = page.locator('figure[data-chart="enrollment"]')
+    lines = enrollment.locator("g[class*='mark-line'] path")
+    before = lines.count()
+    options = enrollment.locator("select option").all_inner_texts()
+    assert options[0] == "Todas" and len(options) == before + 1 > 2  # all, then each mode drawn
+    enrollment.locator("select").select_option(index=1)
+    page.wait_for_function("document.querySelectorAll('figure[data-chart=\"enrollment\"] "
+                           "g[class*=\"mark-line\"] path').length == 1", timeout=5_000)
+    enrollment.locator("select").select_option(index=0)
+    page.mouse.move(0, 0)  # (the tooltip gone before the picture)
 
 
 def test_no_dashboard_figure_describes_fewer_than_min_cell_learners(run, tmp_path):
