@@ -15,7 +15,7 @@ Timed, each in a fresh process (seconds and peak RSS): every table as its asset 
 functions, CSV written by polars); per table, the I/O floor: its inputs (course collections, learner_totals
 columns, the upstream CSV files) read into polars, nothing computed.
 
-Usage: python benchmarks/bench_items.py [--learners 100000] [--courses 50] [--weeks 8]
+Usage: python benchmarks/bench_items.py [--learners 100000] [--courses 50] [--no-save]
 """
 
 from __future__ import annotations

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import polars as pl
 
+from edx_assets.edx.reports import catalog
 from edx_assets.edx.reports.csv_out import write_frame
 from edx_assets.edx.warehouse import LOCAL_ONLY, table_of
 
 FOLDER = "courses"
-COURSE_COLUMN = {"general_report": "id", "enrollments_report": "mooc_id"}
 
 
 @dataclass
@@ -32,7 +32,7 @@ class Bundle:
 
 def course_column(table: str, header: list[str]) -> str | None:
     """The column naming a row's course in `table`'s file, or None when it has none."""
-    name = COURSE_COLUMN.get(table, "course_id")
+    name = catalog.course_column(table)
     return name if name in header else None
 
 

@@ -21,7 +21,7 @@ import altair as alt
 import polars as pl
 import vl_convert as vlc
 
-from edx_assets.edx.reports import roles, small_cells
+from edx_assets.edx.reports import catalog, roles, small_cells
 from edx_assets.edx.reports.locations import UNKNOWN as UNKNOWN_PLACE
 
 LOCALES = {"es": "es-ES", "en": "en-US"}
@@ -295,8 +295,7 @@ class Inputs:
 
     def of(self, name: str, course_id: str) -> pl.DataFrame:
         table = self.tables[name]
-        key = "id" if name == "general_report" else "course_id"
-        return table.filter(pl.col(key) == course_id) if table.height else table
+        return table.filter(pl.col(catalog.course_column(name)) == course_id) if table.height else table
 
 
 def _total(frame: pl.DataFrame, column: str) -> int | None:

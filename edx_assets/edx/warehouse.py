@@ -105,7 +105,7 @@ def write_described(frame: pl.DataFrame, table: str, target: Path) -> None:
 
 def write_fact(frame: pl.DataFrame, table: str, day: str, warehouse_dir: Path) -> Path:
     """One day of a fact table (catalog.FACTS), `frame` without `day` (the folder names it)."""
-    target = facts_dir(warehouse_dir, table) / f"day={day}" / f"{table}.parquet"
+    target = fact_path(warehouse_dir, table, day)
     write_described(frame.select(catalog.FACTS[table].columns), table, target)
     return target
 
@@ -114,14 +114,16 @@ def facts_dir(warehouse_dir: Path, table: str) -> Path:
     return warehouse_dir / "facts" / table
 
 
+def fact_path(warehouse_dir: Path, table: str, day: str) -> Path:
+    return facts_dir(warehouse_dir, table) / f"day={day}" / f"{table}.parquet"
+
+
 _ARROW = {columns.INTEGER: frames.INT, columns.FLOAT: frames.FLOAT, columns.DATETIME: frames.TIME,
           columns.STRING: frames.TEXT}
 # Where each fact table's rows of a day are read from (MongoDB), with the fields read.
 FACT_SOURCES = {
-    "learner_day": (ld.COLLECTION, {n: _ARROW[k] for n, k, _ in catalog.describe("learner_day",
-                                                                                catalog.FACTS["learner_day"].columns)}),
-    "activity_daily": ("activity_daily", {n: _ARROW[k] for n, k, _ in catalog.describe(
-        "activity_daily", catalog.FACTS["activity_daily"].columns)}),
+    table: (collection, {n: _ARROW[k] for n, k, _ in catalog.describe(table, catalog.FACTS[table].columns)})
+    for table, collection in (("learner_day", ld.COLLECTION), ("activity_daily", "activity_daily"))
 }
 
 
@@ -131,11 +133,10 @@ def write_day_facts(db: Database, day: str, warehouse_dir: Path) -> dict[str, in
     written = {}
     for table, (collection, schema) in FACT_SOURCES.items():
         frame = frames.read(db, collection, schema, {"day": day}).sort(catalog.FACTS[table].keys[:-1])
-        target = facts_dir(warehouse_dir, table) / f"day={day}" / f"{table}.parquet"
         if frame.height:
             write_fact(frame, table, day, warehouse_dir)
         else:
-            target.unlink(missing_ok=True)
+            fact_path(warehouse_dir, table, day).unlink(missing_ok=True)
         written[table] = frame.height
     return written
 

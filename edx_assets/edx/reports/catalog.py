@@ -41,6 +41,8 @@ class Table:
     keys: list[str]  # the columns that identify a row within a week
 
 
+# The column naming a row's course where it is not `course_id` (the old files' names).
+COURSE_COLUMN = {"general_report": "id", "enrollments_report": "mooc_id"}
 WEEK = "the report's week: its Sunday (the table holds what was known before it)"
 DAY = "the day the facts are of (UTC): the partition of the day's events"
 
@@ -135,6 +137,11 @@ VIEWS: dict[str, tuple[str, str, str]] = {
                    "SELECT * EXCLUDE (week) FROM latest_course_axis", "course_axis"),
 }
 FACT_VIEWS = {"fact_learner_day": "learner_day", "fact_activity_daily": "activity_daily"}
+
+
+def course_column(table: str) -> str:
+    """The column of `table` that names a row's course."""
+    return COURSE_COLUMN.get(table, "course_id")
 
 
 def describe(table: str, names: list[str]) -> list[tuple[str, str, str]]:
