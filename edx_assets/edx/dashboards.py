@@ -1,10 +1,11 @@
-"""Self-contained HTML course dashboards: one page per course and a portfolio page, from the week's report
-files, with every chart drawn at build time as inline SVG (Vega-Altair, rendered by vl-convert) and made
-interactive by the page's own inline script (Vega-Embed from vl-convert's bundle: tooltips on every mark, a
-mode selector and zoom on the enrollment chart): the pages open from disk with no network, and with scripts
-off show the pictures. Only aggregates appear (no name, username or e-mail), and
-none of 1 to EDX_MIN_CELL-1 learners: such a bar, point or figure is not drawn, and the page says how many
-were left out.
+"""Self-contained HTML course dashboards: one page per course, a comparison of the courses and a portfolio
+page, from the week's report files, with every chart drawn at build time as inline SVG (Vega-Altair, rendered by
+vl-convert) and made interactive by the page's own inline script (Vega-Embed from vl-convert's bundle: tooltips
+on every mark, mode and cohort selectors, legends that highlight, zoom on dates): the pages open from disk with
+no network, and with scripts off show the pictures. Each chart's data is also a table (screen readers,
+keyboards), and a bar of the portfolio or the comparison opens its course's page. Only aggregates appear (no
+name, username or e-mail), and none of 1 to EDX_MIN_CELL-1 learners: such a bar, point or figure is not drawn,
+and the page says how many were left out.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import html
 import json
 import os
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -21,6 +23,7 @@ import altair as alt
 import polars as pl
 import vl_convert as vlc
 
+from edx_assets.edx.layout import parse_course_id
 from edx_assets.edx.reports import catalog, roles, small_cells
 from edx_assets.edx.reports.locations import UNKNOWN as UNKNOWN_PLACE
 
@@ -65,6 +68,24 @@ TEXT = {
         "all_hidden": "Oculto: cada valor describe menos de {k} estudiantes",
         "hidden": "Para proteger la privacidad no se muestra ninguna cifra de entre 1 y {k1} estudiantes "
                   "(EDX_MIN_CELL = {k}); en esta página se omitieron {n}.",
+        "retention": ("Retención por cohorte de inscripción",
+                      "Proporción de quienes se inscribieron en la semana elegida (la cohorte) que tuvo actividad k "
+                      "semanas después, por modalidad (retention_by_cohort)."),
+        "cohort": "Cohorte (semana de inscripción) ", "weeks_after": "Semanas desde la inscripción",
+        "compare": "Comparación de cursos", "run": "Edición", "show_data": "Ver los datos del gráfico",
+        "c_funnel": ("Embudo de cada curso", "Proporción de los inscritos de cada curso que vieron contenido, "
+                     "exploraron la mitad de los capítulos y obtuvieron certificado (sin el equipo del curso). "
+                     "Pulse una etapa de la leyenda para resaltarla; una barra abre la página del curso."),
+        "c_video": ("Finalización de videos por curso",
+                    "Mediana, entre los videos del curso, de la proporción de espectadores que los terminaron "
+                    "(video_engagement; solo videos con al menos {k} espectadores)."),
+        "c_active": ("Estudiantes activos por semana, por curso",
+                     "Estudiantes con al menos un día con eventos en la semana; pulse un curso de la leyenda para "
+                     "resaltarlo."),
+        "c_runs": ("Ediciones del mismo curso lado a lado",
+                   "Para cada curso con más de una edición: la proporción de inscritos que vieron contenido, "
+                   "exploraron y se certificaron, en cada edición."),
+        "nav": "Páginas", "to_compare": "Comparación de cursos", "to_portfolio": "Portafolio de cursos",
         "p_registered": ("Inscritos por curso", "Inscripciones de estudiantes (sin el equipo del curso)."),
         "p_certified": ("Proporción certificada por curso", "Certificados / inscritos."),
         "p_at_risk": ("Estudiantes en riesgo por curso",
@@ -104,6 +125,24 @@ TEXT = {
         "all_hidden": "Hidden: every value describes fewer than {k} learners",
         "hidden": "To protect privacy no figure of 1 to {k1} learners is shown (EDX_MIN_CELL = {k}); {n} were "
                   "left out on this page.",
+        "retention": ("Retention by enrollment cohort",
+                      "Share of the learners who enrolled in the chosen week (the cohort) active k weeks later, by "
+                      "mode (retention_by_cohort)."),
+        "cohort": "Cohort (enrollment week) ", "weeks_after": "Weeks since enrolling",
+        "compare": "Course comparison", "run": "Run", "show_data": "Show the chart's data",
+        "c_funnel": ("Each course's funnel", "Share of each course's registered learners who viewed content, "
+                     "explored half the chapters and earned a certificate (course team left out). Click a stage "
+                     "in the legend to highlight it; a bar opens the course's page."),
+        "c_video": ("Video completion by course",
+                    "Median, over the course's videos, of the share of viewers who finished each (video_engagement; "
+                    "only videos with at least {k} viewers)."),
+        "c_active": ("Weekly active learners by course",
+                     "Learners with at least one active day in the week; click a course in the legend to highlight "
+                     "it."),
+        "c_runs": ("Runs of the same course side by side",
+                   "For each course with more than one run: the share of registered learners who viewed, explored "
+                   "and were certified, in each run."),
+        "nav": "Pages", "to_compare": "Course comparison", "to_portfolio": "Course portfolio",
         "p_registered": ("Registered learners by course", "Learner enrollments (course team left out)."),
         "p_certified": ("Certified share by course", "Certified / registered."),
         "p_at_risk": ("At-risk learners by course",
@@ -111,6 +150,8 @@ TEXT = {
     },
 }
 WIDTH = 420
+COMPARE = "compare.html"
+VL_CONVERT_BASE = "https://vega.github.io/vega-datasets/"
 
 
 @dataclass
@@ -122,6 +163,7 @@ class Page:
     drawn: dict[str, pl.DataFrame] = field(default_factory=dict)  # each chart's data, as drawn
     hidden: int = 0  # figures left out for describing 1 to k-1 learners
     hidden_in: dict[str, int] = field(default_factory=dict)  # the same, per chart
+    course: str | None = None  # the course of a course's page
 
 
 def _read(folder: Path, name: str) -> pl.DataFrame:
@@ -178,50 +220,96 @@ class Renderer:
         return f"&lt; {self.k}" if _small(value, self.k) else _number(value, self.lang)
 
     def figure(self, key: str, chart: alt.Chart | None) -> tuple[str, bool]:
-        """A chart block: title, the SVG (or a no-data note), the definition and the data date."""
+        """A chart block: title, the SVG (or a no-data note), the data drawn as a table (for screen readers and
+        keyboards, and for reading the exact figures), the definition and the data date."""
         title, definition = self.t[key]
+        definition = definition.replace("{k}", str(self.k))
+        table = ""
         if chart is None and self.hidden_in.get(key):  # there was data, every value of it too small to show
             note = self.t["all_hidden"].format(k=self.k)
             body, drawn = f'<p class="empty all-hidden">{html.escape(note)}</p>', False
         elif chart is None:
             body, drawn = f'<p class="empty">{html.escape(self.t["no_data"])}</p>', False
         else:
-            sized = chart.properties(width=WIDTH, height=220)
+            # (the description is the SVG's accessible name, with scripts on or off)
+            sized = chart.properties(width=WIDTH, height=220, description=f"{title}. {definition}")
             svg = vlc.vegalite_to_svg(sized.to_json(), format_locale=LOCALES[self.lang],
                                       time_format_locale=LOCALES[self.lang])
+            # (vl-convert resolves a mark's relative link against its own data site: it stays relative here)
+            svg = svg.replace(f'xlink:href="{VL_CONVERT_BASE}', 'xlink:href="')
             # The picture drawn now (what shows with scripts off), and the spec the page's script makes
             # interactive in its place: a tooltip on every mark, the chart's selectors and zoom.
             spec = sized.configure_mark(tooltip={"content": "encoding"}).to_json(indent=None)
             body = (f'<div class="view">{svg}</div>'
                     f'<script type="application/json" class="spec">{_script_safe(spec)}</script>')
+            table = self.data_table(sized.to_dict())
             drawn = True
         caption = f'{html.escape(definition)} · {html.escape(self.t["data_date"])} {self.data_date}'
         rows = self.drawn[key].height if key in self.drawn else -1  # -1: not a kept table (nothing left out)
-        return (f'<figure class="chart" data-chart="{key}" data-rows="{rows}"><h3>{html.escape(title)}</h3>{body}'
+        return (f'<figure class="chart" data-chart="{key}" data-rows="{rows}" aria-labelledby="h-{key}">'
+                f'<h2 id="h-{key}">{html.escape(title)}</h2>{body}{table}'
                 f"<figcaption>{caption}</figcaption></figure>"), drawn
 
-    def page(self, title: str, tiles: list[tuple[str, str]], figures: list[str]) -> str:
+    def data_table(self, spec: dict) -> str:
+        """The first layer's data, as drawn, in a table whose columns are the chart's encoded fields (titled as
+        the axes and legends are), inside a closed `<details>`."""
+        main = spec["layer"][0] if "layer" in spec else spec
+        rows = spec.get("datasets", {}).get(main.get("data", spec.get("data", {})).get("name"), [])
+        columns = [(enc["field"], enc.get("title") or enc["field"]) for channel, enc in main["encoding"].items()
+                   if channel not in {"href", "tooltip", "opacity"} and isinstance(enc, dict) and "field" in enc]
+        columns = list(dict.fromkeys(columns))
+        head = "".join(f'<th scope="col">{html.escape(str(title))}</th>' for _, title in columns)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(self.cell(row.get(f)))}</td>" for f, _ in columns)
+                       + "</tr>" for row in rows)
+        return (f'<details class="data"><summary>{html.escape(self.t["show_data"])}</summary>'
+                f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></details>")
+
+    def cell(self, value: object) -> str:
+        if isinstance(value, bool) or value is None:
+            return "" if value is None else str(value)
+        if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) >= 1):
+            return _number(value, self.lang)
+        if isinstance(value, float):
+            text = f"{value:.3f}"
+            return text.replace(".", ",") if self.lang == "es" else text
+        return str(value).strip()
+
+    def page(self, title: str, tiles: list[tuple[str, str]], figures: list[str], nav: str = "") -> str:
         kpis = "".join(f'<div class="kpi"><span>{html.escape(label)}</span><strong>{value}</strong></div>'
                        for label, value in tiles)
         if self.k > 1:
             note = self.t["hidden"].format(k=self.k, k1=self.k - 1, n=self.hidden)
             figures = [*figures, f'<p class="suppressed" data-hidden="{self.hidden}">{html.escape(note)}</p>']
         return (f'<!doctype html><html lang="{self.lang}"><head><meta charset="utf-8">'
+                f'<meta name="viewport" content="width=device-width, initial-scale=1">'
                 f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>"
-                f"<header><h1>{html.escape(title)}</h1><p>{html.escape(self.t['data_date'])} {self.data_date}</p></header>"
-                f'<section class="kpis">{kpis}</section><main>{"".join(figures)}</main>'
+                f"<header><h1>{html.escape(title)}</h1><p>{html.escape(self.t['data_date'])} {self.data_date}</p>"
+                f"{nav}</header><main>"
+                f'<section class="kpis" aria-label="{html.escape(title)}">{kpis}</section>'
+                f'<div class="charts">{"".join(figures)}</div></main>'
                 f"{interactive_script(self.lang)}</body></html>")
+
+    def nav(self, links: list[tuple[str, str]]) -> str:
+        """Links between the pages of the whole portfolio (not on a course's page: it also travels alone, in
+        the course's bundle)."""
+        items = "".join(f'<li><a href="{html.escape(href)}">{html.escape(label)}</a></li>' for label, href in links)
+        return f'<nav aria-label="{html.escape(self.t["nav"])}"><ul class="nav">{items}</ul></nav>'
 
 
 CSS = ("body{font-family:system-ui,sans-serif;margin:24px;color:#222;background:#fafafa}"
-       "header h1{margin:0 0 4px}header p{margin:0 0 16px;color:#666}"
+       "header h1{margin:0 0 4px}header p{margin:0 0 16px;color:#595959}"
        ".kpis{display:flex;gap:12px;flex-wrap:wrap;margin-bottom:16px}"
        ".kpi{background:#fff;border:1px solid #ddd;border-radius:6px;padding:10px 16px;min-width:140px}"
-       ".kpi span{display:block;color:#666;font-size:13px}.kpi strong{font-size:24px}"
-       "main{display:grid;grid-template-columns:repeat(auto-fill,minmax(480px,1fr));gap:16px}"
+       ".kpi span{display:block;color:#595959;font-size:13px}.kpi strong{font-size:24px}"
+       ".charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(480px,1fr));gap:16px}"
        "figure{background:#fff;border:1px solid #ddd;border-radius:6px;margin:0;padding:12px}"
-       "figure h3{margin:0 0 8px;font-size:16px}figcaption{color:#666;font-size:12px;margin-top:6px}"
-       ".empty{color:#999;font-style:italic}a{color:#1f5fa8}")
+       "figure h2{margin:0 0 8px;font-size:16px}figcaption{color:#595959;font-size:12px;margin-top:6px}"
+       ".empty{color:#595959;font-style:italic}a{color:#1f5fa8}"
+       "details.data{font-size:12px;margin-top:6px}details.data table{border-collapse:collapse;margin-top:4px}"
+       "details.data th,details.data td{border:1px solid #ddd;padding:2px 6px;text-align:left}"
+       ".nav{display:flex;gap:16px;list-style:none;padding:0;margin:0 0 16px}"
+       ":focus-visible{outline:3px solid #1f5fa8;outline-offset:2px}"
+       ".vega-bind{margin-top:6px}.vega-bind select{font-size:14px;padding:2px 4px}")
 
 
 def _script_safe(text: str) -> str:
@@ -284,14 +372,20 @@ class Inputs:
     def __post_init__(self) -> None:
         names = ["general_report", "person_course", "enrollment_by_demographics_daily", "video_engagement",
                  "video_segments", "problem_analysis", "geography", "at_risk_learners", "section_engagement",
-                 "course_item"]
+                 "course_item", "retention_by_cohort"]
         self.tables = {n: _read(self.folder, n) for n in names}
         for name in names:  # the aggregates as they leave the platform
             if name in small_cells.RULES and name not in small_cells.AT_SOURCE and self.tables[name].height:
                 self.tables[name] = small_cells.suppress(self.tables[name], name, self.min_cell)
         weeks = sorted(self.reports_root.glob("*/parquet/engagement_segments.parquet"))
-        self.segments = pl.concat([pl.read_parquet(p, columns=["course_id", "week", "days_active"]) for p in weeks],
-                                  how="vertical_relaxed") if weeks else pl.DataFrame()
+        segments = pl.concat([pl.read_parquet(p, columns=["course_id", "week", "days_active"]) for p in weeks],
+                             how="vertical_relaxed") if weeks else pl.DataFrame()
+        # A week none of whose days had its events loaded (no daily report) is unknown, not a week of 0 active
+        # learners: it is not drawn.
+        loaded = {date.fromisoformat(p.parent.name) for p in self.reports_root.glob("daily/*/activity_daily.csv")}
+        known = [w for w in segments.get_column("week").unique().to_list()
+                 if any(w - timedelta(days=d) in loaded for d in range(1, 8))] if segments.height else []
+        self.segments = segments.filter(pl.col("week").is_in(known)) if segments.height else segments
 
     def of(self, name: str, course_id: str) -> pl.DataFrame:
         table = self.tables[name]
@@ -397,10 +491,36 @@ def course_page(r: Renderer, inputs: Inputs, course_id: str, name: str, target: 
     countries = countries.with_columns(place) if countries.height else countries
     figures.append(r.figure("countries", _bars(countries, "registered", "country_code", t["learners"], t["country"])
                             if countries.height else None))
-    figures += [outline_figure(r, inputs, course_id), *item_figures(r, inputs, course_id)]
+    figures += [retention_figure(r, inputs, course_id), outline_figure(r, inputs, course_id),
+                *item_figures(r, inputs, course_id)]
     tiles = [(t[k], r.tile(head[k])) for k in ("registered", "viewed", "certified", "active_week", "at_risk")]
     r.hidden += sum(_small(head[k], r.k) for k in ("registered", "viewed", "certified", "active_week", "at_risk"))
     return _write(target, r.page(f"{t['course']}: {name}", tiles, [f for f, _ in figures]), figures, head, r)
+
+
+def retention_figure(r: Renderer, inputs: Inputs, course_id: str) -> tuple[str, bool]:
+    """The share of a cohort (the learners who enrolled in a week) active each week after, one line per mode;
+    a selector picks the cohort (first the one with the most points drawn). Weeks whose activity is unknown (no
+    events file loaded) are not drawn."""
+    t = r.t
+    cohorts = r.keep("retention", inputs.of("retention_by_cohort", course_id), "learners", "active_learners")
+    if cohorts.height:
+        cohorts = cohorts.with_columns(pl.col("share_active").cast(pl.Float64, strict=False),
+                                       pl.col("cohort_week").cast(pl.String)).filter(
+            pl.col("share_active").is_not_null()).sort("cohort_week", "mode", "week_number")
+        r.drawn["retention"] = cohorts
+    if not cohorts.height:
+        return r.figure("retention", None)
+    weeks = sorted(cohorts.get_column("cohort_week").unique().to_list())
+    sizes = cohorts.group_by("cohort_week").agg(pl.len().alias("n")).sort(["n", "cohort_week"], descending=[True, False])
+    pick = alt.param(name="pick_cohort", value=sizes["cohort_week"][0],  # the cohort with the longest lines
+                     bind=alt.binding_select(options=weeks, name=t["cohort"]))
+    return r.figure("retention", alt.Chart(cohorts).mark_line(point=True).encode(
+        x=alt.X("week_number:O", title=t["weeks_after"], axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("share_active:Q", title=t["share"], axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("mode:N", title=t["mode"]), detail=alt.Detail("cohort_week:N", title=t["cohort"].strip()))
+        .add_params(pick).transform_filter(
+        "datum.cohort_week == pick_cohort"))
 
 
 def outline_figure(r: Renderer, inputs: Inputs, course_id: str) -> tuple[str, bool]:
@@ -451,13 +571,27 @@ def item_figures(r: Renderer, inputs: Inputs, course_id: str) -> list[tuple[str,
     return out
 
 
+def course_labels(courses: list[tuple[str, str]]) -> dict[str, str]:
+    """Each course's label on the pages that show several: its name, and its run when another course (a run
+    of the same course) has the same name."""
+    names = [name for _, name in courses]
+    return {cid: f"{name} ({_run(cid)})" if names.count(name) > 1 else name for cid, name in courses}
+
+
+def _run(course_id: str) -> str:
+    parsed = parse_course_id(course_id)
+    return parsed.run if parsed else course_id
+
+
 def portfolio_page(r: Renderer, heads: dict[str, dict], courses: list[tuple[str, str]], target: Path,
                    links: dict[str, str]) -> Page:
-    """The courses' headline figures (from their pages) side by side, with links."""
+    """The courses' headline figures (from their pages) side by side, with links (a bar opens its course)."""
     t = r.t
     r.start()
+    labels = course_labels(courses)
     table = pl.DataFrame({
-        "course": [name for _, name in courses],
+        "course": [labels[cid] for cid, _ in courses],
+        "link": [links[cid] for cid, _ in courses],
         "registered": [heads[cid]["registered"] for cid, _ in courses],
         "certified": [heads[cid]["certified"] for cid, _ in courses],
         "certified_share": [heads[cid]["certified"] / heads[cid]["registered"]
@@ -468,7 +602,7 @@ def portfolio_page(r: Renderer, heads: dict[str, dict], courses: list[tuple[str,
     def bars(key: str, column: str, *counts: str, share: bool = False) -> tuple[str, bool]:
         kept = r.keep(key, table, *counts)
         return r.figure(key, _bars(kept, column, "course", t["share"] if share else t["learners"], t["course"],
-                                   share=share) if kept.height else None)
+                                   share=share).encode(href="link:N") if kept.height else None)
 
     figures = [bars("p_registered", "registered", "registered"),
                bars("p_certified", "certified_share", "registered", "certified", share=True),
@@ -477,11 +611,83 @@ def portfolio_page(r: Renderer, heads: dict[str, dict], courses: list[tuple[str,
              for k in ("registered", "certified", "at_risk", "active_week")}
     tiles = [(t[k], r.tile(total[k])) for k in ("registered", "certified", "active_week", "at_risk")]
     r.hidden += sum(_small(total[k], r.k) for k in total) + sum(_small(h["registered"], r.k) for h in heads.values())
-    rows = "".join(f'<li><a href="{html.escape(links[cid])}">{html.escape(name)}</a> — '
+    rows = "".join(f'<li><a href="{html.escape(links[cid])}">{html.escape(labels[cid])}</a> — '
                    f'{r.tile(heads[cid]["registered"])} {html.escape(t["registered"].lower())}</li>'
-                   for cid, name in courses)
-    text = r.page(t["portfolio"], tiles, [f for f, _ in figures]).replace("<main>", f"<ul>{rows}</ul><main>", 1)
+                   for cid, _ in courses)
+    listing = f'<ul class="courses">{rows}</ul>'
+    text = r.page(t["portfolio"], tiles, [listing, *(f for f, _ in figures)],
+                  nav=r.nav([(t["to_compare"], COMPARE)]))
     return _write(target, text, figures, total, r)
+
+
+def compare_page(r: Renderer, inputs: Inputs, heads: dict[str, dict], courses: list[tuple[str, str]],
+                 target: Path, links: dict[str, str]) -> Page:
+    """Every course on the same axes: each one's funnel as shares of its registered learners, its typical
+    video completion, its weekly active learners; and the runs of a course side by side."""
+    t = r.t
+    r.start()
+    labels = course_labels(courses)
+    stages = ("viewed", "explored", "certified")
+    funnel = pl.DataFrame([
+        {"course": labels[cid], "link": links[cid], "run": _run(cid), "number": _number_of(cid), "stage": t[stage],
+         "learners": heads[cid][stage], "registered": heads[cid]["registered"]}
+        for cid, _ in courses for stage in stages if heads[cid][stage] is not None],
+        schema={"course": pl.String, "link": pl.String, "run": pl.String, "number": pl.String, "stage": pl.String,
+                "learners": pl.Int64, "registered": pl.Int64})
+    funnel = funnel.filter(pl.col("registered") > 0).with_columns((pl.col("learners") / pl.col("registered"))
+                                                                   .alias("share"))
+    runs = funnel.filter(pl.col("number").is_in(
+        funnel.group_by("number").agg(pl.col("run").n_unique().alias("n")).filter(pl.col("n") > 1)["number"]))
+    funnel = r.keep("c_funnel", funnel, "learners", "registered")
+    order = [t[s] for s in stages]
+    figures = [r.figure("c_funnel", _grouped(funnel, "course", "stage", order, t["course"], t["stage"], t)
+                        .encode(href="link:N") if funnel.height else None)]
+    videos = r.keep("c_video", inputs.tables["video_engagement"], "viewers", "completers")
+    if videos.height:
+        videos = videos.filter(pl.col("completion_share").is_not_null()).group_by("course_id").agg(
+            pl.col("completion_share").cast(pl.Float64).median().alias("median_completion"),
+            pl.len().alias("videos"))
+        videos = videos.join(pl.DataFrame({"course_id": list(labels), "course": list(labels.values())}),
+                             on="course_id").sort("course")
+        r.drawn["c_video"] = videos
+    figures.append(r.figure("c_video", _bars(videos, "median_completion", "course", t["share"], t["course"],
+                                             share=True) if videos.height else None))
+    weekly = inputs.segments
+    if weekly.height:
+        weekly = weekly.filter(pl.col("course_id").is_in(list(labels))).group_by("course_id", "week").agg(
+            (pl.col("days_active") > 0).sum().alias("active")).with_columns(
+            pl.col("course_id").replace_strict(labels).alias("course"), pl.col("week").cast(pl.String)).sort(
+            "course", "week")
+    weekly = r.keep("c_active", weekly, "active")
+    highlight = alt.selection_point(fields=["course"], bind="legend")
+    figures.append(r.figure("c_active", alt.Chart(weekly).mark_line(point=True).encode(
+        x=alt.X("week:T", title=t["week"]), y=alt.Y("active:Q", title=t["learners"]),
+        color=alt.Color("course:N", title=t["course"], legend=alt.Legend(orient="bottom", columns=2)),
+        opacity=alt.condition(highlight, alt.value(1), alt.value(0.2))).add_params(
+        highlight, alt.selection_interval(bind="scales", encodings=["x"])) if weekly.height else None))
+    runs = r.keep("c_runs", runs.with_columns(pl.format("{} · {}", "number", "stage").alias("course_stage")),
+                  "learners", "registered")
+    figures.append(r.figure("c_runs", _grouped(runs, "course_stage", "run", None, t["course"], t["run"], t)
+                            .encode(href="link:N") if runs.height else None))
+    return _write(target, r.page(t["compare"], [], [f for f, _ in figures],
+                                 nav=r.nav([(t["to_portfolio"], "index.html")])), figures, {}, r)
+
+
+def _number_of(course_id: str) -> str:
+    parsed = parse_course_id(course_id)
+    return f"{parsed.org}/{parsed.number}" if parsed else course_id
+
+
+def _grouped(frame: pl.DataFrame, y: str, group: str, order: list[str] | None, y_title: str, group_title: str,
+             t: dict) -> alt.Chart:
+    """Shares as bars, one row per `y` with a bar per `group` beside each other; a click on the legend
+    highlights a group."""
+    pick = alt.selection_point(fields=[group], bind="legend")
+    return alt.Chart(frame).mark_bar().encode(
+        x=alt.X("share:Q", title=t["share"], axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])),
+        y=alt.Y(f"{y}:N", title=y_title), yOffset=alt.YOffset(f"{group}:N", sort=order),
+        color=alt.Color(f"{group}:N", title=group_title, sort=order, legend=alt.Legend(orient="bottom")),
+        opacity=alt.condition(pick, alt.value(1), alt.value(0.25))).add_params(pick)
 
 
 def _write(target: Path, text: str, figures: list[tuple[str, bool]], head: dict, r: Renderer) -> Page:
@@ -495,8 +701,8 @@ def _write(target: Path, text: str, figures: list[tuple[str, bool]], head: dict,
 
 def build(folder: Path, reports_root: Path, lang: str, data_date: str,
           min_cell: int = small_cells.DEFAULT_MIN_CELL, include_team: bool = False) -> list[Page]:
-    """Every course's page (`dashboards/<course>.html`) and the portfolio (`dashboards/index.html`); no figure
-    of 1 to `min_cell`-1 learners is drawn."""
+    """Every course's page (`dashboards/<course>.html`), the comparison (`dashboards/compare.html`) and the
+    portfolio (`dashboards/index.html`, last); no figure of 1 to `min_cell`-1 learners is drawn."""
     inputs = Inputs(folder, reports_root, min_cell, include_team)
     r = Renderer(lang, data_date, min_cell)
     general = inputs.tables["general_report"]
@@ -504,7 +710,8 @@ def build(folder: Path, reports_root: Path, lang: str, data_date: str,
         if general.height else []
     out = folder / "dashboards"
     links = {cid: f"{slug(cid)}.html" for cid, _ in courses}
-    pages = [course_page(r, inputs, cid, name, out / links[cid]) for cid, name in courses]
+    pages = [replace(course_page(r, inputs, cid, name, out / links[cid]), course=cid) for cid, name in courses]
     heads = {cid: page.headline for (cid, _), page in zip(courses, pages, strict=True)}
+    pages.append(compare_page(r, inputs, heads, courses, out / COMPARE, links))
     pages.append(portfolio_page(r, heads, courses, out / "index.html", links))
     return pages

@@ -61,7 +61,7 @@ def test_dashboards_open_offline_with_every_chart_drawn_and_no_personal_data(run
 
     folder = run["dir"] / "dashboards"
     pages = sorted(folder.glob("*.html"))
-    assert len(pages) == len(WORLD.courses) + 1 and (folder / "index.html") in pages
+    assert len(pages) == len(WORLD.courses) + 2 and {folder / "index.html", folder / "compare.html"} <= set(pages)
     for page_path in pages:  # only aggregates: no learner's username, e-mail or name
         text = page_path.read_text(encoding="utf-8")
         # scripts inline only (Vega's bundle and each chart's spec), nothing to fetch
@@ -86,11 +86,13 @@ def test_dashboards_open_offline_with_every_chart_drawn_and_no_personal_data(run
         course = WORLD.courses[0]
         shots = {"dashboard_course.png": next(p for p in pages if p.name != "index.html" and
                                               course.cid.number.lower().replace(".", "_") in p.name),
-                 "dashboard_portfolio.png": folder / "index.html"}
+                 "dashboard_portfolio.png": folder / "index.html", "dashboard_compare.png": folder / "compare.html"}
+        whole = {"index.html": 3, "compare.html": 4}
+        cohorts_changed = 0
         for page_path in pages:
             page.goto(page_path.as_uri())
             figures = page.locator("figure.chart")
-            assert figures.count() == (3 if page_path.name == "index.html" else 11), page_path.name
+            assert figures.count() == whole.get(page_path.name, 12), page_path.name
             # every drawn chart is made interactive in place of its picture, from disk with the network cut
             page.wait_for_function("document.querySelectorAll('figure.chart[data-interactive]').length == "
                                    "document.querySelectorAll('figure.chart script.spec').length", timeout=30_000)
@@ -104,14 +106,17 @@ def test_dashboards_open_offline_with_every_chart_drawn_and_no_personal_data(run
                     page_path.name, figure.get_attribute("data-chart"))
                 assert "2026-10-11" in figure.locator("figcaption").inner_text()
             assert page.locator("html").get_attribute("lang") == "es"
+            _accessible(page, page_path.name)
             if page_path == shots["dashboard_course.png"]:
                 _hover_and_select(page)
+            if page_path.name not in whole:
+                cohorts_changed += _by_keyboard(page)
             for name, wanted in shots.items():
                 if wanted == page_path:
                     page.screenshot(path=str(tmp_path / name), full_page=True)
         browser.close()
-    assert requested == [] and errors == []
-    for name in ("dashboard_course.png", "dashboard_portfolio.png"):
+    assert requested == [] and errors == [] and cohorts_changed > 0
+    for name in shots:
         data = (tmp_path / name).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000
         if os.environ.get("EDX_UPDATE_SCREENSHOTS"):  # refresh the README's pictures
@@ -141,6 +146,93 @@ def _hover_and_select(page) -> None:
     page.mouse.move(0, 0)  # (the tooltip gone before the picture)
 
 
+def _accessible(page, name: str) -> None:
+    """axe-core (its own rules, WCAG 2.1 A and AA and best practices) finds nothing on the page, scripts run."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+    found = Axe().run(page, options={"runOnly": {"type": "tag", "values": tags}}).response
+    assert found["passes"] and not found["violations"], (name, [(v["id"], v["nodes"][0]["target"])
+                                                                for v in found["violations"]])
+
+
+def _by_keyboard(page) -> bool:
+    """Every selector of a course's page is reached with Tab, and changed with the arrow keys: the cohort
+    selector redraws the retention chart (another cohort's lines). False if the page has one cohort only."""
+    controls = page.locator("figure.chart select")
+    reached = set()
+    page.locator("h1").click()
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        reached.add(page.evaluate("document.activeElement.closest('figure') && "
+                                  "document.activeElement.closest('figure').dataset.chart + ':' + "
+                                  "document.activeElement.tagName"))
+    expected = {f"{f.get_attribute('data-chart')}:SELECT" for f in page.locator("figure.chart:has(select)").all()}
+    assert expected <= reached and controls.count() == len(expected) >= 1, (expected, reached)
+    retention = page.locator('figure[data-chart="retention"]')
+    choice = retention.locator("select")
+    if not choice.count() or choice.locator("option").count() < 2:
+        return False
+    first = choice.input_value()
+    choice.focus()
+    page.keyboard.press("ArrowDown" if choice.evaluate("s => s.selectedIndex < s.options.length - 1") else "ArrowUp")
+    picked = choice.input_value()
+    assert picked != first
+    # each point names its cohort (in its tooltip and its aria-label): now only the picked one's are drawn
+    page.wait_for_function("([picked, first]) => { const l = [...document.querySelectorAll("
+                           "'figure[data-chart=\"retention\"] g[class*=\"mark-symbol\"][class*=\"role-mark\"] path')]"
+                           ".map(e => "
+                           "e.getAttribute('aria-label') || ''); return l.length > 0 && l.every(a => a.includes(picked)) "
+                           "&& !l.some(a => a.includes(first)); }", arg=[picked, first], timeout=5_000)
+    return True
+
+
+def _spec_rows(text: str, key: str) -> list[dict]:
+    """The rows a page's chart `key` draws: its Vega-Lite spec's first dataset."""
+    import json
+
+    block = text.split(f'data-chart="{key}"', 1)[1].split("</figure>", 1)[0]
+    spec = json.loads(block.split('<script type="application/json" class="spec">', 1)[1].split("</script>", 1)[0]
+                      .replace("<\\/", "</"))
+    return next(iter(spec["datasets"].values()))
+
+
+def test_the_comparison_puts_every_course_on_the_same_axes(run):
+    """compare.html's funnel shares are each course's learners (person_course.csv, course team left out) who
+    viewed / were certified over its registered learners; its video figure is the median completion share of
+    the videos video_engagement.csv shows (at least EDX_MIN_CELL viewers); a bar links to the course's page."""
+    import statistics
+
+    text = (run["dir"] / "dashboards" / "compare.html").read_text(encoding="utf-8")
+    names = {r["id"]: r["name"] for r in read_rows(run["dir"] / "general_report.csv")}
+    names = {cid: f"{name} ({cid.rsplit('+', 1)[-1].rsplit('/', 1)[-1]})" if list(names.values()).count(name) > 1
+             else name for cid, name in names.items()}  # runs of one course: named with their run
+    people: dict[str, list[dict]] = {}
+    for row in read_rows(run["dir"] / "person_course.csv"):
+        if row["is_course_team"] == "0":
+            people.setdefault(row["course_id"], []).append(row)
+    funnel = {(r["course"], r["stage"]): r for r in _spec_rows(text, "c_funnel")}
+    checked = 0
+    for cid, rows in people.items():
+        for stage, column in (("Vieron contenido", "viewed"), ("Certificados", "certified")):
+            count = sum(r[column] == "1" for r in rows)
+            shown = funnel.get((names[cid], stage))
+            if count == 0 or count >= MIN_CELL:
+                assert shown and shown["learners"] == count and shown["registered"] == len(rows), (cid, stage)
+                assert abs(shown["share"] - count / len(rows)) < 1e-12 and shown["link"].endswith(".html")
+                checked += 1
+            else:
+                assert shown is None, (cid, stage)
+    assert checked >= len(people)
+    videos: dict[str, list[float]] = {}
+    for row in read_rows(run["dir"] / "video_engagement.csv"):
+        if row["viewers"] and int(row["viewers"]) >= MIN_CELL and row["completion_share"] and (
+                row["completers"] and int(row["completers"]) in (0, *range(MIN_CELL, 10**6))):
+            videos.setdefault(row["course_id"], []).append(float(row["completion_share"]))
+    shown = {r["course"]: r["median_completion"] for r in _spec_rows(text, "c_video")}
+    assert shown == {names[cid]: statistics.median(v) for cid, v in videos.items()} and shown
+
+
 def test_no_dashboard_figure_describes_fewer_than_min_cell_learners(run, tmp_path):
     """Every chart's data as drawn (the pages built again from the run's files): each learner count is 0 or at
     least EDX_MIN_CELL, and what was left out is counted on the page; with EDX_MIN_CELL=1 nothing is."""
@@ -154,7 +246,9 @@ def test_no_dashboard_figure_describes_fewer_than_min_cell_learners(run, tmp_pat
               "grades": ["learners"], "video_completion": ["viewers", "completers"], "dropoff": ["viewers"],
               "hardest": ["learners_attempted"], "countries": ["registered"],
               "outline": ["learners_reached", "learners_completed"], "hardest_items": ["learners"],
-              "least_discriminating": ["learners"],
+              "least_discriminating": ["learners"], "retention": ["learners", "active_learners"],
+              "c_funnel": ["learners", "registered"], "c_video": [], "c_active": ["active"],
+              "c_runs": ["learners", "registered"],
               "p_registered": ["registered"], "p_certified": ["registered", "certified"], "p_at_risk": ["at_risk"]}
     pages = dashboards.build(folder, run["dir"].parent, "en", "2026-10-11", MIN_CELL)
     assert sum(p.hidden for p in pages) > 0
