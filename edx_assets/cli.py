@@ -162,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--start", default=None, help="first day (YYYY-MM-DD)")
         p.add_argument("--end", default=None, help="last day (YYYY-MM-DD)")
         p.add_argument("--seed", type=int, default=7)
-        p.add_argument("--learners", type=int, default=150)
+        p.add_argument("--learners", type=int, default=600)
         p.add_argument("--courses", type=int, default=4)
         p.add_argument("--events-per-day", type=int, default=600)
         p.add_argument("--retired-by-edx", default="", help="user ids edX has retired in the packages (1,2)")

@@ -465,6 +465,7 @@ def course_page(r: Renderer, inputs: Inputs, course_id: str, name: str, target: 
     videos = inputs.of("video_engagement", course_id)
     videos = r.keep("video_completion", videos, "viewers", "completers")
     videos = videos.filter(pl.col("completion_share").is_not_null()) if videos.height else videos
+    r.drawn["video_completion"] = videos
     figures.append(r.figure("video_completion", _bars(videos.with_columns(
         pl.coalesce("video_name", "video_id").alias("video")), "completion_share", "video", t["share"], t["video"],
         share=True) if videos.height else None))
@@ -481,6 +482,7 @@ def course_page(r: Renderer, inputs: Inputs, course_id: str, name: str, target: 
     problems = r.keep("hardest", inputs.of("problem_analysis", course_id), "learners_attempted")
     problems = problems.filter(pl.col("share_correct_first_attempt").is_not_null()).sort(
         ["share_correct_first_attempt", "problem_id"]).head(10) if problems.height else problems
+    r.drawn["hardest"] = problems  # (a problem nobody attempted first has no share: not drawn)
     figures.append(r.figure("hardest", _bars(problems.with_columns(
         pl.coalesce("problem_name", "problem_id").alias("problem")), "share_correct_first_attempt", "problem",
         t["share"], t["problem"], share=True, sort="x") if problems.height else None))

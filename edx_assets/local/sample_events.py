@@ -116,7 +116,7 @@ class EventWriter:
         unit = course.units[visit.unit_index]
         rng = _rng(self.world.spec.seed, "visit", enrollment.enrollment_id, visit.unit_index)
         moment = datetime.combine(visit.day, datetime.min.time()) + timedelta(seconds=rng.randrange(600, 80000))
-        mobile = unit.category == "video" and rng.random() < 0.2
+        mobile = self.world.on_mobile(enrollment, visit)
         if mobile_only:
             if mobile:
                 event = self._base(enrollment, course, "edx.video.played", "mobile",
@@ -136,12 +136,17 @@ class EventWriter:
         moment += timedelta(seconds=5)
         short = unit.block_id.rsplit("@", 1)[-1].rsplit("/", 1)[-1]
         if unit.category == "video" and not mobile:
-            # Played from the start, paused at 131.5 s after 60 s of wall clock (a skip: counted up to the
-            # player's top speed, 120 s); half the learners then play on to the end in real time.
+            # Played from the start until the viewer stops (SampleWorld.watched_until); one who goes further
+            # than 131.5 s got there after 60 s of wall clock (a skip: counted up to the player's top speed,
+            # 120 s), then played on in real time, to the end (stop) or to where they left (pause).
             duration = course.video_duration(unit.block_id)
-            steps = [("load_video", 0, 5), ("play_video", 0, 60), ("pause_video", 131.5, 40)]
-            if rng.random() < 0.5:
-                steps += [("play_video", 131.5, duration - 131.5), ("stop_video", duration, 0)]
+            until = self.world.watched_until(enrollment, visit)
+            if until <= 131.5:
+                steps = [("load_video", 0, 5), ("play_video", 0, until), ("pause_video", until, 40)]
+            else:
+                steps = [("load_video", 0, 5), ("play_video", 0, 60), ("pause_video", 131.5, 40),
+                         ("play_video", 131.5, until - 131.5),
+                         ("stop_video", duration, 0) if until >= duration else ("pause_video", until, 0)]
             for kind, position, wait in steps:
                 payload = {"id": short, "currentTime": position, "code": "html5", "duration": duration}
                 yield self._base(enrollment, course, kind, "browser", orjson.dumps(payload).decode(),

@@ -18,12 +18,39 @@ from edx_assets.edx.layout import CourseId
 
 GENDERS = ["m", "f", "f", "m", "o", "", None]
 EDUCATION = ["p", "m", "b", "b", "a", "hs", "jhs", "el", "none", "other", None, ""]
-COUNTRIES = ["CO", "MX", "PE", "AR", "CL", "EC", "BR", "US", "ES", "", ""]
-MODES = ["audit", "audit", "honor", "verified", "verified", "professional"]
 FIRST = ["Ana", "José", "María", "Łukasz", "Zoë", "Juan Pablo", "Niño", "Françoise", "O'Brien", "Chen", "Anaïs"]
 LAST = ["Pérez", "García", "Müller", "Smith, Jr.", "Núñez", "Silva", 'Dos "Santos"', "Kowalski", "Ødegaard"]
-# Public address blocks of the learners' countries; the location report looks them up offline.
-IP_BLOCKS = ["200.1", "190.85", "181.49", "187.188", "201.217", "186.4", "177.70", "8.8", "83.44"]
+
+# The shapes of real courses, each from a published figure (docs/sample-world.md quotes the sources).
+# Never start: 292,852 of 841,687 registrations (34.8%) never engaged with the content (Ho et al. 2014,
+# HarvardX and MITx: The First Year of Open Online Courses).
+NEVER_START = 0.35
+# Weekly attrition: "on average, 50 percent of people left within a week or two of enrolling. After that
+# window, attrition rates decreased" (MIT News on the same report): a starter stops after their first week
+# with probability 0.30, after the second with 0.28 (together 0.50), then 0.12 a week.
+STOP_AFTER_WEEK = (0.30, 0.28)
+STOP_LATER = 0.12
+# Enrollment modes: verified learners were 2.7% of 2017-18's enrollments and 4.7% of those who started
+# (Reich & Ruipérez-Valiente 2019, The MOOC Pivot, supplementary tables S2 and S3); edX ended free ("honor")
+# certificates in 2016 (Despujol et al. 2017), so honor is the free track of the runs before it.
+MODE_WEIGHTS = {"audit": 93.5, "verified": 5.0, "professional": 1.5}
+# Registration countries of a Spanish-language partner of the Americas: Colombia, Mexico and Spain lead
+# (Semana, on MOOC learners in Spanish), Latin America is one eighth of edX's learners (IDB, The future of
+# MOOCs in LAC), and the US is a quarter of edX's (27%: J. Kim, The Scope of edX): weights per address block
+# (the offline database's country), and the profile's self-reported country with its blanks.
+IP_WEIGHTS = {"190.85": 14, "181.49": 10, "187.188": 12, "189.203": 6, "83.44": 9, "200.48": 8, "190.216": 6,
+              "186.46": 5, "8.8": 8, "177.70": 4, "200.1": 4, "201.217": 3, "186.4": 3, "152.231": 2, "88.26": 6}
+IP_BLOCKS = list(IP_WEIGHTS)
+COUNTRY_WEIGHTS = {"CO": 22, "MX": 17, "ES": 12, "PE": 7, "AR": 5, "EC": 4, "CL": 4, "US": 7, "BR": 3, "VE": 3,
+                   "": 16}
+# Mobile: a third of Coursera's learners in Latin America use its mobile app (World Bank, 2015); such a
+# learner watches 3 videos out of 5 in edX's app.
+MOBILE_LEARNERS = 1 / 3
+MOBILE_VIDEOS = 0.6
+
+
+def _pick(rng: random.Random, weights: dict[str, float]) -> str:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
 @dataclass(frozen=True)
@@ -164,6 +191,7 @@ class Learner:
     # Every fourth learner also studies from a second place (work, travel) on two days out of three, so
     # the registration IP and the most frequent IP can lie in different countries.
     second_ip: str | None = None
+    mobile: bool = False  # also uses edX's mobile app (MOBILE_LEARNERS)
 
     def ip_on(self, day: date) -> str:
         return self.second_ip if self.second_ip and day.toordinal() % 3 else self.ip
@@ -242,7 +270,7 @@ def _second_ip(seed: int, uid: int) -> str | None:
     if uid % 4 != 3:
         return None
     rng = _rng(seed, "second_ip", uid)  # its own stream: the other learner fields stay as they were
-    return f"{rng.choice(IP_BLOCKS)}.{rng.randrange(1, 255)}.{rng.randrange(1, 255)}"
+    return f"{_pick(rng, IP_WEIGHTS)}.{rng.randrange(1, 255)}.{rng.randrange(1, 255)}"
 
 
 def _rng(*parts: object) -> random.Random:
@@ -258,7 +286,7 @@ _COURSE_TEMPLATES = [
     ("IDB4.1x", "2015_T4", "Gestión para resultados en el desarrollo", False),
     ("Niñez1x", "1T2026", "Desarrollo infantil temprano: ¿qué funciona?", False),
     ("IDB6x", "2014_T1", "Economics of Climate Change, \"Part I\"", True),
-    ("CLD101x", "3T2026", "Ciudades sostenibles, paso a paso", False),
+    ("IDB4.1x", "3T2026", "Gestión para resultados en el desarrollo", False),  # a new run of the first course
     ("DAT2x", "2T2026", "Datos abiertos para el sector público", False),
 ]
 
@@ -352,10 +380,11 @@ class SampleWorld:
                     gender=rng.choice(GENDERS),
                     year_of_birth=None if rng.random() < 0.15 else rng.randrange(1950, 2008),
                     education=rng.choice(EDUCATION),
-                    country=rng.choice(COUNTRIES),
-                    ip=f"{rng.choice(IP_BLOCKS)}.{rng.randrange(1, 255)}.{rng.randrange(1, 255)}",
+                    country=_pick(rng, COUNTRY_WEIGHTS),
+                    ip=f"{_pick(rng, IP_WEIGHTS)}.{rng.randrange(1, 255)}.{rng.randrange(1, 255)}",
                     has_profile=rng.random() > 0.05,  # a few learners have no profile row at all
                     second_ip=_second_ip(self.spec.seed, uid),
+                    mobile=_rng(self.spec.seed, "mobile", uid).random() < MOBILE_LEARNERS,
                 )
             )
         return result
@@ -384,7 +413,9 @@ class SampleWorld:
                     created_day = self.spec.start + timedelta(days=rng.randrange(0, days + 1))
                 created = datetime.combine(created_day, datetime.min.time()) + timedelta(
                     seconds=rng.randrange(3600, 80000))
-                mode = "honor" if learner.is_staff else rng.choice(MODES)
+                mode = "honor" if learner.is_staff else _pick(rng, MODE_WEIGHTS)
+                if mode == "audit" and course.cid.run[:4].isdigit() and int(course.cid.run[:4]) < 2016:
+                    mode = "honor"  # a run before 2016: the free track had an honor certificate
                 unenrolled = None
                 if not learner.is_staff and rng.random() < 0.08:
                     unenrolled = created_day + timedelta(days=rng.randrange(1, 10))
@@ -393,20 +424,48 @@ class SampleWorld:
 
     def _visits(self, rng: random.Random, course: Course, first_day: date,
                 unenrolled: date | None) -> list[Visit]:
-        if rng.random() < 0.25:
+        """The learner's visits, in course order: none for those who never start (NEVER_START); the others
+        work for some weeks (STOP_AFTER_WEEK, STOP_LATER) at their own pace, until they stop, unenroll or the
+        delivery ends."""
+        if rng.random() < NEVER_START:
             return []  # enrolled, never came
-        share = rng.choice([0.1, 0.25, 0.5, 0.75, 1.0])
-        n = max(1, round(share * len(course.units)))
+        weeks = 1
+        while rng.random() >= (STOP_AFTER_WEEK[weeks - 1] if weeks <= len(STOP_AFTER_WEEK) else STOP_LATER):
+            weeks += 1
+        pace = rng.choice([0.5, 0.75, 1.0, 1.0, 1.5])  # units a week, as a share of a 6-week course's
+        n = max(1, min(len(course.units), round(len(course.units) / 6 * pace * weeks)))
         last_day = min(self.spec.end, unenrolled - timedelta(days=1)) if unenrolled else self.spec.end
         if last_day < first_day:
             return []
-        span = (last_day - first_day).days
         visits = []
         for index in range(n):  # learners work through the course in order
-            day = first_day + timedelta(days=min(span, round(span * index / max(1, n))))
+            day = first_day + timedelta(days=(7 * weeks - 1) * index // n)
+            if day > last_day:
+                break
             correct = rng.random() < 0.7
             visits.append(Visit(index, day, correct, 1 if correct else rng.choice([1, 2, 3])))
         return visits
+
+    def watched_until(self, enrollment: Enrollment, visit: Visit) -> float:
+        """Where a viewer of a video (in the browser) stopped, in seconds: the end, for most; shorter videos are
+        finished more often, and a few leave in the first half minute (Guo, Kim & Rubin 2014: engagement
+        falls with length, videos under 6 minutes are mostly watched; Kim et al. 2014: in-video drop-out is
+        higher in longer videos)."""
+        duration = enrollment.course.video_duration(enrollment.course.units[visit.unit_index].block_id)
+        rng = _rng(self.spec.seed, "watched", enrollment.enrollment_id, visit.unit_index)
+        finish = 0.75 - 0.05 * (duration / 60 - 3)  # 0.75 for 3 minutes, 0.575 for 6.5
+        draw = rng.random()
+        if draw < finish:
+            return duration
+        if draw < finish + 0.12:
+            return round(rng.uniform(5, 30), 1)
+        return round(rng.uniform(30, duration - 30), 1)
+
+    def on_mobile(self, enrollment: Enrollment, visit: Visit) -> bool:
+        """A video visit made in edX's mobile app (MOBILE_LEARNERS, MOBILE_VIDEOS)."""
+        unit = enrollment.course.units[visit.unit_index]
+        return unit.category == "video" and enrollment.learner.mobile and _rng(
+            self.spec.seed, "on_mobile", enrollment.enrollment_id, visit.unit_index).random() < MOBILE_VIDEOS
 
     # -- ground truth helpers --------------------------------------------------------------------
 

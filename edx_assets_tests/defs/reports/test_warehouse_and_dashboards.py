@@ -54,7 +54,6 @@ def test_warehouse_holds_every_report_of_the_week_as_typed_tables(run):
 
 @pytest.mark.browser
 def test_dashboards_open_offline_with_every_chart_drawn_and_no_personal_data(run, tmp_path):
-    import os
     import shutil
 
     from playwright.sync_api import sync_playwright
@@ -119,8 +118,6 @@ def test_dashboards_open_offline_with_every_chart_drawn_and_no_personal_data(run
     for name in shots:
         data = (tmp_path / name).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000
-        if os.environ.get("EDX_UPDATE_SCREENSHOTS"):  # refresh the README's pictures
-            shutil.copy(tmp_path / name, ROOT / "docs" / name)
 
 
 def _hover_and_select(page) -> None:
