@@ -150,6 +150,7 @@ TEXT = {
     },
 }
 WIDTH = 420
+LABEL_LIMIT = 320  # px: a course's name and run, whole
 COMPARE = "compare.html"
 VL_CONVERT_BASE = "https://vega.github.io/vega-datasets/"
 
@@ -357,7 +358,8 @@ def _bars(frame: pl.DataFrame, x: str, y: str, x_title: str, y_title: str, share
           sort: str | None = None) -> alt.Chart:
     axis = alt.Axis(format=".0%") if share else alt.Axis(format=",d")
     return alt.Chart(frame).mark_bar(color="#1f5fa8").encode(
-        x=alt.X(f"{x}:Q", title=x_title, axis=axis), y=alt.Y(f"{y}:N", title=y_title, sort=sort or "-x"))
+        x=alt.X(f"{x}:Q", title=x_title, axis=axis), y=alt.Y(f"{y}:N", title=y_title, sort=sort or "-x",
+                                                             axis=alt.Axis(labelLimit=LABEL_LIMIT)))
 
 
 @dataclass
@@ -664,7 +666,8 @@ def compare_page(r: Renderer, inputs: Inputs, heads: dict[str, dict], courses: l
     highlight = alt.selection_point(fields=["course"], bind="legend")
     figures.append(r.figure("c_active", alt.Chart(weekly).mark_line(point=True).encode(
         x=alt.X("week:T", title=t["week"]), y=alt.Y("active:Q", title=t["learners"]),
-        color=alt.Color("course:N", title=t["course"], legend=alt.Legend(orient="bottom", columns=2)),
+        color=alt.Color("course:N", title=t["course"], legend=alt.Legend(orient="bottom", columns=1,
+                                                                           labelLimit=LABEL_LIMIT)),
         opacity=alt.condition(highlight, alt.value(1), alt.value(0.2))).add_params(
         highlight, alt.selection_interval(bind="scales", encodings=["x"])) if weekly.height else None))
     runs = r.keep("c_runs", runs.with_columns(pl.format("{} · {}", "number", "stage").alias("course_stage")),
@@ -687,7 +690,8 @@ def _grouped(frame: pl.DataFrame, y: str, group: str, order: list[str] | None, y
     pick = alt.selection_point(fields=[group], bind="legend")
     return alt.Chart(frame).mark_bar().encode(
         x=alt.X("share:Q", title=t["share"], axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])),
-        y=alt.Y(f"{y}:N", title=y_title), yOffset=alt.YOffset(f"{group}:N", sort=order),
+        y=alt.Y(f"{y}:N", title=y_title, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
+        yOffset=alt.YOffset(f"{group}:N", sort=order),
         color=alt.Color(f"{group}:N", title=group_title, sort=order, legend=alt.Legend(orient="bottom")),
         opacity=alt.condition(pick, alt.value(1), alt.value(0.25))).add_params(pick)
 
