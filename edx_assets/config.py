@@ -43,6 +43,8 @@ class EdxConfig:
     gpg_private_key_file: str | None = None
     # MongoDB (the URI is a secret)
     mongo_db: str = "edx"
+    mongo_write_concern: str = "majority"  # w of every write (a number of members, or majority)
+    mongo_read_preference: str = "primary"  # where the reports read (secondaryPreferred on a replica set)
     events_collection: str = "Eventos"
     events_extra_indexes: tuple[str, ...] = ()  # opt-in indexes on Eventos (names or key specs)
     events_parsers: int = 1  # processes parsing a day's file while another inserts (more pays with a remote mongod)
@@ -93,6 +95,14 @@ class EdxConfig:
                               f"{self.integrity_min_problems!r}")
         if self.min_cell < 1:
             raise ConfigError(f"EDX_MIN_CELL must be a whole number of 1 or more, got {self.min_cell!r}")
+        from edx_assets.edx.replication import READ_PREFERENCES
+
+        if self.mongo_read_preference not in READ_PREFERENCES:
+            raise ConfigError(f"EDX_MONGO_READ_PREFERENCE must be one of {', '.join(READ_PREFERENCES)}, got "
+                              f"{self.mongo_read_preference!r}")
+        if self.mongo_write_concern != "majority" and not self.mongo_write_concern.isdigit():
+            raise ConfigError(f"EDX_MONGO_WRITE_CONCERN must be majority or a number of members, got "
+                              f"{self.mongo_write_concern!r}")
         if not 1 <= self.events_parsers <= 32:
             raise ConfigError(f"EDX_EVENTS_PARSERS must be a whole number from 1 to 32, got {self.events_parsers!r}")
         from edx_assets.edx.event_indexes import extra_index
@@ -143,6 +153,8 @@ class EdxConfig:
             aws_region=text("AWS_DEFAULT_REGION", "us-east-1"),
             gpg_private_key_file=text("EDX_GPG_PRIVATE_KEY_FILE"),
             mongo_db=text("EDX_MONGO_DB", "edx"),
+            mongo_write_concern=text("EDX_MONGO_WRITE_CONCERN", "majority"),
+            mongo_read_preference=text("EDX_MONGO_READ_PREFERENCE", "primary"),
             events_collection=text("EDX_EVENTS_COLLECTION", "Eventos"),
             events_extra_indexes=tuple(filter(None, (p.strip() for p in text("EDX_EVENTS_EXTRA_INDEXES", "").split(",")))),
             events_parsers=number("EDX_EVENTS_PARSERS", 1, int),

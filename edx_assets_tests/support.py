@@ -157,3 +157,24 @@ def decrypted_packages(world, sundays: list[str], base: Path, public_key: str, p
                 folder = base / sunday
                 out[sunday] = (course_package.extract_and_decrypt(zip_path, folder, ring), folder)
     return out
+
+
+def expected_collections(world, course, day) -> dict[str, int]:
+    """The rows a package of `day` carries for `course`'s main collections (the sample world's ground truth)."""
+    enrollments = world.enrollments_at(course, day)
+    learners = world.learners_at(course, day)
+    return {
+        "users": len(learners),
+        "demographics": sum(1 for lr in learners if lr.has_profile),
+        "enrollments": len(enrollments),
+        "userIDs": len(learners),
+        "certificates": sum(1 for e in enrollments if world.certificate(e, day)),
+        "courseware": sum(len(e.visits_until(day)) for e in enrollments),
+        "structure": len(course.blocks),
+        # The instructor's welcome thread and response, then the learners' threads, responses, comments.
+        "forum": 2 + sum(len(world.forum_posts(e, day)) + len(world.forum_replies(e, day, "response"))
+                         + len(world.forum_replies(e, day, "comment")) for e in enrollments),
+        # Course access roles, and the forum roles of the learners the package carries.
+        "roles": sum(1 for uid, table, _ in world.roles(course)
+                     if table == "course" or uid in {lr.user_id for lr in learners}),
+    }

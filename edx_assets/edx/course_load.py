@@ -29,6 +29,7 @@ from pymongo.errors import BulkWriteError
 from edx_assets.edx import layout, sql_dump
 from edx_assets.edx.course_package import Manifest, ManifestFile
 from edx_assets.edx.privacy import StorePolicy
+from edx_assets.edx.replication import index_options
 from edx_assets.edx.timestamps import parse_utc
 from edx_assets.edx.tracking_log import escape_keys
 
@@ -430,7 +431,7 @@ def load_package(db: Database, manifest: Manifest, folder: Path, package_date: d
             load.missing = sorted(KNOWN_TABLES - set(files))
             for suffix, name in course_staged.items():
                 if INDEXES.get(suffix):
-                    db[name].create_indexes(INDEXES[suffix])
+                    db[name].create_indexes(INDEXES[suffix], **index_options(db))
                 staged.append((name, f"{prefix}.{suffix}"))
             load.course_id = (_course_id_from_rows(db, course_staged)
                               or _course_id_from_structure(load.structure)

@@ -10,6 +10,7 @@ from pymongo.collection import Collection
 from pymongo.errors import OperationFailure
 
 from edx_assets.edx import eventos_schema as ev
+from edx_assets.edx.replication import index_options
 
 INDEX_NOT_FOUND = 27
 
@@ -76,12 +77,12 @@ def build_extra_indexes(events: Collection, wanted: Sequence[str]) -> list[str]:
     present = set(events.index_information())
     missing = [model for model in map(extra_index, wanted) if model.document["name"] not in present]
     if missing:
-        events.create_indexes(missing)
+        events.create_indexes(missing, **index_options(events.database))
     return [model.document["name"] for model in missing]
 
 REJECTED_INDEXES = [IndexModel([("partition", ASCENDING), ("load", ASCENDING)], name="partition_load")]
 
 
 def ensure_indexes(events: Collection, rejected: Collection) -> None:
-    events.create_indexes(EVENT_INDEXES)
-    rejected.create_indexes(REJECTED_INDEXES)
+    events.create_indexes(EVENT_INDEXES, **index_options(events.database))
+    rejected.create_indexes(REJECTED_INDEXES, **index_options(rejected.database))

@@ -17,6 +17,8 @@ from pymongo import IndexModel, ReplaceOne
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
+from edx_assets.edx.replication import index_options
+
 BATCH = 2000
 
 
@@ -39,7 +41,7 @@ def replace_partition(db: Database, collection: str, field: str, value: str, fra
                       id_of: Callable[[dict], str], indexes: list[IndexModel]) -> Replaced:
     """Make the documents with `field == value` exactly the rows of `frame` (plus `_id`, `version`)."""
     target = db[collection]
-    target.create_indexes(indexes)
+    target.create_indexes(indexes, **index_options(db))
     version = version_of(frame)
     # A partition written for the first time is inserted (cheaper than upserts); a re-run replaces by id.
     fresh = target.find_one({field: value}, {"_id": 1}) is None

@@ -1,5 +1,8 @@
 """The embedded local stack: a real mongod (from the PyPI wheel), moto's S3 server and a DAGSTER_HOME.
 
+With EDX_LOCAL_MONGO_REPLSET=3 (any number from 1), mongod is a replica set of that many members from the same
+wheel, on consecutive ports from EDX_LOCAL_MONGO_PORT, named `edx`, as a production partner runs it.
+
 Everything lives under one folder (`.edx-local/` by default). Processes are started detached, write
 to log files (never to the terminal) and are stopped by PID, checking that the PID is still the
 process we started.
@@ -33,6 +36,9 @@ LOCAL_AWS_KEY = "edx-local-access-key"
 LOCAL_AWS_SECRET = "edx-local-secret-key"  # moto accepts any credentials; these are not secrets
 KEY_OWNER = "edX Research Data (local sample)"
 MONGO_USER = "edx"
+REPLSET = "edx"
+# Elections in 2 s rather than production's 10 s: the local set fails over while a test waits.
+ELECTION_TIMEOUT_MS = 2000
 KEY_EMAIL = "data-sample@edx-assets.invalid"
 
 
@@ -59,6 +65,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def free_ports(count: int) -> int:
+    """The first of `count` consecutive free ports (a local replica set's members)."""
+    for _ in range(100):
+        base = free_port()
+        if base + count < 65536 and not any(_port_open(base + i) for i in range(1, count)):
+            return base
+    raise StackError(f"no {count} consecutive free ports found")
+
+
 def _port_open(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.3)
@@ -83,6 +98,7 @@ class LocalStack:
     s3_port: int = DEFAULT_S3_PORT
     mongo_args: list[str] = field(default_factory=list)
     mongo_auth: bool = False  # mongod --auth with a generated user, as production should run
+    mongo_replset: int = 0  # members of a replica set (EDX_LOCAL_MONGO_REPLSET); 0: one standalone mongod
 
     @classmethod
     def from_env(cls, home: Path | None = None) -> LocalStack:
@@ -92,6 +108,7 @@ class LocalStack:
             mongo_port=int(os.environ.get("EDX_LOCAL_MONGO_PORT", DEFAULT_MONGO_PORT)),
             s3_port=int(os.environ.get("EDX_LOCAL_S3_PORT", DEFAULT_S3_PORT)),
             mongo_auth=os.environ.get("EDX_LOCAL_MONGO_AUTH", "").lower() in {"1", "true", "yes"},
+            mongo_replset=int(os.environ.get("EDX_LOCAL_MONGO_REPLSET") or 0),
         )
 
     # -- layout ----------------------------------------------------------------------------------
@@ -137,26 +154,40 @@ class LocalStack:
         return self.key_dir / "mongo-password"
 
     @property
+    def mongo_keyfile(self) -> Path:
+        return self.key_dir / "mongo-keyfile"  # the members' shared secret (a replica set with --auth)
+
+    @property
+    def mongo_ports(self) -> list[int]:
+        return [self.mongo_port + i for i in range(max(1, self.mongo_replset))]
+
+    @property
     def mongo_uri(self) -> str:
+        hosts = ",".join(f"127.0.0.1:{port}" for port in self.mongo_ports)
+        options = [f"replicaSet={REPLSET}"] if self.mongo_replset else []
         if self.mongo_auth and self.mongo_password_file.exists():
             password = self.mongo_password_file.read_text()
-            return f"mongodb://{MONGO_USER}:{password}@127.0.0.1:{self.mongo_port}/?authSource=admin"
-        return f"mongodb://127.0.0.1:{self.mongo_port}/"
+            return f"mongodb://{MONGO_USER}:{password}@{hosts}/?" + "&".join(["authSource=admin", *options])
+        return f"mongodb://{hosts}/" + ("?" + "&".join(options) if options else "")
 
     @property
     def s3_endpoint(self) -> str:
         return f"http://127.0.0.1:{self.s3_port}"
 
     def services(self) -> list[Service]:
-        dbpath = self.home / "mongo"
-        return [
-            Service(
-                "mongod",
-                self.mongo_port,
-                [str(mongod_binary()), "--dbpath", str(dbpath), "--bind_ip", "127.0.0.1",
-                 "--port", str(self.mongo_port), *(["--auth"] if self.mongo_auth else []), *self.mongo_args],
+        mongods = []
+        for i, port in enumerate(self.mongo_ports):
+            dbpath = self.home / "mongo" / f"rs{i}" if self.mongo_replset else self.home / "mongo"
+            member = ["--replSet", REPLSET, "--oplogSize", "512"] if self.mongo_replset else []
+            secret = ["--keyFile", str(self.mongo_keyfile)] if self.mongo_replset and self.mongo_auth else []
+            mongods.append(Service(
+                "mongod" if i == 0 else f"mongod{i}", port,
+                [str(mongod_binary()), "--dbpath", str(dbpath), "--bind_ip", "127.0.0.1", "--port", str(port),
+                 *(["--auth"] if self.mongo_auth else []), *member, *secret, *self.mongo_args],
                 str(dbpath),
-            ),
+            ))
+        return [
+            *mongods,
             Service(
                 "s3",
                 self.s3_port,
@@ -187,7 +218,7 @@ class LocalStack:
         if _port_open(service.port):
             raise StackError(
                 f"{service.name}: port {service.port} is taken by another process; "
-                f"set EDX_LOCAL_{'MONGO' if service.name == 'mongod' else 'S3'}_PORT to another port"
+                f"set EDX_LOCAL_{'MONGO' if service.name.startswith('mongod') else 'S3'}_PORT to another port"
             )
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.log_dir / f"{service.name}.log"
@@ -215,20 +246,23 @@ class LocalStack:
         raise StackError(f"{service.name} did not answer on port {service.port} within 60 s (log {log_path})")
 
     def _answers(self, service: Service) -> bool:
-        if service.name == "mongod":
-            return _port_open(service.port) and self._mongo_ping()
+        if service.name.startswith("mongod"):
+            return _port_open(service.port) and self._mongo_ping(service.port)
         try:
             with urllib.request.urlopen(self.s3_endpoint + "/", timeout=2) as response:
                 return bool(response.status < 500)
         except (urllib.error.URLError, OSError):
             return False
 
-    def _mongo_ping(self) -> bool:
+    @staticmethod
+    def _mongo_ping(port: int) -> bool:
         from pymongo import MongoClient
         from pymongo.errors import PyMongoError
 
-        # ping needs no credentials, so this also answers before the first user exists
-        client: MongoClient = MongoClient(f"mongodb://127.0.0.1:{self.mongo_port}/", serverSelectionTimeoutMS=1000)
+        # ping needs no credentials, so this also answers before the first user exists; directly to the
+        # member (a replica set's member answers before the set has a primary)
+        client: MongoClient = MongoClient(f"mongodb://127.0.0.1:{port}/?directConnection=true",
+                                          serverSelectionTimeoutMS=1000)
         try:
             client.admin.command("ping")
             return True
@@ -237,16 +271,81 @@ class LocalStack:
         finally:
             client.close()
 
+    def ensure_replset(self, timeout: float = 60) -> str:
+        """Initiate the replica set once (every member, equal priority) and wait for a primary; its address."""
+        from pymongo import MongoClient
+        from pymongo.errors import OperationFailure
+
+        first: MongoClient = MongoClient(f"mongodb://127.0.0.1:{self.mongo_port}/?directConnection=true",
+                                         serverSelectionTimeoutMS=5000)
+        try:
+            try:
+                first.admin.command("replSetGetStatus")
+            except OperationFailure as exc:
+                if exc.code != 94:  # NotYetInitialized; anything else (an unauthorised status) means initiated
+                    if exc.code not in (13, 18):
+                        raise
+                else:
+                    first.admin.command("replSetInitiate", {
+                        "_id": REPLSET,
+                        "members": [{"_id": i, "host": f"127.0.0.1:{port}"} for i, port in enumerate(self.mongo_ports)],
+                        "settings": {"electionTimeoutMillis": ELECTION_TIMEOUT_MS},
+                    })
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                primary = self.primary()
+                if primary:
+                    return primary
+                time.sleep(0.2)
+        finally:
+            first.close()
+        raise StackError(f"the replica set {REPLSET} elected no primary within {timeout:.0f} s (logs in {self.log_dir})")
+
+    def primary(self) -> str | None:
+        """The address (`127.0.0.1:port`) of the member that is primary now, asked of each member directly."""
+        from pymongo import MongoClient
+        from pymongo.errors import PyMongoError
+
+        for port in self.mongo_ports:
+            client: MongoClient = MongoClient(f"mongodb://127.0.0.1:{port}/?directConnection=true",
+                                              serverSelectionTimeoutMS=1000)
+            try:
+                if client.admin.command("hello").get("isWritablePrimary"):
+                    return f"127.0.0.1:{port}"
+            except PyMongoError:
+                continue
+            finally:
+                client.close()
+        return None
+
+    def member(self, address: str) -> Service:
+        """The mongod service listening at `address`."""
+        return next(s for s in self.services() if s.name.startswith("mongod") and address.endswith(f":{s.port}"))
+
+    def kill(self, service: Service) -> None:
+        """SIGKILL a service's process, as a crash would stop it (`up` starts it again)."""
+        proc = self._running(service)
+        if proc is not None:
+            proc.kill()
+            proc.wait(timeout=30)
+
     def up(self) -> dict[str, str]:
         """Start what is not running (reuse what is), then write the env file. Idempotent."""
         for folder in (self.home, self.run_dir, self.log_dir, self.home / "mongo", self.data_dir):
             folder.mkdir(parents=True, exist_ok=True)
+        for i in range(self.mongo_replset):
+            (self.home / "mongo" / f"rs{i}").mkdir(parents=True, exist_ok=True)
         self.home.chmod(0o700)
         self.key_dir.mkdir(parents=True, exist_ok=True)
         self.key_dir.chmod(0o700)
+        if self.mongo_replset and self.mongo_auth and not self.mongo_keyfile.exists():
+            with os.fdopen(crypto.open_private(self.mongo_keyfile), "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
         for service in self.services():
             if self._running(service) is None:
                 self._start(service)
+        if self.mongo_replset:
+            self.ensure_replset()
         if self.mongo_auth:
             self.ensure_mongo_user()
         self.ensure_key()
@@ -254,13 +353,17 @@ class LocalStack:
         return self.write_env()
 
     def down(self) -> list[str]:
-        """Stop exactly the processes this stack started. Returns the names stopped."""
-        stopped = []
-        for service in self.services():
-            proc = self._running(service)
+        """Stop exactly the processes this stack started (all asked at once: a replica set's members wait for
+        each other while they shut down). Returns the names stopped."""
+        running = [(service, self._running(service)) for service in self.services()]
+        for _, proc in running:
             if proc is not None:
                 with contextlib.suppress(psutil.Error):
                     proc.send_signal(signal.SIGTERM)
+        stopped = []
+        for service, proc in running:
+            if proc is not None:
+                with contextlib.suppress(psutil.Error):
                     try:
                         proc.wait(timeout=30)
                     except psutil.TimeoutExpired:
@@ -308,7 +411,8 @@ class LocalStack:
         if self.mongo_password_file.exists():
             return
         password = secrets.token_urlsafe(18)
-        client: MongoClient = MongoClient(f"mongodb://127.0.0.1:{self.mongo_port}/", serverSelectionTimeoutMS=5000)
+        target = self.primary() or f"127.0.0.1:{self.mongo_port}"  # (a set's users are created on its primary)
+        client: MongoClient = MongoClient(f"mongodb://{target}/?directConnection=true", serverSelectionTimeoutMS=5000)
         try:
             client.admin.command("createUser", MONGO_USER, pwd=password, roles=["root"])
         finally:

@@ -8,7 +8,13 @@ import pytest
 
 from edx_assets.edx import course_load, course_package, crypto, layout
 from edx_assets.local.sample_world import SampleSpec, SampleWorld
-from edx_assets_tests.support import FIXTURES, decrypted_packages, dir_package, make_package
+from edx_assets_tests.support import (
+    FIXTURES,
+    decrypted_packages,
+    dir_package,
+    expected_collections,
+    make_package,
+)
 
 pytestmark = pytest.mark.services  # real gpg, mongod or S3
 
@@ -40,22 +46,7 @@ def test_collections_hold_exactly_the_worlds_rows(db, packages):
     for course in WORLD.courses:
         prefix = layout.collection_prefix(course.cid.file_prefix, "idbx")
         enrollments = WORLD.enrollments_at(course, day)
-        learners = WORLD.learners_at(course, day)
-        expected = {
-            "users": len(learners),
-            "demographics": sum(1 for lr in learners if lr.has_profile),
-            "enrollments": len(enrollments),
-            "userIDs": len(learners),
-            "certificates": sum(1 for e in enrollments if WORLD.certificate(e, day)),
-            "courseware": sum(len(e.visits_until(day)) for e in enrollments),
-            "structure": len(course.blocks),
-            # The instructor's welcome thread and response, then the learners' threads, responses, comments.
-            "forum": 2 + sum(len(WORLD.forum_posts(e, day)) + len(WORLD.forum_replies(e, day, "response"))
-                             + len(WORLD.forum_replies(e, day, "comment")) for e in enrollments),
-            # Course access roles, and the forum roles of the learners the package carries.
-            "roles": sum(1 for uid, table, _ in WORLD.roles(course)
-                         if table == "course" or uid in {lr.user_id for lr in learners}),
-        }
+        expected = expected_collections(WORLD, course, day)
         counts = {suffix: db[f"{prefix}.{suffix}"].count_documents({}) for suffix in expected}
         assert counts == expected, prefix
         unenrolled = sum(1 for e in enrollments if not e.is_active_at(day))

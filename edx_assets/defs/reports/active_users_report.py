@@ -46,7 +46,7 @@ def build(ctx: Build) -> dg.Definitions:
         until = week_sunday(week)
         folder = paths.week_folder(workspace, week)
         per_course, tables = {}, []
-        with mongo.get_database() as db, permanent_failures():
+        with mongo.get_database(secondary_ok=True) as db, permanent_failures():
             courses = courses_for(db, reports)
             for course in courses:
                 table = policy.apply_frame(active_users.active_users_frame(db, course, until))

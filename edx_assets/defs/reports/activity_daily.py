@@ -30,7 +30,7 @@ def build(ctx: Build) -> dg.Definitions:
         its `CourseActivityPartitionTask` counts per week. docs/definitions.md.
         """
         day = context.partition_key
-        with mongo.get_database() as db:
+        with mongo.get_database(secondary_ok=True) as db:
             table = activity.activity_frame(db, day)  # one row per course
             db.activity_daily.delete_many({"day": day})
             if table.height:

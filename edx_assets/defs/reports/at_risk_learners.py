@@ -44,7 +44,7 @@ def build(ctx: Build) -> dg.Definitions:
         until = week_sunday(week)
         policy = reports.policy()
         unjudged = {}
-        with mongo.get_database() as db, permanent_failures():
+        with mongo.get_database(secondary_ok=True) as db, permanent_failures():
             courses = courses_for(db, reports)
 
             def course_rows(course):

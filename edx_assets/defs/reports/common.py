@@ -114,7 +114,7 @@ def reconciliation(ctx: Build, *, asset: str, check: str, description: str,
                         dg.AutomationCondition.will_be_requested()).with_label("with its asset"),
                     pool=MONGO_POOL, retry_policy=TRANSIENT_RETRY)
     def _reconciles(context: dg.AssetCheckExecutionContext, mongo: MongoResource) -> dg.AssetCheckResult:
-        with mongo.get_database() as db:
+        with mongo.get_database(secondary_ok=True) as db:
             stored, expected, mode = measure(db, week_sunday(context.partition_key))
         return dg.AssetCheckResult(passed=stored == expected,
                                    metadata={f"{asset}_events": stored, "expected_events": expected, "mode": mode})
@@ -170,7 +170,7 @@ def outline_report(week: str, mongo: MongoResource, workspace, reports: ReportsR
     course (axis: the course's rows of the week's course_axis.csv), published as `<name>.csv`; with
     `expected(db, courses)`, the count the asset's check reconciles with, read in the same connection."""
     outline = paths.week_axis(workspace, week)
-    with mongo.get_database() as db, permanent_failures():
+    with mongo.get_database(secondary_ok=True) as db, permanent_failures():
         courses = courses_for(db, reports)
         table = per_course_table(
             courses, lambda c: rows_of(db, c, outline.filter(pl.col("course_id") == c.course_id)), columns)

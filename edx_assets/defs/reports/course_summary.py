@@ -38,7 +38,7 @@ def build(ctx: Build) -> dg.Definitions:
                                      "course_summary", reports.min_cell)
         rows = frame.to_dicts()
         result = write_csv(paths.report_csv(workspace, week, "course_summary"), [*cs.COLUMNS, small_cells.MARK], rows)
-        with mongo.get_database() as db:
+        with mongo.get_database(secondary_ok=True) as db:
             db.course_summary.delete_many({"week": week})
             if rows:
                 # A key made of the row's own key: re-runs give identical documents (no fresh ObjectIds).

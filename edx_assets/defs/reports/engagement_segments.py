@@ -41,7 +41,7 @@ def build(ctx: Build) -> dg.Definitions:
         until = week_sunday(week)
         policy = reports.policy()
         expected = 0
-        with mongo.get_database() as db, permanent_failures():
+        with mongo.get_database(secondary_ok=True) as db, permanent_failures():
             courses = courses_for(db, reports)
             learners = {c.course_id: enrollment_frame(db, c, None) for c in courses}
             expected = sum(roles.counted(f, reports.include_course_team).get_column("user_id").n_unique()

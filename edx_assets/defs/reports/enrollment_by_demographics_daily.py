@@ -39,7 +39,7 @@ def build(ctx: Build) -> dg.Definitions:
         """
         week = context.partition_key
         until = week_sunday(week)
-        with mongo.get_database() as db, permanent_failures():
+        with mongo.get_database(secondary_ok=True) as db, permanent_failures():
             courses = courses_for(db, reports)
             counted = {c.course_id: demographics.values(db, c, reports.team(db, c), until) for c in courses}
             table = per_course_table(courses, lambda c: demographics.daily(c, counted[c.course_id]), demographics.COLUMNS)

@@ -37,7 +37,7 @@ def build(ctx: Build) -> dg.Definitions:
         deactivation of one not enrolled, changes no count (the pipeline's "no state change").
         """
         week = context.partition_key
-        with mongo.get_database() as db:
+        with mongo.get_database(secondary_ok=True) as db:
             until = reference_time(week)
             table = activity.enrollment_daily_frame(activity.enrollment_events(db, config.events_collection, until))
             result = write_csv(paths.report_csv(workspace, week, "enrollment_daily"), activity.ENROLLMENT_COLUMNS,

@@ -24,7 +24,7 @@ def build(ctx: Build) -> dg.Definitions:
         are included with empty gender and country.
         """
         week = context.partition_key
-        with mongo.get_database() as db:
+        with mongo.get_database(secondary_ok=True) as db:
             courses = courses_for(db, reports)
             result = write_frame(paths.report_csv(workspace, week, "enrollments_report"),
                                  enrollments.enrollment_report_table(db, courses), enrollments.COLUMNS)

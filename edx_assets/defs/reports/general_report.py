@@ -50,7 +50,7 @@ def build(ctx: Build) -> dg.Definitions:
         computed against a guessed mark) and the `pass_mark_known` check warns.
         """
         week = context.partition_key
-        with mongo.get_database() as db:
+        with mongo.get_database(secondary_ok=True) as db:
             courses = courses_for(db, reports)
             summaries = list(general.summaries(db, courses))  # one small document per course
             for summary in summaries:

@@ -30,7 +30,7 @@ def build(ctx: Build) -> dg.Definitions:
         row with the policy's columns empty: unknown, never an invented policy).
         """
         week = context.partition_key
-        with mongo.get_database() as db, permanent_failures():
+        with mongo.get_database(secondary_ok=True) as db, permanent_failures():
             courses = courses_for(db, reports)
             table = per_course_table(courses, lambda c: grades.policy_frame(c, *grades.grading_policy(db, c)),
                                      grades.POLICY_COLUMNS)

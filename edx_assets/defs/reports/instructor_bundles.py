@@ -33,7 +33,7 @@ def build(ctx: Build) -> dg.Definitions:
         """
         week = context.partition_key
         folder = paths.week_folder(workspace, week)
-        with mongo.get_database() as db:
+        with mongo.get_database(secondary_ok=True) as db:
             ids = [c.course_id for c in courses_for(db, reports)]
         names = {cid: dashboards.slug(cid) for cid in ids}
         with permanent_failures():

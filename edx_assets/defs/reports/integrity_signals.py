@@ -42,7 +42,7 @@ def build(ctx: Build) -> dg.Definitions:
             return
         week = context.partition_key
         until = week_sunday(week)
-        with mongo.get_database() as db, permanent_failures():
+        with mongo.get_database(secondary_ok=True) as db, permanent_failures():
             ips = learner_ips.read_week(db, until)
             if ips is None:  # (a permanent failure: no retry until learner_ips of the week is materialized)
                 raise ValueError(f"learner_ips of the week {week} are not computed: materialize learner_ips first")

@@ -28,7 +28,7 @@ def build(ctx: Build) -> dg.Definitions:
         """
         week = context.partition_key
         person = items.read_person_items(paths.report_csv(workspace, week, "person_item"))
-        with mongo.get_database() as db, permanent_failures():
+        with mongo.get_database(secondary_ok=True) as db, permanent_failures():
             courses = courses_for(db, reports)
         table = per_course_table(courses, lambda c: items.reliability_frame(
             c, person.filter(pl.col("course_id") == c.course_id)), items.RELIABILITY_COLUMNS)

@@ -30,7 +30,7 @@ def build(ctx: Build) -> dg.Definitions:
         Re-running a day rewrites the same documents (stable ids) and removes rows no longer produced.
         """
         day = context.partition_key
-        with mongo.get_database() as db:
+        with mongo.get_database(secondary_ok=True) as db:
             rows = ld.compute(ld.read_day(db, config.events_collection, day), day)
             written = ld.write_day(db, rows, day)
             stored = ld.stored_events(db, day)

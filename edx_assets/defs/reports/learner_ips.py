@@ -26,7 +26,7 @@ def build(ctx: Build) -> dg.Definitions:
         (metadata `mode: full`). Holds IP addresses, like `Eventos`; never written to a file.
         """
         sunday = week_sunday(context.partition_key)
-        with mongo.get_database() as db:
+        with mongo.get_database(secondary_ok=True) as db:
             week = li.compute(db, config.events_collection, sunday)
             written = li.write_week(db, sunday, week.frame)
         frame = week.frame

@@ -42,7 +42,7 @@ def build(ctx: Build) -> dg.Definitions:
         policy = reports.policy()
         locator = GeoLocator()
         sunday = week_sunday(week)
-        with mongo.get_database() as db:
+        with mongo.get_database(secondary_ok=True) as db:
             courses = courses_for(db, reports)
             ips = learner_ips.read_week(db, sunday)
             if ips is None:

@@ -28,7 +28,7 @@ def build(ctx: Build) -> dg.Definitions:
         this week and the following ones stale: the `refresh_downstream` sensor recomputes them in order.
         """
         sunday = week_sunday(context.partition_key)
-        with mongo.get_database() as db:
+        with mongo.get_database(secondary_ok=True) as db:
             week = lt.compute(db, sunday)
             written = lt.write_week(db, sunday, week.frame)
         frame = week.frame

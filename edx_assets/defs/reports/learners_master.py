@@ -34,7 +34,7 @@ def build(ctx: Build) -> dg.Definitions:
         """
         week = context.partition_key
         policy = reports.policy()
-        with mongo.get_database() as db:
+        with mongo.get_database(secondary_ok=True) as db:
             courses = courses_for(db, reports)
             located = frames.locations(db, locations.COLLECTION)
             table = pl.concat([master.master_frame(db, c, located).select(master.COLUMNS) for c in courses],

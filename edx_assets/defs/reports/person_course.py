@@ -71,7 +71,7 @@ def build(ctx: Build) -> dg.Definitions:
         week = context.partition_key
         policy = reports.policy()
         until = week_sunday(week)
-        with mongo.get_database() as db, permanent_failures():
+        with mongo.get_database(secondary_ok=True) as db, permanent_failures():
             courses = courses_for(db, reports)
             located = frames.locations(db, locations.COLLECTION)
             upgrades = memberships.verified_upgrades(

@@ -32,7 +32,7 @@ def build(ctx: Build) -> dg.Definitions:
         """
         week = context.partition_key
         policy = reports.policy()
-        with mongo.get_database() as db, permanent_failures():
+        with mongo.get_database(secondary_ok=True) as db, permanent_failures():
             courses = courses_for(db, reports)
             table = per_course_table(courses, lambda c: grades.person_grades_frame(db, c), COLUMNS)
             expected = {c.course_id: set(db[c.collection("enrollments")].distinct("user_id"))

@@ -32,7 +32,7 @@ def build(ctx: Build) -> dg.Definitions:
         """
         week = context.partition_key
         until = week_sunday(week)
-        with mongo.get_database() as db, permanent_failures():
+        with mongo.get_database(secondary_ok=True) as db, permanent_failures():
             courses = courses_for(db, reports)
             rows = (r for c in courses for r in engagement.problem_rows(
                 db, c, learners_totals(db, c, until, reports.team(db, c), ["problem_detail"])))

@@ -41,7 +41,7 @@ def build(ctx: Build) -> dg.Definitions:
         week = context.partition_key
         until = week_sunday(week)
         enrolled = {}
-        with mongo.get_database() as db, permanent_failures():
+        with mongo.get_database(secondary_ok=True) as db, permanent_failures():
             courses = courses_for(db, reports)
             days = eventos_reads.loaded_days(db, ctx.config.events_collection, until.isoformat())
 

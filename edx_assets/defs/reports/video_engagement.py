@@ -46,7 +46,7 @@ def build(ctx: Build) -> dg.Definitions:
         """
         week = context.partition_key
         until = week_sunday(week)
-        with mongo.get_database() as db, permanent_failures():
+        with mongo.get_database(secondary_ok=True) as db, permanent_failures():
             courses = courses_for(db, reports)
             def rows_of(course):
                 team = reports.team(db, course)

@@ -40,7 +40,7 @@ def build(ctx: Build) -> dg.Definitions:
         """
         week = context.partition_key
         until = week_sunday(week)
-        with mongo.get_database() as db, permanent_failures():
+        with mongo.get_database(secondary_ok=True) as db, permanent_failures():
             courses = courses_for(db, reports)
             table = per_course_table(courses, lambda c: engagement.segment_frame(
                 db, c, learners_totals(db, c, until, reports.team(db, c), ["video_viewings"])),

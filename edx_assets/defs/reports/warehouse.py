@@ -63,7 +63,7 @@ def build(ctx: Build) -> dg.Definitions:
                     table, path, rows = done
                     written[table] = rows
                     reports.upload_path(client, path, week, "parquet")
-            with mongo.get_database() as db:
+            with mongo.get_database(secondary_ok=True) as db:
                 facts = {day: wh.write_day_facts(db, day, workspace.warehouse_dir()) for day in week_days}
                 purged = wh.purge_facts(workspace.warehouse_dir(), retirement.registered(db))
                 expected = {day: {t: db[source].count_documents({"day": day})

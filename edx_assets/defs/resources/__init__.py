@@ -30,7 +30,9 @@ def build_resources(config: EdxConfig) -> dict[str, object]:
             aws_secret_access_key=secret("AWS_SECRET_ACCESS_KEY"),
             max_attempts=5,
         ),
-        "mongo": MongoResource(uri=dg.EnvVar("EDX_MONGO_URI"), database=config.mongo_db),
+        "mongo": MongoResource(uri=dg.EnvVar("EDX_MONGO_URI"), database=config.mongo_db,
+                               write_concern=config.mongo_write_concern,
+                               read_preference=config.mongo_read_preference),
         "gpg": GpgResource(
             private_key_file=config.gpg_private_key_file,
             private_key=secret("EDX_GPG_PRIVATE_KEY"),
