@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test unit check dev up down status lint bench clean browser backfill
+.PHONY: install demo test unit check dev up down status lint bench clean browser postgres backfill
 
 # Create the virtualenv and install the package with its exact pins, once per change of pyproject.toml.
 $(STAMP): pyproject.toml
@@ -25,7 +25,7 @@ demo: install
 ## test: the whole test suite against real services (the tests start and stop their own), in TEST_WORKERS
 ## processes (each with its own mongod and S3; a module, or a folder sharing one run, stays in one process)
 TEST_WORKERS ?= 2
-test: install browser
+test: install browser postgres
 	$(BIN)/pytest -n $(TEST_WORKERS)
 
 ## unit: the tests that need no service (no mongod, S3 or gpg), in seconds
@@ -40,6 +40,11 @@ check: install
 browser:
 	@command -v chromium >/dev/null || { echo "installing chromium (Debian package)"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; }
+
+# The deployed-instance test runs Debian's PostgreSQL server (installed here when missing; the test starts its own).
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { echo "installing postgresql (Debian package)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) >/dev/null; }
 
 ## dev: the Dagster UI (http://127.0.0.1:3000) and daemon over the local stack
 dev: install

@@ -355,7 +355,7 @@ class LocalStack:
     def down(self) -> list[str]:
         """Stop exactly the processes this stack started (all asked at once: a replica set's members wait for
         each other while they shut down). Returns the names stopped."""
-        running = [(service, self._running(service)) for service in self.services()]
+        running = [(service, self._running(service)) for service in self._started()]
         for _, proc in running:
             if proc is not None:
                 with contextlib.suppress(psutil.Error):
@@ -372,6 +372,21 @@ class LocalStack:
                 stopped.append(service.name)
             service.pid_file(self.run_dir).unlink(missing_ok=True)
         return stopped
+
+    def _started(self) -> list[Service]:
+        """The services as configured, and any other this stack's folder records as started (a replica set's
+        members, when `down` runs without EDX_LOCAL_MONGO_REPLSET)."""
+        services = self.services()
+        known = {s.name for s in services}
+        for pid_file in sorted(self.run_dir.glob("*.pid")) if self.run_dir.is_dir() else []:
+            if pid_file.stem in known:
+                continue
+            with contextlib.suppress(ValueError, KeyError, OSError):
+                info = json.loads(pid_file.read_text())
+                argv = info["argv"]
+                marker = argv[argv.index("--dbpath") + 1] if "--dbpath" in argv else "moto.server"
+                services.append(Service(pid_file.stem, int(info["port"]), argv, marker))
+        return services
 
     def status(self) -> dict[str, str]:
         report = {}

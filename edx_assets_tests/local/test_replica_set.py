@@ -51,7 +51,11 @@ def rs(tmp_path_factory):
                        s3_port=free_port(), mongo_replset=3)
     local.up()
     yield local
-    local.down()
+    # stopped as `make down` stops it without EDX_LOCAL_MONGO_REPLSET: every member the folder recorded
+    members = [local._running(m) for m in local.services()[:3]]
+    plain = LocalStack(home=local.home, mongo_port=local.mongo_port, s3_port=local.s3_port)
+    assert sorted(plain.down()) == ["mongod", "mongod1", "mongod2", "s3"]
+    assert not [m for m in members if m is not None and m.is_running()]
 
 
 def _client(rs, retried: bool) -> MongoClient:
