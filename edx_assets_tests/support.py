@@ -4,11 +4,17 @@ deliveries built with real gpg and real zip files; independent readers of what t
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import hmac
+import os
+import signal
+import subprocess
+import sys
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -178,3 +184,23 @@ def expected_collections(world, course, day) -> dict[str, int]:
         "roles": sum(1 for uid, table, _ in world.roles(course)
                      if table == "course" or uid in {lr.user_id for lr in learners}),
     }
+
+
+@contextmanager
+def daemon_running(env: Mapping[str, str], log_path: Path) -> Iterator[subprocess.Popen]:
+    """`dagster-daemon run` over the code location, in its own process group and logging to `log_path`;
+    stopped afterwards with everything it started (code server, run workers)."""
+    with log_path.open("w") as log:
+        daemon = subprocess.Popen([str(Path(sys.executable).parent / "dagster-daemon"), "run", "-w",
+                                   str(ROOT / "workspace.yaml")], cwd=ROOT, env={**os.environ, **env},
+                                  stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            yield daemon
+        finally:
+            try:
+                os.killpg(daemon.pid, signal.SIGTERM)
+                daemon.wait(timeout=30)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                pass
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(daemon.pid, signal.SIGKILL)

@@ -9,7 +9,6 @@ of the backfill run than its tag limit (6), nor more `mongodb` steps than the po
 
 from __future__ import annotations
 
-import contextlib
 import glob
 import os
 import shutil
@@ -27,7 +26,7 @@ import yaml
 from edx_assets.edx import eventos_schema as ev
 from edx_assets.local.sample import SampleSpec, generate_delivery, s3_uploader
 from edx_assets.local.stack import free_port
-from edx_assets_tests.support import ROOT
+from edx_assets_tests.support import ROOT, daemon_running
 
 pytestmark = [pytest.mark.services, pytest.mark.postgres]
 
@@ -81,17 +80,6 @@ def deployed_instance(postgres: dict, s3_endpoint: str) -> dict:
     return config
 
 
-def _stop(daemon: subprocess.Popen) -> None:
-    import signal
-
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(daemon.pid, signal.SIGTERM)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        daemon.wait(timeout=30)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(daemon.pid, signal.SIGKILL)
-
-
 def _most_at_once(intervals: list[tuple[float, float]]) -> int:
     moments = sorted([(start, 1) for start, _ in intervals] + [(end, -1) for _, end in intervals])
     most = now = 0
@@ -120,10 +108,7 @@ def test_a_backfill_through_the_daemon_on_postgres_is_exact_and_keeps_the_deploy
     assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
 
     bin_dir = Path(sys.executable).parent
-    log = (tmp_path / "daemon.log").open("w")
-    daemon = subprocess.Popen([str(bin_dir / "dagster-daemon"), "run", "-w", str(ROOT / "workspace.yaml")], cwd=ROOT,
-                              env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
+    with daemon_running(env, tmp_path / "daemon.log"):
         submitted = subprocess.run([str(bin_dir / "dagster"), "job", "backfill", "-w", str(ROOT / "workspace.yaml"),
                                     "-j", "daily_events_job", "--from", DAYS[0], "--to", DAYS[-1], "--noprompt"],
                                    cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=300)
@@ -134,9 +119,6 @@ def test_a_backfill_through_the_daemon_on_postgres_is_exact_and_keeps_the_deploy
             if len(runs) == len(DAYS) and all(r.is_finished for r in runs):
                 break
             time.sleep(2)
-    finally:
-        _stop(daemon)
-        log.close()
     daemon_log = (tmp_path / "daemon.log").read_text()[-4000:]
 
     records = [r for r in instance.get_run_records() if "dagster/backfill" in r.dagster_run.tags]

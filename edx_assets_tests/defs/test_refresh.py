@@ -7,13 +7,8 @@ a sqlite instance, runs launched through the code location's gRPC server, mongod
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 from datetime import date
 from pathlib import Path
@@ -25,7 +20,7 @@ from edx_assets.edx import eventos_schema as ev
 from edx_assets.local.dagster_home import DAGSTER_YAML
 from edx_assets.local.sample import SampleSpec, generate_delivery, s3_uploader, write_event_log
 from edx_assets.local.sample_world import SampleWorld
-from edx_assets_tests.support import ROOT, defs_of, encrypt_bytes
+from edx_assets_tests.support import daemon_running, defs_of, encrypt_bytes
 
 SPEC = SampleSpec(start=date(2026, 10, 4), end=date(2026, 10, 18), learners=12, events_per_day=60)
 DAYS = ["2026-10-04", "2026-10-05", "2026-10-06", "2026-10-12"]  # delivered; the other days are not
@@ -117,17 +112,6 @@ def _failures(instance: dg.DagsterInstance, runs: list) -> list[tuple[str, str, 
     return out
 
 
-def _stop(daemon: subprocess.Popen) -> None:
-    """The daemon and everything it started (code server, run workers): its own process group."""
-    try:
-        os.killpg(daemon.pid, signal.SIGTERM)
-        daemon.wait(timeout=30)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        pass
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(daemon.pid, signal.SIGKILL)
-
-
 def test_a_redelivered_day_refreshes_every_later_week_and_nothing_else(env, s3_client, public_key, mongo_client,
                                                                           tmp_path):
     instance = dg.DagsterInstance.get()
@@ -139,11 +123,7 @@ def test_a_redelivered_day_refreshes_every_later_week_and_nothing_else(env, s3_c
     cut = _redeliver(env, s3_client, public_key, tmp_path)
     assert cut == DROPPED
 
-    log = (tmp_path / "daemon.log").open("w")
-    daemon = subprocess.Popen([str(Path(sys.executable).parent / "dagster-daemon"), "run", "-w",
-                               str(ROOT / "workspace.yaml")], cwd=ROOT, env={**os.environ, **env},
-                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
+    with daemon_running(env, tmp_path / "daemon.log"):
         deadline = time.monotonic() + TIMEOUT
         while time.monotonic() < deadline:
             done = {(a, p) for a, p, _ in _materialized(instance, started)}
@@ -154,9 +134,6 @@ def test_a_redelivered_day_refreshes_every_later_week_and_nothing_else(env, s3_c
                 if len(later) == len(runs) and all(r.is_finished for r in later):
                     break
             time.sleep(3)
-    finally:
-        _stop(daemon)
-        log.close()
     daemon_log = (tmp_path / "daemon.log").read_text()[-4000:]
 
     runs = [r for r in instance.get_runs() if r.run_id not in known_runs]
