@@ -7,7 +7,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 SCRIPTS = ("bench_events.py", "bench_courses.py", "bench_learner_day.py", "bench_reports.py", "bench_items.py",
-           "bench_privacy.py")
+           "bench_privacy.py", "bench_replset.py")
 
 
 def main() -> None:
