@@ -233,17 +233,22 @@ class Renderer:
             body, drawn = f'<p class="empty">{html.escape(self.t["no_data"])}</p>', False
         else:
             # (the description is the SVG's accessible name, with scripts on or off)
-            sized = chart.properties(width=WIDTH, height=220, description=f"{title}. {definition}")
-            svg = vlc.vegalite_to_svg(sized.to_json(), format_locale=LOCALES[self.lang],
+            spec = chart.properties(width=WIDTH, height=220, description=f"{title}. {definition}").to_dict()
+            svg = vlc.vegalite_to_svg(json.dumps(spec, indent=2, sort_keys=True, ensure_ascii=False),  # (as text:
+                                      format_locale=LOCALES[self.lang],  # a dict's floats are drawn otherwise)
                                       time_format_locale=LOCALES[self.lang])
             # (vl-convert resolves a mark's relative link against its own data site: it stays relative here)
             svg = svg.replace(f'xlink:href="{VL_CONVERT_BASE}', 'xlink:href="')
             # The picture drawn now (what shows with scripts off), and the spec the page's script makes
             # interactive in its place: a tooltip on every mark, the chart's selectors and zoom.
-            spec = sized.configure_mark(tooltip={"content": "encoding"}).to_json(indent=None)
+            # (the spec built and validated once: altair's to_dict is the slow part of a chart)
+            config = spec.get("config", {})
+            interactive = {**spec, "config": {**config, "mark": {**config.get("mark", {}),
+                                                                 "tooltip": {"content": "encoding"}}}}
+            text = json.dumps(interactive, sort_keys=True, ensure_ascii=False)  # as altair's to_json writes it
             body = (f'<div class="view">{svg}</div>'
-                    f'<script type="application/json" class="spec">{_script_safe(spec)}</script>')
-            table = self.data_table(sized.to_dict())
+                    f'<script type="application/json" class="spec">{_script_safe(text)}</script>')
+            table = self.data_table(spec)
             drawn = True
         caption = f'{html.escape(definition)} · {html.escape(self.t["data_date"])} {self.data_date}'
         rows = self.drawn[key].height if key in self.drawn else -1  # -1: not a kept table (nothing left out)
