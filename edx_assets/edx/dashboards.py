@@ -392,7 +392,11 @@ class Inputs:
         loaded = {date.fromisoformat(p.parent.name) for p in self.reports_root.glob("daily/*/activity_daily.csv")}
         known = [w for w in segments.get_column("week").unique().to_list()
                  if any(w - timedelta(days=d) in loaded for d in range(1, 8))] if segments.height else []
-        self.segments = segments.filter(pl.col("week").is_in(known)) if segments.height else segments
+        # Per course and known week: the learners with at least one active day (the headline, the course's
+        # weekly chart and the comparison all read this).
+        self.active = segments.filter(pl.col("week").is_in(known)).group_by("course_id", "week").agg(
+            (pl.col("days_active") > 0).sum().alias("active")).sort("course_id", "week") if segments.height else \
+            pl.DataFrame(schema={"course_id": pl.String, "week": pl.Date, "active": pl.UInt32})
 
     def of(self, name: str, course_id: str) -> pl.DataFrame:
         table = self.tables[name]
@@ -415,15 +419,14 @@ def headline(inputs: Inputs, course_id: str) -> dict:
     viewed, explored, certified, at risk, active in the last week; None where the reports say nothing."""
     people = inputs.of("person_course", course_id)
     people = roles.counted(people, inputs.include_team) if people.height else people
-    active = inputs.segments.filter(pl.col("course_id") == course_id) if inputs.segments.height else inputs.segments
-    last = active.filter(pl.col("week") == active["week"].max()) if active.height else active
+    active = inputs.active.filter(pl.col("course_id") == course_id)
     return {
         "registered": people.height,
         "viewed": _total(people, "viewed"),
         "explored": _total(people, "explored"),
         "certified": _total(people, "certified"),
         "at_risk": inputs.of("at_risk_learners", course_id).height,
-        "active_week": int((last["days_active"] > 0).sum()) if last.height else 0,
+        "active_week": int(active["active"][-1]) if active.height else 0,  # (its last week: sorted by week)
     }
 
 
@@ -435,10 +438,8 @@ def course_page(r: Renderer, inputs: Inputs, course_id: str, name: str, target: 
     modes = modes.filter(pl.col("dimension") == "mode") if modes.height else modes
     modes = r.keep("enrollment", modes, "cumulative_enrollments")
     figures.append(r.figure("enrollment", _by_mode(modes, t) if modes.height else None))
-    weekly = inputs.segments.filter(pl.col("course_id") == course_id) if inputs.segments.height else inputs.segments
-    weekly = weekly.group_by("week").agg((pl.col("days_active") > 0).sum().alias("active")).sort("week") \
-        if weekly.height else weekly
-    weekly = r.keep("weekly_active", weekly, "active")
+    weekly = r.keep("weekly_active", inputs.active.filter(pl.col("course_id") == course_id).drop("course_id"),
+                    "active")
     figures.append(r.figure("weekly_active", alt.Chart(weekly.with_columns(pl.col("week").cast(pl.String))).mark_bar(
         color="#1f5fa8").encode(x=alt.X("week:O", title=t["week"]), y=alt.Y("active:Q", title=t["learners"]))
         if weekly.height else None))
@@ -661,12 +662,9 @@ def compare_page(r: Renderer, inputs: Inputs, heads: dict[str, dict], courses: l
         r.drawn["c_video"] = videos
     figures.append(r.figure("c_video", _bars(videos, "median_completion", "course", t["share"], t["course"],
                                              share=True) if videos.height else None))
-    weekly = inputs.segments
-    if weekly.height:
-        weekly = weekly.filter(pl.col("course_id").is_in(list(labels))).group_by("course_id", "week").agg(
-            (pl.col("days_active") > 0).sum().alias("active")).with_columns(
-            pl.col("course_id").replace_strict(labels).alias("course"), pl.col("week").cast(pl.String)).sort(
-            "course", "week")
+    weekly = inputs.active.filter(pl.col("course_id").is_in(list(labels))).with_columns(
+        pl.col("course_id").replace_strict(labels, return_dtype=pl.String).alias("course"),
+        pl.col("week").cast(pl.String)).sort("course", "week")
     weekly = r.keep("c_active", weekly, "active")
     highlight = alt.selection_point(fields=["course"], bind="legend")
     figures.append(r.figure("c_active", alt.Chart(weekly).mark_line(point=True).encode(
