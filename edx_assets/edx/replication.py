@@ -34,8 +34,10 @@ def write_concern(value: str) -> int | str:
 def reading_from(client: MongoClient, name: str, mode: str, timeout_ms: int = 60_000) -> Database:
     """Database `name` read with `mode` (a READ_PREFERENCES name), seeing every write made before this call and
     every write made through it. `primary`, or a server that is not a replica set: the plain database."""
+    if mode == "primary":  # (the default: no round trip to ask what the server is)
+        return client[name]
     hello = client.admin.command("hello")
-    if mode == "primary" or "setName" not in hello:
+    if "setName" not in hello:
         return client[name]
     members = len(hello.get("hosts", [])) + len(hello.get("passives", []))  # data-bearing, arbiters aside
     db = client.get_database(name, read_preference=READ_PREFERENCES[mode],

@@ -282,15 +282,14 @@ class LocalStack:
             try:
                 first.admin.command("replSetGetStatus")
             except OperationFailure as exc:
-                if exc.code != 94:  # NotYetInitialized; anything else (an unauthorised status) means initiated
-                    if exc.code not in (13, 18):
-                        raise
-                else:
+                if exc.code == 94:  # NotYetInitialized
                     first.admin.command("replSetInitiate", {
                         "_id": REPLSET,
                         "members": [{"_id": i, "host": f"127.0.0.1:{port}"} for i, port in enumerate(self.mongo_ports)],
                         "settings": {"electionTimeoutMillis": ELECTION_TIMEOUT_MS},
                     })
+                elif exc.code not in (13, 18):  # (not authorised to ask: a set with users, initiated already)
+                    raise
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
                 primary = self.primary()

@@ -13,8 +13,10 @@ import gzip
 import hashlib
 import json
 import shutil
+import time
 from datetime import date
 
+import boto3
 import dagster as dg
 import pytest
 from pymongo import MongoClient
@@ -106,8 +108,6 @@ def _fail(rs, how: str) -> str:
 
 def _on_every_member(rs, count, expected, timeout: float = 60) -> None:
     """`count(database)` equals `expected` on each member, read there directly (it may take a moment)."""
-    import time
-
     for port in rs.mongo_ports:
         member = MongoClient(f"mongodb://127.0.0.1:{port}/?directConnection=true&readPreference=secondaryPreferred",
                              serverSelectionTimeoutMS=10_000)
@@ -232,8 +232,8 @@ def test_the_reports_read_from_the_secondaries_give_the_same_files(rs, tmp_path,
     went to the secondaries (their query counters)."""
     from edx_assets_tests.defs.reports.truth import DAYS, SPEC, WEEK
 
-    s3 = __import__("boto3").client("s3", endpoint_url=rs.s3_endpoint, region_name="us-east-1",
-                                    aws_access_key_id="k", aws_secret_access_key="s")
+    s3 = boto3.client("s3", endpoint_url=rs.s3_endpoint, region_name="us-east-1",
+                      aws_access_key_id="k", aws_secret_access_key="s")
     names = new_buckets(s3)
     generate_delivery(SPEC, rs.public_key_file.read_text(), s3_uploader(s3), events_bucket=names["events"],
                       courses_bucket=names["courses"])

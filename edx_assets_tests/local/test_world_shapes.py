@@ -69,7 +69,10 @@ def test_viewers_finish_short_videos_more_often_and_some_leave_at_once():
     shares = [(duration, position / duration) for position, duration in ended.values()]
     short = [s for d, s in shares if d <= 240]
     long = [s for d, s in shares if d >= 330]
-    finished = lambda group: sum(s >= 0.999 for s in group) / len(group)  # noqa: E731
+
+    def finished(group: list[float]) -> float:
+        return sum(s >= 0.999 for s in group) / len(group)
+
     assert 0.6 < finished(short) < 0.8 and 0.45 < finished(long) < finished(short) - 0.05
     at_once = sum(s < 30 / d for d, s in shares) / len(shares)
     assert 0.07 < at_once < 0.17 and median(s for _, s in shares) == 1.0
